@@ -1,0 +1,22 @@
+using Npgsql;
+
+namespace FactDesk.EventStore;
+
+/// <summary>When a projection runs: inside the append's transaction, or after commit by the projection runner.</summary>
+public enum ProjectionLifecycle { Inline, Async }
+
+/// <summary>
+/// Turns events into read tables. <see cref="ApplyAsync"/> runs inside an open transaction on the given connection:
+/// for inline projections the append's own, for async ones the runner's (which also moves the checkpoint).
+/// </summary>
+public interface IProjection
+{
+    /// <summary>Stable name: the checkpoint key and the name given to <c>projections rebuild</c>.</summary>
+    string Name { get; }
+    ProjectionLifecycle Lifecycle { get; }
+    /// <summary>The tables this projection owns; a rebuild empties them before replaying.</summary>
+    IReadOnlyList<string> Tables { get; }
+    /// <summary>The DDL for its tables, applied by the schema migrator.</summary>
+    IReadOnlyList<Migration> Migrations { get; }
+    Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct);
+}

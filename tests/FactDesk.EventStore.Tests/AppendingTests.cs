@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using Shouldly;
+
+namespace FactDesk.EventStore.Tests;
+
+public class AppendingTests
+{
+    [Fact]
+    public async Task Fifty_racing_appenders_produce_contiguous_versions_with_one_winner_per_version()
+    {
+        var store = await TestStore.CreateAsync("race");
+        var stream = Guid.NewGuid();
+        await store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, new ThingHappened("start", 0), TestStore.Metadata);
+        var winnersPerVersion = new ConcurrentDictionary<long, int>();
+        var losses = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var current = (await store.GetStreamStateAsync(stream))!.Value.Version;
+                try
+                {
+                    var result = await store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(current), new ThingHappened($"writer {i}", 1), TestStore.Metadata);
+                    result.NextVersion.ShouldBe(current + 1);
+                    winnersPerVersion.AddOrUpdate(current, 1, (_, n) => n + 1);
+                    return;
+                }
+                catch (WrongExpectedVersionException e)
+                {
+                    e.ActualVersion.ShouldBeGreaterThan(current);
+                    Interlocked.Increment(ref losses);
+                }
+            }
+        })));
+
+        var events = await store.ReadStreamAsync(stream);
+        events.Select(e => e.Version).ShouldBe(Enumerable.Range(1, 51).Select(v => (long)v));
+        winnersPerVersion.Keys.Order().ShouldBe(Enumerable.Range(1, 50).Select(v => (long)v));
+        winnersPerVersion.Values.ShouldAllBe(n => n == 1);
+        events.Skip(1).Select(e => ((ThingHappened)e.Data).Name).Distinct().Count().ShouldBe(50);
+        losses.ShouldBeGreaterThan(0, "the writers should actually have raced");
+        // Losers drew no positions: the stream's positions are contiguous.
+        (events[^1].Position - events[0].Position + 1).ShouldBe(51);
+        (await store.ScalarAsync<long>("select last_value from factdesk.event_positions")).ShouldBe(events[^1].Position);
+    }
+
+    [Fact]
+    public async Task A_retried_append_with_the_same_event_ids_writes_nothing_and_reports_the_stored_events()
+    {
+        var store = await TestStore.CreateAsync("retry");
+        var stream = Guid.NewGuid();
+        EventToAppend[] batch = [new(Guid.NewGuid(), new ThingHappened("a", 1)), new(Guid.NewGuid(), new ThingHappened("b", 2))];
+        var first = await store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, batch, TestStore.Metadata);
+        await store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(2), new ThingRenamed("c"), TestStore.Metadata);
+
+        var retry = await store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, batch, TestStore.Metadata);
+
+        retry.WasRetry.ShouldBeTrue();
+        retry.NextVersion.ShouldBe(2);
+        retry.Events.Select(e => e.Position).ShouldBe(first.Events.Select(e => e.Position));
+        (await store.ScalarAsync<long>("select count(*) from factdesk.events")).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Concurrent_copies_of_one_append_store_it_once()
+    {
+        var store = await TestStore.CreateAsync("retry_race");
+        var stream = Guid.NewGuid();
+        EventToAppend[] batch = [new(Guid.NewGuid(), new ThingHappened("a", 1))];
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() =>
+            store.AppendAsync(stream, "thing", ExpectedVersion.Any, batch, TestStore.Metadata))));
+        results.Count(r => !r.WasRetry).ShouldBe(1);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.events")).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Some_ids_already_stored_with_others_new_is_refused()
+    {
+        var store = await TestStore.CreateAsync("partial");
+        var stream = Guid.NewGuid();
+        var known = new EventToAppend(Guid.NewGuid(), new ThingHappened("a", 1));
+        await store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [known], TestStore.Metadata);
+        await Should.ThrowAsync<DuplicateEventIdException>(() =>
+            store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [known, new(Guid.NewGuid(), new ThingHappened("b", 1))], TestStore.Metadata));
+    }
+
+    [Fact]
+    public async Task Expected_versions_are_enforced_for_new_and_existing_streams()
+    {
+        var store = await TestStore.CreateAsync("expected");
+        var stream = Guid.NewGuid();
+        (await Should.ThrowAsync<WrongExpectedVersionException>(() =>
+            store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), new ThingHappened("a", 1), TestStore.Metadata))).ActualVersion.ShouldBe(0);
+        await store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, new ThingHappened("a", 1), TestStore.Metadata);
+        (await Should.ThrowAsync<WrongExpectedVersionException>(() =>
+            store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, new ThingHappened("b", 1), TestStore.Metadata))).ActualVersion.ShouldBe(1);
+        (await Should.ThrowAsync<WrongExpectedVersionException>(() =>
+            store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(3), new ThingHappened("b", 1), TestStore.Metadata))).ActualVersion.ShouldBe(1);
+        (await store.AppendAsync(stream, "thing", ExpectedVersion.Any, new ThingHappened("c", 1), TestStore.Metadata)).NextVersion.ShouldBe(2);
+        (await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.Any, new ThingHappened("d", 1), TestStore.Metadata)).NextVersion.ShouldBe(1);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.events")).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Events_carry_type_name_metadata_and_transaction_id()
+    {
+        var store = await TestStore.CreateAsync("shape");
+        var stream = Guid.NewGuid();
+        var metadata = new EventMetadata("Ada", "senior-editor", "corr-42", "cmd-7", "key-1");
+        await store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, new ThingHappened("a", 5), metadata);
+        var stored = (await store.ReadStreamAsync(stream)).Single();
+        stored.Type.ShouldBe("thing-happened.v1");
+        stored.StreamType.ShouldBe("thing");
+        stored.Metadata.ShouldBe(metadata);
+        stored.Data.ShouldBe(new ThingHappened("a", 5));
+        stored.TransactionId.ShouldBeGreaterThan(0UL);
+        stored.Hash.Length.ShouldBe(32);
+        (await store.ScalarAsync<string>("select data->>'name' from factdesk.events")).ShouldBe("a");
+    }
+
+    [Fact]
+    public async Task Migrating_twice_and_concurrently_is_harmless()
+    {
+        var store = await TestStore.CreateAsync("migrate", new SeenEventsProjection(ProjectionLifecycle.Inline));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.MigrateAsync()));
+        (await store.ScalarAsync<long>("select count(*) from factdesk.schema_migrations")).ShouldBe(3);
+    }
+}

@@ -1,0 +1,66 @@
+using Shouldly;
+
+namespace FactDesk.EventStore.Tests;
+
+public class TamperEvidenceTests
+{
+    private static async Task<(EventStore Store, LogVerifier Verifier)> StoreWithHistoryAsync(string purpose)
+    {
+        var store = await TestStore.CreateAsync(purpose);
+        for (var s = 0; s < 3; s++)
+        {
+            var stream = Guid.NewGuid();
+            for (var v = 0; v < 4; v++)
+                await store.AppendAsync(stream, "thing", v == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(v), new ThingHappened($"s{s}", v), TestStore.Metadata);
+        }
+        await new ProjectionRunner(store).CatchUpAsync(TimeSpan.FromSeconds(10));
+        return (store, new LogVerifier(store));
+    }
+
+    [Fact]
+    public async Task An_untouched_log_verifies()
+    {
+        var (_, verifier) = await StoreWithHistoryAsync("verify_ok");
+        var result = await verifier.VerifyAsync();
+        result.Ok.ShouldBeTrue(result.Problem);
+        result.EventsChecked.ShouldBe(12);
+        result.FirstBrokenPosition.ShouldBeNull();
+        result.LedgerHead.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Editing_an_events_data_is_found_at_its_position()
+    {
+        var (store, verifier) = await StoreWithHistoryAsync("verify_edit");
+        await store.ScalarAsync<object>("update factdesk.events set data = jsonb_set(data, '{amount}', '99') where position = 6");
+        var result = await verifier.VerifyAsync();
+        result.Ok.ShouldBeFalse();
+        result.FirstBrokenPosition.ShouldBe(6);
+    }
+
+    [Fact]
+    public async Task Deleting_an_event_in_the_middle_or_at_the_end_is_found()
+    {
+        var (store, verifier) = await StoreWithHistoryAsync("verify_delete");
+        await store.ScalarAsync<object>("delete from factdesk.events where position = 12");
+        (await verifier.VerifyAsync()).FirstBrokenPosition.ShouldBe(12);
+        await store.ScalarAsync<object>("delete from factdesk.events where position = 3");
+        var result = await verifier.VerifyAsync();
+        result.Ok.ShouldBeFalse();
+        result.FirstBrokenPosition.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Reordering_two_events_of_a_stream_is_found()
+    {
+        var (store, verifier) = await StoreWithHistoryAsync("verify_reorder");
+        await store.ScalarAsync<object>("""
+            update factdesk.events set version = -1 where position = 2;
+            update factdesk.events set version = 2 where position = 3;
+            update factdesk.events set version = 3 where position = 2;
+            """);
+        var result = await verifier.VerifyAsync();
+        result.Ok.ShouldBeFalse();
+        result.FirstBrokenPosition.ShouldBe(2);
+    }
+}

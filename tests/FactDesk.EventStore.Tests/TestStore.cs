@@ -1,0 +1,92 @@
+using System.Text.Json;
+using FactDesk.Testing;
+using Npgsql;
+
+namespace FactDesk.EventStore.Tests;
+
+[EventType("thing-happened.v1")]
+public sealed record ThingHappened(string Name, int Amount);
+
+[EventType("thing-renamed.v1")]
+public sealed record ThingRenamed(string Name);
+
+/// <summary>State folded from a stream of things: the engine's aggregation under test.</summary>
+public sealed record Thing(string Name, int Total, int Changes)
+{
+    public static Thing Create(ThingHappened e) => new(e.Name, e.Amount, 1);
+    public Thing Apply(ThingHappened e) => this with { Total = Total + e.Amount, Changes = Changes + 1 };
+    public Thing Apply(ThingRenamed e) => this with { Name = e.Name, Changes = Changes + 1 };
+}
+
+/// <summary>Records every event it is given, in the order given: a projection whose table shows what a runner did.</summary>
+public sealed class SeenEventsProjection(ProjectionLifecycle lifecycle, string name = "seen") : IProjection
+{
+    public string Name => name;
+    public ProjectionLifecycle Lifecycle => lifecycle;
+    public IReadOnlyList<string> Tables => [$"{name}_events", $"{name}_totals"];
+    public IReadOnlyList<Migration> Migrations =>
+    [
+        new($"test/{name}", $"""
+            create table factdesk.{name}_events (position bigint primary key, stream_id uuid not null, seen_order bigserial);
+            create table factdesk.{name}_totals (stream_id uuid primary key, total bigint not null, events int not null);
+            """),
+    ];
+
+    public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            await using var cmd = new NpgsqlCommand($"""
+                insert into factdesk.{name}_events (position, stream_id) values ($1, $2);
+                """, connection);
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Position });
+            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.StreamId });
+            await cmd.ExecuteNonQueryAsync(ct);
+            var amount = e.Data is ThingHappened h ? h.Amount : 0;
+            await using var totals = new NpgsqlCommand($"""
+                insert into factdesk.{name}_totals (stream_id, total, events) values ($1, $2, 1)
+                on conflict (stream_id) do update set total = {name}_totals.total + excluded.total, events = {name}_totals.events + 1
+                """, connection);
+            totals.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = e.StreamId });
+            totals.Parameters.Add(new NpgsqlParameter<long> { TypedValue = amount });
+            await totals.ExecuteNonQueryAsync(ct);
+        }
+    }
+}
+
+public static class TestStore
+{
+    public static readonly EventMetadata Metadata = new("tester", "editor", "corr-1", "cause-1");
+
+    public static async Task<EventStore> CreateAsync(string purpose, params IProjection[] projections)
+    {
+        var connectionString = await PostgresServer.CreateDatabaseForAsync(purpose);
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        var types = new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web)).RegisterAssembly(typeof(TestStore).Assembly);
+        var options = new EventStoreOptions();
+        options.Projections.AddRange(projections);
+        var store = new EventStore(dataSource, types, options);
+        await store.MigrateAsync();
+        return store;
+    }
+
+    public static async Task<T> ScalarAsync<T>(this EventStore store, string sql)
+    {
+        await using var cmd = store.DataSource.CreateCommand(sql);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    public static async Task<List<object[]>> RowsAsync(this EventStore store, string sql)
+    {
+        await using var cmd = store.DataSource.CreateCommand(sql);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var rows = new List<object[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+        return rows;
+    }
+}
