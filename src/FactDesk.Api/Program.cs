@@ -1,6 +1,56 @@
+using FactDesk.Api.Hosting;
+using FactDesk.Api.Http;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+
+if (args is ["projections", ..]) return await ProjectionsCommand.RunAsync(args[1..]);
+
 var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
+builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
+builder.Services.AddFactDeskStore(builder.Configuration);
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+{
+    document.Info.Title = "FactDesk";
+    document.Info.Description = "Event-sourced editorial fact-checking: claims, sources, verdicts, discrepancies, audit.";
+    return Task.CompletedTask;
+}));
+builder.Services.AddAuthentication(BearerTokenHandler.Scheme)
+    .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.Scheme, null);
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(Roles.May.Read, p => p.RequireRole(Roles.All))
+    .AddPolicy(Roles.May.Flag, p => p.RequireRole(Roles.Tool, Roles.Editor, Roles.SeniorEditor))
+    .AddPolicy(Roles.May.Edit, p => p.RequireRole(Roles.Editor, Roles.SeniorEditor))
+    .AddPolicy(Roles.May.SignOff, p => p.RequireRole(Roles.SeniorEditor));
+builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
+
 var app = builder.Build();
-
-app.MapGet("/", () => "Hello World!");
-
+app.UseExceptionHandler(errors => errors.Run(http =>
+{
+    var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+    return Problems.Write(http, error is not null && CommandPipeline.IsDatabaseUnavailable(error)
+        ? Problems.Unavailable()
+        : Problems.Make(500, "internal", "Something went wrong on our side.", "The error was logged; nothing you sent caused it."));
+}));
+app.UseStatusCodePages(async context =>
+{
+    var http = context.HttpContext;
+    if (http.Response.HasStarted || http.Response.ContentLength > 0) return;
+    await Problems.Write(http, http.Response.StatusCode switch
+    {
+        404 => Problems.Make(404, "not-found", "No such route.", $"{http.Request.Method} {http.Request.Path} is not a FactDesk route."),
+        405 => Problems.Make(405, "method-not-allowed", "Method not allowed.", $"{http.Request.Path} does not accept {http.Request.Method}."),
+        var status => Problems.Make(status, "http-" + status, "The request failed.", null),
+    });
+});
+app.UseCorrelationIds();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapOpenApi();
+app.MapFactDeskEndpoints();
 app.Run();
+return 0;
+
+/// <summary>Entry point type, visible to WebApplicationFactory in the HTTP tests.</summary>
+public partial class Program;

@@ -18,12 +18,12 @@ public sealed record ProjectionProgress(string Projection, long EventsDone, long
 /// </summary>
 public sealed class ProjectionRunner
 {
-    private readonly EventStore _store;
+    private readonly PostgresEventStore _store;
     private readonly HighWaterMark _highWaterMark;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly int _batchSize;
 
-    public ProjectionRunner(EventStore store, int batchSize = 500)
+    public ProjectionRunner(PostgresEventStore store, int batchSize = 500)
     {
         _store = store;
         _batchSize = batchSize;

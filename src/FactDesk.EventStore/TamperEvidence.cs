@@ -59,7 +59,7 @@ public sealed class LedgerProjection : IProjection
 public sealed record VerificationResult(bool Ok, long EventsChecked, long? FirstBrokenPosition, string? Problem, string? LedgerHead);
 
 /// <summary>Recomputes the stream hash chains and the global ledger from the stored events.</summary>
-public sealed class LogVerifier(EventStore store)
+public sealed class LogVerifier(PostgresEventStore store)
 {
     public async Task<VerificationResult> VerifyAsync(CancellationToken ct = default)
     {

@@ -4,7 +4,7 @@ namespace FactDesk.EventStore.Tests;
 
 public class TamperEvidenceTests
 {
-    private static async Task<(EventStore Store, LogVerifier Verifier)> StoreWithHistoryAsync(string purpose)
+    private static async Task<(PostgresEventStore Store, LogVerifier Verifier)> StoreWithHistoryAsync(string purpose)
     {
         var store = await TestStore.CreateAsync(purpose);
         for (var s = 0; s < 3; s++)

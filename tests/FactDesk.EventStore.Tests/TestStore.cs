@@ -58,25 +58,25 @@ public static class TestStore
 {
     public static readonly EventMetadata Metadata = new("tester", "editor", "corr-1", "cause-1");
 
-    public static async Task<EventStore> CreateAsync(string purpose, params IProjection[] projections)
+    public static async Task<PostgresEventStore> CreateAsync(string purpose, params IProjection[] projections)
     {
         var connectionString = await PostgresServer.CreateDatabaseForAsync(purpose);
         var dataSource = NpgsqlDataSource.Create(connectionString);
         var types = new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web)).RegisterAssembly(typeof(TestStore).Assembly);
         var options = new EventStoreOptions();
         options.Projections.AddRange(projections);
-        var store = new EventStore(dataSource, types, options);
+        var store = new PostgresEventStore(dataSource, types, options);
         await store.MigrateAsync();
         return store;
     }
 
-    public static async Task<T> ScalarAsync<T>(this EventStore store, string sql)
+    public static async Task<T> ScalarAsync<T>(this PostgresEventStore store, string sql)
     {
         await using var cmd = store.DataSource.CreateCommand(sql);
         return (T)(await cmd.ExecuteScalarAsync())!;
     }
 
-    public static async Task<List<object[]>> RowsAsync(this EventStore store, string sql)
+    public static async Task<List<object[]>> RowsAsync(this PostgresEventStore store, string sql)
     {
         await using var cmd = store.DataSource.CreateCommand(sql);
         await using var reader = await cmd.ExecuteReaderAsync();

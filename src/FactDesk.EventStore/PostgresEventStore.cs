@@ -9,17 +9,19 @@ public sealed class EventStoreOptions
 {
     public string Schema { get; set; } = "factdesk";
     public List<IProjection> Projections { get; } = [];
+    /// <summary>Schema changes of the application's own tables (beyond projections), applied at start-up.</summary>
+    public List<Migration> Migrations { get; } = [];
 }
 
 /// <summary>
 /// An append-only event log on PostgreSQL: streams with versions, a global position, optimistic appends,
 /// inline projections in the append's transaction, and reads of a stream whole, up to a version or up to a time.
 /// </summary>
-public sealed class EventStore
+public sealed class PostgresEventStore
 {
     private readonly IProjection[] _inline;
 
-    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry types, EventStoreOptions options)
+    public PostgresEventStore(NpgsqlDataSource dataSource, EventTypeRegistry types, EventStoreOptions options)
     {
         DataSource = dataSource;
         Types = types;
@@ -40,16 +42,18 @@ public sealed class EventStore
 
     /// <summary>Creates or migrates the schema, including every projection's tables.</summary>
     public Task MigrateAsync(CancellationToken ct = default) =>
-        EventStoreSchema.MigrateAsync(DataSource, Schema, Options.Projections.SelectMany(p => p.Migrations), ct);
+        EventStoreSchema.MigrateAsync(DataSource, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
 
     /// <summary>
     /// Appends events to one stream if it is at the expected version. One round trip without inline projections.
     /// A retry with the same event ids writes nothing and returns the stored events with <c>WasRetry</c>.
     /// </summary>
+    /// <param name="alsoInTransaction">optional writes that must commit or roll back with the events (not run on a retry).</param>
     /// <exception cref="WrongExpectedVersionException">the stream moved on; nothing was written.</exception>
     public async Task<AppendResult> AppendAsync(
         Guid streamId, string streamType, ExpectedVersion expected, IReadOnlyList<EventToAppend> events,
-        EventMetadata metadata, CancellationToken ct = default)
+        EventMetadata metadata, CancellationToken ct = default,
+        Func<NpgsqlConnection, AppendResult, CancellationToken, Task>? alsoInTransaction = null)
     {
         if (events.Count == 0) throw new ArgumentException("An append needs at least one event.", nameof(events));
         var typeNames = events.Select(e => Types.NameOf(e.Data.GetType())).ToArray();
@@ -57,7 +61,7 @@ public sealed class EventStore
         var metadataJson = JsonSerializer.Serialize(metadata, Types.Json);
 
         await using var connection = await DataSource.OpenConnectionAsync(ct);
-        var inline = _inline.Length > 0;
+        var inline = _inline.Length > 0 || alsoInTransaction is not null;
         await using var tx = inline ? await connection.BeginTransactionAsync(ct) : null;
         AppendResult result;
         try
@@ -92,8 +96,11 @@ public sealed class EventStore
             result = new AppendResult(streamId, recorded[^1].Version, recorded, retry);
 
             if (inline && !retry)
+            {
                 foreach (var projection in _inline)
                     await projection.ApplyAsync(connection, recorded, ct);
+                if (alsoInTransaction is not null) await alsoInTransaction(connection, result, ct);
+            }
             if (tx is not null) await tx.CommitAsync(ct);
         }
         catch (PostgresException e) when (e.SqlState == "ES001")

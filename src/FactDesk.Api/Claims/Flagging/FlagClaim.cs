@@ -1,0 +1,70 @@
+using FactDesk.Api.Documents;
+using FactDesk.Api.Http;
+
+namespace FactDesk.Api.Claims.Flagging;
+
+/// <summary>The body of <c>POST /api/claims</c>.</summary>
+public sealed record FlagClaimRequest(
+    string? Quote, Guid? DocumentId, string? Prefix, string? Suffix, string? Reason, string? Priority,
+    DateTimeOffset? DueAt, Assertion? Assertion) : IValidatable
+{
+    public void Validate(Validation check)
+    {
+        check.Text("quote", Quote, 2000);
+        check.Text("reason", Reason, 2000);
+        check.Text("prefix", Prefix, 500, required: false);
+        check.Text("suffix", Suffix, 500, required: false);
+        check.OneOf("priority", Priority, EnumNames<Priority>.All);
+        if (Assertion is not null)
+        {
+            check.Text("assertion.subject", Assertion.Subject, 200, required: false);
+            check.Text("assertion.metric", Assertion.Metric, 200, required: false);
+            check.Text("assertion.value", Assertion.Value, 200, required: false);
+            check.Text("assertion.unit", Assertion.Unit, 50, required: false);
+            check.Text("assertion.asOf", Assertion.AsOf, 50, required: false);
+        }
+    }
+}
+
+/// <summary>Flag a quote from an article as a claim to check.</summary>
+public sealed record FlagClaim(
+    Guid ClaimId, string Quote, Guid? DocumentId, string? Prefix, string? Suffix, string Reason, Priority Priority,
+    DateTimeOffset? DueAt, Assertion? Assertion, Actor By, DateTimeOffset At);
+
+/// <summary>Where the quote was found: in the named document or in a near-identical copy of it; null when not found.</summary>
+public sealed record QuoteAnchor(Guid DocumentId);
+
+public static class FlagClaimDecision
+{
+    public static Decision Decide(Claim? existing, FlagClaim command)
+    {
+        if (existing is not null) return new RuleViolation("claim-already-flagged", $"Claim {command.ClaimId} already exists.");
+        return new object[]
+        {
+            new ClaimFlagged(command.ClaimId, command.Quote.Trim(), command.DocumentId, command.Prefix, command.Suffix, command.Reason.Trim(),
+                command.Priority, command.DueAt, command.Assertion, command.By, command.At),
+        };
+    }
+}
+
+public sealed class FlagClaimEndpoint : IEndpoint
+{
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost("/api/claims", (HttpContext http, CommandPipeline pipeline) =>
+            pipeline.Run<FlagClaimRequest>(http, async (body, context) =>
+            {
+                if (body.DocumentId is { } documentId)
+                    await QuoteInDocument.RequireAsync(pipeline.Store, documentId, body.Quote!, http.RequestAborted);
+                var command = new FlagClaim(context.NewId("claim"), body.Quote!, body.DocumentId, body.Prefix, body.Suffix, body.Reason!,
+                    body.Priority is null ? Priority.Normal : EnumNames<Priority>.Parse(body.Priority), body.DueAt, body.Assertion,
+                    context.Actor, context.Now);
+                return await pipeline.Decide<Claim>(context, Claim.StreamType, command.ClaimId, creates: true,
+                    state => FlagClaimDecision.Decide(state, command),
+                    version => new CommandAnswer(201, new { id = command.ClaimId, version }, version, $"/api/claims/{command.ClaimId}"),
+                    "claim");
+            }))
+            .RequireAuthorization(Roles.May.Flag)
+            .WithName("FlagClaim").WithTags("Claims")
+            .Accepts<FlagClaimRequest>("application/json")
+            .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
+}

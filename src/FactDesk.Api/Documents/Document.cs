@@ -1,0 +1,21 @@
+using FactDesk.Api.Http;
+using FactDesk.EventStore;
+
+namespace FactDesk.Api.Documents;
+
+/// <summary>An article was taken in: its text and where it appeared. <c>DuplicateOf</c> names an earlier copy of the same article.</summary>
+[EventType("document-ingested.v1")]
+public sealed record DocumentIngested(
+    Guid DocumentId, string Title, string Text, string? Outlet, string? Author, string? Url, DateOnly PublishedOn,
+    string? Language, Guid? DuplicateOf, Actor By, DateTimeOffset At);
+
+/// <summary>A document as ingested. Its text is kept so flagged quotes can be anchored in it.</summary>
+public sealed record Document(
+    Guid Id, string Title, string Text, string? Outlet, string? Author, string? Url, DateOnly PublishedOn, string? Language,
+    Guid? DuplicateOf, Actor IngestedBy, DateTimeOffset IngestedAt)
+{
+    public const string StreamType = "document";
+
+    public static Document Create(DocumentIngested e) =>
+        new(e.DocumentId, e.Title, e.Text, e.Outlet, e.Author, e.Url, e.PublishedOn, e.Language, e.DuplicateOf, e.By, e.At);
+}

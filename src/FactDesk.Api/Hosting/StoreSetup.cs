@@ -1,0 +1,97 @@
+using FactDesk.Api.Http;
+using FactDesk.EventStore;
+using Npgsql;
+
+namespace FactDesk.Api.Hosting;
+
+/// <summary>Wires the event store, its projections (every <see cref="IProjection"/> in this assembly) and its background work.</summary>
+public static class StoreSetup
+{
+    public const string Schema = "factdesk";
+
+    public static IServiceCollection AddFactDeskStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(_ =>
+        {
+            var connectionString = configuration.GetConnectionString("FactDesk")
+                ?? throw new InvalidOperationException("Set ConnectionStrings__FactDesk to the PostgreSQL connection string.");
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (!builder.ContainsKey("Timeout")) builder.Timeout = 5;
+            if (!builder.ContainsKey("Maximum Pool Size")) builder.MaxPoolSize = 100;
+            return NpgsqlDataSource.Create(builder.ConnectionString);
+        });
+        services.AddSingleton(_ => new EventTypeRegistry(JsonDefaults.Options).RegisterAssembly(typeof(StoreSetup).Assembly));
+        services.AddSingleton(sp =>
+        {
+            var options = new EventStoreOptions { Schema = Schema };
+            foreach (var type in typeof(StoreSetup).Assembly.GetTypes()
+                         .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IProjection).IsAssignableFrom(t))
+                         .OrderBy(t => t.FullName, StringComparer.Ordinal))
+                options.Projections.Add((IProjection)ActivatorUtilities.CreateInstance(sp, type));
+            options.Migrations.Add(IdempotencyStore.Migration);
+            foreach (var migration in sp.GetServices<Migration>()) options.Migrations.Add(migration);
+            return new PostgresEventStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), options);
+        });
+        services.AddSingleton(sp => new ProjectionRunner(sp.GetRequiredService<PostgresEventStore>()));
+        services.AddSingleton(sp => new LogVerifier(sp.GetRequiredService<PostgresEventStore>()));
+        services.AddSingleton<IdempotencyStore>();
+        services.AddSingleton<CommandPipeline>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SchemaState>();
+        services.AddHostedService<SchemaMigrationService>();
+        services.AddHostedService<ProjectionRunnerService>();
+        return services;
+    }
+}
+
+/// <summary>Whether the schema has been created or migrated in this process: the service is not ready before.</summary>
+public sealed class SchemaState
+{
+    private readonly TaskCompletionSource _migrated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public bool IsMigrated => _migrated.Task.IsCompleted;
+    public Task Migrated => _migrated.Task;
+    public void MarkMigrated() => _migrated.TrySetResult();
+}
+
+/// <summary>Creates or migrates the schema at start-up; keeps trying while the database is away.</summary>
+public sealed class SchemaMigrationService(PostgresEventStore store, SchemaState state, ILogger<SchemaMigrationService> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        // First attempt inline, so a reachable database is migrated before the first request is served.
+        if (await TryMigrateAsync(ct)) return;
+        _ = Task.Run(async () =>
+        {
+            while (!ct.IsCancellationRequested && !await TryMigrateAsync(ct))
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }, ct);
+    }
+
+    private async Task<bool> TryMigrateAsync(CancellationToken ct)
+    {
+        try
+        {
+            await store.MigrateAsync(ct);
+            state.MarkMigrated();
+            log.LogInformation("Schema {Schema} is up to date.", store.Schema);
+            return true;
+        }
+        catch (Exception e) when (CommandPipeline.IsDatabaseUnavailable(e))
+        {
+            log.LogWarning("Database not reachable for migration yet: {Message}", e.Message);
+            return false;
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}
+
+/// <summary>Runs the async projections (audit feed, ledger, ...) in the background once the schema exists.</summary>
+public sealed class ProjectionRunnerService(ProjectionRunner runner, SchemaState schema, ILogger<ProjectionRunnerService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        await schema.Migrated.WaitAsync(ct);
+        await runner.RunAsync(TimeSpan.FromMilliseconds(250), e => log.LogWarning("Projection runner: {Message}", e.Message), ct);
+    }
+}

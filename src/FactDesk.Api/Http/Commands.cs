@@ -1,0 +1,214 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FactDesk.EventStore;
+using Npgsql;
+
+namespace FactDesk.Api.Http;
+
+/// <summary>What a decide function returns: the events to append, or the rule the command breaks.</summary>
+public readonly record struct Decision(IReadOnlyList<object> Events, RuleViolation? Violation)
+{
+    public static implicit operator Decision(object[] events) => new(events, null);
+    public static implicit operator Decision(List<object> events) => new(events, null);
+    public static implicit operator Decision(RuleViolation violation) => new([], violation);
+    public static Decision Nothing => new([], null);
+}
+
+/// <summary>Everything about the request that a command may use: who, when, and the ids that make retries safe.</summary>
+public sealed class CommandContext(Actor actor, DateTimeOffset now, string correlationId, string? idempotencyKey, long? ifMatch, HttpContext http)
+{
+    public Actor Actor { get; } = actor;
+    public DateTimeOffset Now { get; } = now;
+    public string CorrelationId { get; } = correlationId;
+    public string? IdempotencyKey { get; } = idempotencyKey;
+    /// <summary>The version named by <c>If-Match</c>, when sent.</summary>
+    public long? IfMatch { get; } = ifMatch;
+    public HttpContext Http { get; } = http;
+
+    /// <summary>The command's own id, recorded as the causation id of its events.</summary>
+    public Guid CommandId { get; } = idempotencyKey is null ? Guid.NewGuid() : DerivedId(actor.Name, idempotencyKey, "command");
+
+    /// <summary>A new id; with an idempotency key the same on every retry, so a retried create names the same stream.</summary>
+    public Guid NewId(string purpose) => IdempotencyKey is null ? Guid.CreateVersion7(Now) : DerivedId(Actor.Name, IdempotencyKey, purpose);
+
+    public EventMetadata Metadata => new(Actor.Name, Actor.Role, CorrelationId, CommandId.ToString(), IdempotencyKey);
+
+    private static Guid DerivedId(string principal, string key, string purpose)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{principal}\n{key}\n{purpose}"));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8: name-based, custom hash
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+}
+
+/// <summary>The answer to a successful command: status, body, and the stream it touched.</summary>
+public sealed record CommandAnswer(int Status, object Body, long Version, string? Location = null);
+
+/// <summary>
+/// Runs a command request the same way on every route: correlation id, size limit, idempotency replay, JSON parsing
+/// and validation, load-decide-append with the expected version (If-Match or optimistic retry), and problem answers.
+/// </summary>
+public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore idempotency, TimeProvider clock, ILogger<CommandPipeline> log)
+{
+    private const int MaxOptimisticRetries = 12;
+
+    public PostgresEventStore Store => store;
+
+    /// <summary>Handles a command route whose body is <typeparamref name="TBody"/>.</summary>
+    public async Task<IResult> Run<TBody>(HttpContext http, Func<TBody, CommandContext, Task<CommandAnswer>> handle)
+        where TBody : class, IValidatable
+    {
+        var ct = http.RequestAborted;
+        try
+        {
+            var actor = http.User.Actor();
+            var key = (string?)http.Request.Headers["Idempotency-Key"];
+            if (key is not null && !IdempotencyStore.IsValidKey(key))
+                return Problems.Result(Problems.Validation("Idempotency-Key", "Idempotency-Key must be 1-255 printable ASCII characters."));
+            var ifMatch = ParseIfMatch(http.Request);
+            var body = await RequestBody.ReadAsync(http.Request, ct);
+            var requestHash = IdempotencyStore.HashRequest(http.Request.Method, http.Request.Path, body);
+
+            if (key is not null && await idempotency.FindAsync(actor.Name, key, ct) is { } stored)
+                return Replay(stored, requestHash);
+
+            var request = RequestBody.Parse<TBody>(body, http.Request);
+            var check = new Validation();
+            request.Validate(check);
+            if (!check.IsValid) return Problems.Result(Problems.Validation(check.Errors));
+
+            var context = new CommandContext(actor, clock.GetUtcNow(), http.CorrelationId(), key, ifMatch, http);
+            http.Items[typeof(PendingIdempotency)] = key is null ? null : new PendingIdempotency(actor.Name, key, requestHash);
+            var answer = await handle(request, context);
+
+            // A retry that raced the first copy: the first copy's stored answer is the answer.
+            if (key is not null && http.Items[typeof(AppendResult)] is AppendResult { WasRetry: true }
+                && await idempotency.FindAsync(actor.Name, key, ct) is { } first)
+                return Replay(first, requestHash);
+            if (key is not null && http.Items[typeof(AppendResult)] is null
+                && !await idempotency.SaveAsync(null, actor.Name, key, ToStored(answer, requestHash), ct)
+                && await idempotency.FindAsync(actor.Name, key, ct) is { } winner)
+                return Replay(winner, requestHash);
+            return Answer(answer);
+        }
+        catch (Exception e) when (e is ProblemException or IdempotencyKeyTakenException)
+        {
+            // A concurrent copy of this request may have won while this one was deciding: then answer what it answered.
+            if (http.Items.TryGetValue(typeof(PendingIdempotency), out var p) && p is PendingIdempotency pending
+                && await idempotency.FindAsync(pending.Principal, pending.Key, CancellationToken.None) is { } stored)
+                return Replay(stored, pending.RequestHash);
+            return Problems.Result(e is ProblemException problem ? problem.Problem
+                : Problems.Make(409, "idempotency-key-in-use", "A request with this Idempotency-Key is in progress.", "Retry shortly."));
+        }
+        catch (Exception e) when (IsDatabaseUnavailable(e))
+        {
+            log.LogWarning("Database unavailable while handling {Path}: {Message}", http.Request.Path, e.Message);
+            return Problems.Result(Problems.Unavailable());
+        }
+    }
+
+    /// <summary>
+    /// Loads a stream, decides, and appends with the expected version. Without If-Match a lost race is retried on
+    /// the new state; with If-Match it is a 412. <paramref name="creates"/> means the stream must not exist yet.
+    /// </summary>
+    public async Task<CommandAnswer> Decide<TState>(
+        CommandContext context, string streamType, Guid streamId, bool creates,
+        Func<TState?, Decision> decide, Func<long, CommandAnswer> answer, string notFoundName) where TState : class
+    {
+        var ct = context.Http.RequestAborted;
+        for (var attempt = 0; ; attempt++)
+        {
+            var events = await store.ReadStreamAsync(streamId, ct: ct);
+            var state = StateFolder<TState>.Instance.Fold(events);
+            var version = events.Count == 0 ? 0 : events[^1].Version;
+            if (!creates && state is null) throw Problems.Fail(Problems.NotFound(notFoundName, streamId.ToString()));
+            if (context.IfMatch is { } expected && expected != version && !creates)
+                throw Problems.Fail(Problems.PreconditionFailed(expected, version));
+
+            var decision = decide(state);
+            if (decision.Violation is { } violation) throw Problems.Fail(Problems.Rule(violation));
+            if (decision.Events.Count == 0) return answer(version);
+
+            var toAppend = decision.Events.Select((e, i) => new EventToAppend(context.NewId($"{streamId}/{version + i + 1}"), e)).ToArray();
+            var pending = context.Http.Items.TryGetValue(typeof(PendingIdempotency), out var p) ? p as PendingIdempotency : null;
+            try
+            {
+                CommandAnswer? result = null;
+                var appended = await store.AppendAsync(streamId, streamType,
+                    creates ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version), toAppend, context.Metadata, ct,
+                    pending is null ? null : async (connection, appendResult, token) =>
+                    {
+                        result = answer(appendResult.NextVersion);
+                        if (!await idempotency.SaveAsync(connection, pending.Principal, pending.Key, ToStored(result, pending.RequestHash), token))
+                            throw new IdempotencyKeyTakenException();
+                    });
+                context.Http.Items[typeof(AppendResult)] = appended;
+                return result ?? answer(appended.NextVersion);
+            }
+            catch (WrongExpectedVersionException e)
+            {
+                if (creates) throw Problems.Fail(Problems.Rule(new RuleViolation("already-exists", $"A {notFoundName} with id {streamId} already exists.")));
+                if (context.IfMatch is not null) throw Problems.Fail(Problems.PreconditionFailed(context.IfMatch.Value, e.ActualVersion));
+                if (attempt >= MaxOptimisticRetries)
+                    throw Problems.Fail(Problems.Make(409, "too-much-contention", "The resource is changing too fast.", "Retry the command."));
+            }
+        }
+    }
+
+    public static long? ParseIfMatch(HttpRequest request)
+    {
+        var header = (string?)request.Headers.IfMatch;
+        if (string.IsNullOrWhiteSpace(header)) return null;
+        var value = header.Trim();
+        if (value.StartsWith("W/", StringComparison.Ordinal)) value = value[2..];
+        value = value.Trim('"');
+        return long.TryParse(value, out var version) && version >= 0
+            ? version
+            : throw Problems.Fail(Problems.Validation("If-Match", "If-Match must be a version ETag such as \"3\"."));
+    }
+
+    private static IResult Replay(StoredResponse stored, byte[] requestHash)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash, requestHash))
+            return Problems.Result(Problems.Unprocessable("idempotency-key-reused", "This Idempotency-Key was used with another request.",
+                "An Idempotency-Key may only be retried with the same method, path and body."));
+        return new RawJsonResult(stored.Status, stored.Body, stored.Location, stored.ETag, replayed: true);
+    }
+
+    private static StoredResponse ToStored(CommandAnswer answer, byte[] requestHash) =>
+        new(requestHash, answer.Status, JsonSerializer.Serialize(answer.Body, JsonDefaults.Options), answer.Location, ETags.Format(answer.Version));
+
+    private static IResult Answer(CommandAnswer answer) =>
+        new RawJsonResult(answer.Status, JsonSerializer.Serialize(answer.Body, JsonDefaults.Options), answer.Location, ETags.Format(answer.Version), replayed: false);
+
+    public static bool IsDatabaseUnavailable(Exception e) => e switch
+    {
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => true,
+        NpgsqlException and not PostgresException => true,
+        PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } => true,
+        _ => false,
+    };
+
+    private sealed record PendingIdempotency(string Principal, string Key, byte[] RequestHash);
+}
+
+/// <summary>A JSON answer written as stored, with its ETag and Location.</summary>
+public sealed class RawJsonResult(int status, string json, string? location, string? etag, bool replayed) : IResult
+{
+    public async Task ExecuteAsync(HttpContext http)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        if (location is not null) http.Response.Headers.Location = location;
+        if (etag is not null) http.Response.Headers.ETag = etag;
+        if (replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        await http.Response.WriteAsync(json);
+    }
+}
+
+public static class ETags
+{
+    public static string Format(long version) => $"\"{version}\"";
+}

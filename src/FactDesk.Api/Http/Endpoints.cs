@@ -1,0 +1,26 @@
+using System.Reflection;
+
+namespace FactDesk.Api.Http;
+
+/// <summary>A use case's routes. Every implementation in this assembly is mapped at start-up, so a new slice needs no registration.</summary>
+public interface IEndpoint
+{
+    static abstract void Map(IEndpointRouteBuilder app);
+}
+
+public static class EndpointDiscovery
+{
+    public static IEndpointRouteBuilder MapFactDeskEndpoints(this IEndpointRouteBuilder app)
+    {
+        var endpoints = typeof(IEndpoint).Assembly.GetTypes()
+            .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IEndpoint).IsAssignableFrom(t))
+            .OrderBy(t => t.FullName, StringComparer.Ordinal);
+        foreach (var type in endpoints)
+            type.GetMethod(nameof(IEndpoint.Map), BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [app]);
+        return app;
+    }
+
+    /// <summary>Parses a route id; a malformed one is a 400 naming the field, never a 500.</summary>
+    public static Guid ParseId(string value, string field = "id") =>
+        Guid.TryParse(value, out var id) ? id : throw Problems.Fail(Problems.Validation(field, $"{field} must be a UUID."));
+}

@@ -1,0 +1,18 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FactDesk.Api.Http;
+
+/// <summary>The one JSON shape of FactDesk: camelCase, kebab-case enum names, no nulls dropped silently on input.</summary>
+public static class JsonDefaults
+{
+    public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.MaxDepth = 32;
+        return options;
+    }
+}

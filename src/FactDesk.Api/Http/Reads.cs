@@ -1,0 +1,41 @@
+using FactDesk.EventStore;
+
+namespace FactDesk.Api.Http;
+
+/// <summary>How read routes answer: JSON with the stream version as ETag, and 404/400 problems for unknown or malformed ids.</summary>
+public static class Reads
+{
+    public static IResult Json(object body, long? version = null) => new RawJsonResult(200,
+        System.Text.Json.JsonSerializer.Serialize(body, JsonDefaults.Options), null, version is null ? null : ETags.Format(version.Value), replayed: false);
+
+    /// <summary>Wraps a read handler so bad ids and an unreachable database answer problem+json.</summary>
+    public static async Task<IResult> Guard(HttpContext http, Func<Task<IResult>> read)
+    {
+        try { return await read(); }
+        catch (ProblemException e) { return Problems.Result(e.Problem); }
+        catch (Exception e) when (CommandPipeline.IsDatabaseUnavailable(e)) { return Problems.Result(Problems.Unavailable()); }
+    }
+
+    /// <summary>Parses <c>?version=</c> and <c>?asOf=</c>; both are optional, at most one may be given.</summary>
+    public static (long? Version, DateTimeOffset? AsOf) PointInTime(HttpRequest request)
+    {
+        long? version = null;
+        DateTimeOffset? asOf = null;
+        if (request.Query.TryGetValue("version", out var v))
+            version = long.TryParse(v, out var n) && n >= 1 ? n : throw Problems.Fail(Problems.Validation("version", "version must be a whole number of at least 1."));
+        if (request.Query.TryGetValue("asOf", out var a))
+            asOf = DateTimeOffset.TryParse(a, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
+                ? t : throw Problems.Fail(Problems.Validation("asOf", "asOf must be an ISO 8601 timestamp."));
+        if (version is not null && asOf is not null) throw Problems.Fail(Problems.Validation("asOf", "Give version or asOf, not both."));
+        return (version, asOf);
+    }
+
+    /// <summary>Folds a stream (optionally as it was) or answers 404.</summary>
+    public static async Task<(TState State, long Version, IReadOnlyList<RecordedEvent> Events)> LoadAsync<TState>(
+        PostgresEventStore store, Guid id, string what, long? toVersion, DateTimeOffset? asOf, CancellationToken ct) where TState : class
+    {
+        var events = await store.ReadStreamAsync(id, toVersion, asOf, ct);
+        var state = StateFolder<TState>.Instance.Fold(events) ?? throw Problems.Fail(Problems.NotFound(what, id.ToString()));
+        return (state, events[^1].Version, events);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using FactDesk.Api.Http;
+using FactDesk.EventStore;
+using FactDesk.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FactDesk.Api.Tests;
+
+/// <summary>
+/// The real service on its own fresh PostgreSQL database, with one principal per role (two editors and two senior
+/// editors, so sign-off by a second person can be shown).
+/// </summary>
+public class FactDeskApi : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public static readonly (string Name, string Role, string Token)[] People =
+    [
+        ("cms-plugin", Roles.Tool, "tool-token"),
+        ("Mara Lind", Roles.Editor, "editor-token"),
+        ("Jon Berg", Roles.Editor, "editor2-token"),
+        ("Tomás Ruiz", Roles.SeniorEditor, "senior-token"),
+        ("Ines Vale", Roles.SeniorEditor, "senior2-token"),
+        ("Audrey Kim", Roles.Auditor, "auditor-token"),
+    ];
+
+    public string ConnectionString { get; private set; } = "";
+
+    public virtual async Task InitializeAsync()
+    {
+        ConnectionString = await PostgresServer.CreateDatabaseForAsync(GetType().Name);
+        _ = Server; // start the host: migrates the schema
+        await Services.GetRequiredService<Hosting.SchemaState>().Migrated.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public new virtual async Task DisposeAsync() => await base.DisposeAsync();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:FactDesk", ConnectionString);
+        for (var i = 0; i < People.Length; i++)
+        {
+            builder.UseSetting($"Auth:Principals:{i}:Name", People[i].Name);
+            builder.UseSetting($"Auth:Principals:{i}:Role", People[i].Role);
+            builder.UseSetting($"Auth:Principals:{i}:TokenSha256", BearerTokenHandler.HashToken(People[i].Token));
+        }
+        builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
+        builder.UseEnvironment("Testing");
+    }
+
+    public PostgresEventStore Store => Services.GetRequiredService<PostgresEventStore>();
+    public ProjectionRunner Runner => Services.GetRequiredService<ProjectionRunner>();
+
+    /// <summary>A client signed in as the first person with the role (or by token when given).</summary>
+    public HttpClient As(string role, int nth = 0)
+    {
+        var client = CreateClient();
+        var person = People.Where(p => p.Role == role).ElementAt(nth);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", person.Token);
+        return client;
+    }
+
+    public HttpClient Tool => As(Roles.Tool);
+    public HttpClient Editor => As(Roles.Editor);
+    public HttpClient SecondEditor => As(Roles.Editor, 1);
+    public HttpClient Senior => As(Roles.SeniorEditor);
+    public HttpClient SecondSenior => As(Roles.SeniorEditor, 1);
+    public HttpClient Auditor => As(Roles.Auditor);
+    public HttpClient Anonymous => CreateClient();
+
+    public async Task<long> CountEventsAsync()
+    {
+        await using var cmd = Store.DataSource.CreateCommand("select count(*) from factdesk.events");
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Flags a claim as the tool and returns its id.</summary>
+    public async Task<Guid> FlagClaimAsync(string quote = "China is home to 36% of all large language models", string priority = "normal", Guid? documentId = null)
+    {
+        var response = await Tool.PostAsJsonAsync("/api/claims", new { quote, reason = "a share of a world total", priority, documentId });
+        response.EnsureSuccessStatusCode();
+        return (await response.ReadJsonAsync()).GetProperty("id").GetGuid();
+    }
+}
+
+public static class HttpTestExtensions
+{
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body, string? idempotencyKey = null, string? ifMatch = null) =>
+        client.PostRawAsync(url, JsonSerializer.Serialize(body, JsonDefaults.Options), idempotencyKey, ifMatch);
+
+    public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string url, string json, string? idempotencyKey = null, string? ifMatch = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return client.SendAsync(request);
+    }
+
+    public static string? ETag(this HttpResponseMessage response) => response.Headers.ETag?.Tag;
+}
