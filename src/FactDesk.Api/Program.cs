@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 
 if (args is ["projections", ..]) return await ProjectionsCommand.RunAsync(args[1..]);
+if (args is ["demo", "load", ..]) return await FactDesk.Api.Demo.DemoDatasetLoader.RunAsync(args[2..]);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
