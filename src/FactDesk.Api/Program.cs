@@ -10,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
 builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
 builder.Services.AddFactDeskStore(builder.Configuration);
+builder.Services.AddSingleton<SignInThrottle>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
 {
@@ -45,7 +46,9 @@ app.UseStatusCodePages(async context =>
         var status => Problems.Make(status, "http-" + status, "The request failed.", null),
     });
 });
+app.UseSecurityHeaders();
 app.UseCorrelationIds();
+app.UseSignInThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi();

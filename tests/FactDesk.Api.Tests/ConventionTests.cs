@@ -179,3 +179,44 @@ public class DatabaseDownTests(FactDeskApiWithoutDatabase api) : IClassFixture<F
         (await command.ReadJsonAsync()).GetProperty("type").GetString()!.ShouldEndWith("database-unavailable");
     }
 }
+
+public class SecurityTests(FactDeskApi api) : IClassFixture<FactDeskApi>
+{
+    [Fact]
+    public async Task Answers_carry_security_headers()
+    {
+        var response = await api.Anonymous.GetAsync("/health/live");
+        response.Headers.GetValues("X-Content-Type-Options").Single().ShouldBe("nosniff");
+        response.Headers.GetValues("Content-Security-Policy").Single().ShouldContain("frame-ancestors 'none'");
+        response.Headers.GetValues("X-Frame-Options").Single().ShouldBe("DENY");
+    }
+
+    [Fact]
+    public async Task Repeated_unknown_tokens_from_one_client_are_throttled_while_known_tokens_still_work_elsewhere()
+    {
+        var guesser = api.CreateClient();
+        guesser.DefaultRequestHeaders.Add("Authorization", "Bearer guess");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < SignInThrottle.MaxFailures + 2; i++)
+            statuses.Add((await guesser.GetAsync($"/api/claims/{Guid.NewGuid()}")).StatusCode);
+        statuses.Take(SignInThrottle.MaxFailures).ShouldAllBe(s => s == HttpStatusCode.Unauthorized);
+        statuses.Last().ShouldBe(HttpStatusCode.TooManyRequests);
+        var blocked = await guesser.GetAsync("/health/live");
+        blocked.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        blocked.Headers.RetryAfter.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Token_matching_compares_digests_and_finds_only_the_right_principal()
+    {
+        var principals = new List<PrincipalOptions>
+        {
+            new() { Name = "a", Role = "tool", TokenSha256 = BearerTokenHandler.HashToken("token-a") },
+            new() { Name = "b", Role = "editor", TokenSha256 = BearerTokenHandler.HashToken("token-b") },
+            new() { Name = "broken", Role = "editor", TokenSha256 = "not-hex" },
+        };
+        BearerTokenHandler.Match("token-b", principals)!.Name.ShouldBe("b");
+        BearerTokenHandler.Match("token-c", principals).ShouldBeNull();
+        BearerTokenHandler.Match("", principals).ShouldBeNull();
+    }
+}

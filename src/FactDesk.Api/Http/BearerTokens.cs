@@ -22,7 +22,8 @@ public sealed class AuthOptions
 
 /// <summary>Maps <c>Authorization: Bearer &lt;token&gt;</c> to a principal by comparing SHA-256 digests in constant time.</summary>
 public sealed class BearerTokenHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptionsMonitor<AuthOptions> auth)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptionsMonitor<AuthOptions> auth,
+    SignInThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string Scheme = "Bearer";
@@ -56,7 +57,10 @@ public sealed class BearerTokenHandler(
             return Task.FromResult(AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'."));
         var principal = Match(header["Bearer ".Length..].Trim(), auth.CurrentValue.Principals);
         if (principal is null || !Roles.All.Contains(principal.Role))
+        {
+            throttle.RecordFailure(SignInThrottle.ClientKey(Context));
             return Task.FromResult(AuthenticateResult.Fail("Unknown token."));
+        }
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, principal.Name), new Claim(ClaimTypes.Role, principal.Role)], Scheme);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme)));
