@@ -1,0 +1,102 @@
+using System.Text.RegularExpressions;
+
+namespace FactDesk.Api.Documents.Detection;
+
+/// <summary>
+/// Finds the sentences of an article that assert a checkable number, date or rank. Pure: no I/O, no clock.
+/// </summary>
+public static partial class ClaimDetector
+{
+    /// <summary>Characters of context kept either side of a quote, as in a W3C TextQuoteSelector.</summary>
+    public const int ContextLength = 32;
+
+    /// <summary>When two readings of the same words compete, the more specific kind wins ("$6 million" is money, not a count).</summary>
+    private static readonly Dictionary<string, int> Precedence = new()
+    {
+        [ClaimKinds.Money] = 6,
+        [ClaimKinds.Percentage] = 5,
+        [ClaimKinds.Ratio] = 4,
+        [ClaimKinds.Date] = 3,
+        [ClaimKinds.Count] = 2,
+        [ClaimKinds.Ranking] = 1,
+    };
+
+    // One candidate per value, not per sentence: each figure is verified, sourced and corrected on its own.
+    public static IReadOnlyList<CandidateClaim> Detect(string text, DateOnly publishedOn)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return [];
+
+        var furniture = ArticleText.Furniture(text);
+        var found = NumericRecognizers.Find(text)
+            .Concat(DateRecognizer.Find(text, publishedOn))
+            .Concat(RankingRecognizer.Find(text))
+            .Where(m => !furniture.Any(f => m.Start < f.End && f.Start < m.End));
+
+        var mentions = ResolveOverlaps(found);
+        var sentences = ArticleText.Sentences(text);
+        var codePoints = new CodePointText(text);
+
+        return mentions
+            .OrderBy(m => m.Start).ThenBy(m => m.End)
+            .Select(m => ToCandidate(text, codePoints, sentences, m))
+            // A question ("What are the biggest challenges?") asks rather than asserts.
+            .Where(c => !c.Quote.EndsWith('?'))
+            .ToList();
+    }
+
+    private static List<ValueMention> ResolveOverlaps(IEnumerable<ValueMention> found)
+    {
+        var kept = new List<ValueMention>();
+        var ordered = found
+            .OrderByDescending(m => Precedence[m.Kind])
+            .ThenByDescending(m => m.Length)
+            .ThenBy(m => m.Start);
+        foreach (var mention in ordered)
+        {
+            // A rank may share words with a value ("one of 2024's fastest-selling games"); values may not share with each other.
+            var clashes = mention.Kind == ClaimKinds.Ranking
+                ? kept.Any(k => k.Kind == ClaimKinds.Ranking && k.Overlaps(mention))
+                : kept.Any(k => k.Kind != ClaimKinds.Ranking && k.Overlaps(mention));
+            if (!clashes)
+                kept.Add(mention);
+        }
+        // A count inside a rank phrase ("the world's two largest economies") is part of the rank.
+        kept.RemoveAll(m => m.Kind == ClaimKinds.Count && kept.Any(r => r.Kind == ClaimKinds.Ranking && r.Overlaps(m)));
+        return kept;
+    }
+
+    private static CandidateClaim ToCandidate(string text, CodePointText codePoints, List<(int Start, int End)> sentences, ValueMention mention)
+    {
+        var start = mention.Start;
+        var end = mention.End;
+        foreach (var sentence in sentences)
+        {
+            if (sentence.End <= mention.Start || sentence.Start >= mention.End)
+                continue;
+            start = Math.Min(start, sentence.Start);
+            end = Math.Max(end, sentence.End);
+        }
+
+        var quote = text[start..end];
+        var score = Math.Min(1.0, mention.Score + (Attribution().IsMatch(quote) ? 0.05 : 0));
+        return new CandidateClaim(
+            quote,
+            codePoints.Before(start, ContextLength),
+            codePoints.After(end, ContextLength),
+            codePoints.ToCodePoint(start),
+            codePoints.ToCodePoint(end),
+            mention.Kind,
+            text[mention.Start..mention.End],
+            mention.Value,
+            Math.Round(score, 2))
+        {
+            ExpressionStart = codePoints.ToCodePoint(mention.Start),
+            ExpressionEnd = codePoints.ToCodePoint(mention.End),
+        };
+    }
+
+    // Attributed figures ("according to", "says") are the ones a checker can trace to a source.
+    [GeneratedRegex(@"\baccording\s+to\b|\bsaid\b|\bsays\b|\breported(?:ly)?\b|\bestimat|\bdata\s+from\b|\bsurvey\b|\breport\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Attribution();
+}

@@ -1,0 +1,321 @@
+using System.Text.RegularExpressions;
+using static FactDesk.Api.Documents.Detection.NewsNumbers;
+
+namespace FactDesk.Api.Documents.Detection;
+
+/// <summary>Finds money, percentages, ratios and counts (including measured quantities such as "3–4 nanometres").</summary>
+internal static partial class NumericRecognizers
+{
+    private const string CurrencySymbol = @"(?:US|HK|A|C|NZ|S)?\\?\$|€|£|¥|(?:RMB|CNY|USD|EUR|GBP|HKD|JPY)\s?";
+    private const string CurrencyWords =
+        @"(?:Chinese\s+)?yuan|renminbi|RMB|(?:Japanese\s+)?yen|euros?|" +
+        @"(?:US\s+|American\s+|Hong\s+Kong\s+|Australian\s+|Canadian\s+)?dollars|pounds(?:\s+sterling)?|(?:Indian\s+)?rupees";
+
+    private static readonly HashSet<string> TimeUnits = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours", "minute", "minutes",
+        "second", "seconds", "decade", "decades", "century", "centuries", "year-old", "years-old", "quarter", "quarters",
+    };
+
+    private static readonly HashSet<string> Superlatives = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "largest", "biggest", "fastest", "highest", "lowest", "smallest", "most", "least", "best", "worst", "top",
+    };
+
+    /// <summary>Measurement units normalised to their symbols; a number followed by one is a measured quantity.</summary>
+    private static readonly Dictionary<string, string> MeasurementUnits = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["nanometres"] = "nm", ["nanometers"] = "nm", ["nanometre"] = "nm", ["nanometer"] = "nm", ["nm"] = "nm",
+        ["micrometres"] = "µm", ["micrometers"] = "µm", ["millimetres"] = "mm", ["millimeters"] = "mm",
+        ["centimetres"] = "cm", ["centimeters"] = "cm", ["metres"] = "m", ["meters"] = "m", ["km"] = "km",
+        ["kilometres"] = "km", ["kilometers"] = "km", ["miles"] = "mi", ["kilograms"] = "kg", ["kg"] = "kg",
+        ["tonnes"] = "t", ["tons"] = "t", ["gigawatts"] = "GW", ["GW"] = "GW", ["megawatts"] = "MW", ["MW"] = "MW",
+        ["terawatt-hours"] = "TWh", ["TWh"] = "TWh", ["gigabytes"] = "GB", ["GB"] = "GB", ["terabytes"] = "TB",
+        ["petaflops"] = "PFLOPS", ["exaflops"] = "EFLOPS", ["parameters"] = "parameters", ["degrees"] = "°",
+    };
+
+    /// <summary>Plurals without a final "s" that still name counted people or things.</summary>
+    private static readonly HashSet<string> IrregularPlurals = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "people", "staff", "personnel", "children", "men", "women", "police", "cattle", "sheep", "fish", "mice",
+    };
+
+    public static IEnumerable<ValueMention> Find(string text) =>
+        Money(text).Concat(Percentages(text)).Concat(Ratios(text)).Concat(Counts(text)).Concat(VagueMagnitudes(text));
+
+    private static IEnumerable<ValueMention> Money(string text)
+    {
+        foreach (Match m in SymbolMoney().Matches(text))
+        {
+            var (currency, note) = CurrencyFromSymbol(m.Groups["cur"].Value);
+            if (m.Groups["base"].Success)
+                note = Join(note, $"in constant {m.Groups["base"].Value} dollars");
+            yield return MoneyMention(text, m, currency, note);
+        }
+
+        foreach (Match m in WordMoney().Matches(text))
+        {
+            var number = m.Groups["num"].Value;
+            var hasScale = m.Groups["scale"].Success;
+            // "in 2018 dollars" names a price base, not an amount.
+            if (!hasScale && (number is "a" or "an" || (number.Length == 4 && !number.Contains(',') && Parse(number) is >= 1800 and < 2100)))
+                continue;
+            yield return MoneyMention(text, m, CurrencyFromWords(m.Groups["cur"].Value), null);
+        }
+    }
+
+    private static ValueMention MoneyMention(string text, Match m, string? currency, string? note)
+    {
+        var amount = Parse(m.Groups["num"].Value) * ScaleOf(m.Groups["scale"].Value);
+        var qualifier = QualifierOf(m.Groups["qual"].Value);
+        var (number, upper) = Bounds(amount, qualifier);
+        var end = m.Index + m.Length;
+        CurrencyConversion? conversion = null;
+
+        var converted = StatedConversion().Match(text, end);
+        if (converted.Success)
+        {
+            var (toCurrency, _) = CurrencyFromSymbol(converted.Groups["cur"].Value);
+            if (toCurrency is not null)
+            {
+                var toAmount = Parse(converted.Groups["num"].Value) * ScaleOf(converted.Groups["scale"].Value);
+                var words = converted.Value.Trim().TrimStart('(').TrimEnd(')').Trim();
+                conversion = ExchangeRates.Check(amount, currency, toAmount, toCurrency, words);
+                end = converted.Index + converted.Length;
+            }
+        }
+
+        var expression = text[m.Index..end];
+        var value = new NormalizedValue(number, upper, null, currency, null, expression, note)
+        {
+            Qualifier = qualifier,
+            Conversion = conversion,
+        };
+        return new ValueMention(m.Index, end, ClaimKinds.Money, value, 0.9);
+    }
+
+    private static IEnumerable<ValueMention> Percentages(string text)
+    {
+        foreach (Match m in Percentage().Matches(text))
+        {
+            var low = Parse(m.Groups["num"].Value);
+            var qualifier = QualifierOf(m.Groups["qual"].Value);
+            var (number, upper) = Bounds(low, qualifier);
+            if (m.Groups["num2"].Success)
+                (number, upper, qualifier) = (low, Parse(m.Groups["num2"].Value), ValueQualifiers.Range);
+            var unit = m.Groups["points"].Success ? "percentage points" : "%";
+            var value = new NormalizedValue(number, upper, unit, null, null, m.Value, null) { Qualifier = qualifier };
+            yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Percentage, value, 0.85);
+        }
+    }
+
+    private static IEnumerable<ValueMention> Ratios(string text)
+    {
+        foreach (Match m in Ratio().Matches(text))
+        {
+            var written = m.Groups["num"].Value;
+            if (written is "a" or "an" || FollowsProperName(text, m.Index))
+                continue;
+            var qualifier = QualifierOf(m.Groups["qual"].Value);
+            var value = new NormalizedValue(Parse(written), null, "times", null, null, m.Value,
+                m.Groups["cmp"].Value.ToLowerInvariant()) { Qualifier = qualifier };
+            yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Ratio, value, 0.8);
+        }
+
+        foreach (Match m in Multiple().Matches(text))
+        {
+            var factor = m.Groups["word"].Value.ToLowerInvariant() switch { "twice" => 2m, "thrice" => 3m, _ => 0.5m };
+            var value = new NormalizedValue(factor, null, "times", null, null, m.Value, m.Groups["cmp"].Value.ToLowerInvariant())
+            {
+                Qualifier = ValueQualifiers.Exact,
+            };
+            yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Ratio, value, 0.75);
+        }
+    }
+
+    private static IEnumerable<ValueMention> Counts(string text)
+    {
+        foreach (Match m in CountNumber().Matches(text))
+        {
+            var written = m.Groups["num"].Value;
+            var isWord = IsWord(written);
+            var hasScale = m.Groups["scale"].Success;
+            var hasQualifier = m.Groups["qual"].Success;
+            // Singular "one"/"a" without a scale asserts no quantity worth checking.
+            if (!hasScale && (written.Equals("a", StringComparison.OrdinalIgnoreCase) ||
+                              written.Equals("an", StringComparison.OrdinalIgnoreCase) ||
+                              written.Equals("one", StringComparison.OrdinalIgnoreCase)))
+                continue;
+            if (!hasQualifier && FollowsProperName(text, m.Index))
+                continue;
+            if (!isWord && !hasScale && !written.Contains(',') && written.Length == 4 && Parse(written) is >= 1800 and < 2100)
+                continue;
+
+            var words = FollowingWords(text, m.Index + m.Length, 4);
+            if (words.Count == 0)
+                continue;
+            var first = words[0];
+            // A spelled-out number followed by a capitalised word is a title or name ("Two Sessions").
+            if (isWord && char.IsUpper(written[0]) && char.IsUpper(first.Word[0]))
+                continue;
+            if (TimeUnits.Contains(first.Word) || Superlatives.Contains(first.Word) ||
+                first.Word.Equals("per", StringComparison.OrdinalIgnoreCase) || first.Word.Equals("percent", StringComparison.OrdinalIgnoreCase))
+                continue;
+
+            var low = Parse(written) * ScaleOf(m.Groups["scale"].Value);
+            var qualifier = QualifierOf(m.Groups["qual"].Value);
+            var (number, upper) = Bounds(low, qualifier);
+            if (m.Groups["num2"].Success)
+                (number, upper, qualifier) = (low, Parse(m.Groups["num2"].Value) * ScaleOf(m.Groups["scale"].Value), ValueQualifiers.Range);
+
+            if (MeasurementUnits.TryGetValue(first.Word, out var unit))
+            {
+                var end = first.End;
+                var bound = TrailingBound().Match(text, end);
+                if (bound.Success)
+                {
+                    end = bound.Index + bound.Length;
+                    var atMost = bound.Groups["dir"].Value.ToLowerInvariant() is "less" or "fewer" or "smaller" or "below" or "under";
+                    (number, upper, qualifier) = atMost
+                        ? ((decimal?)null, (decimal?)low, ValueQualifiers.AtMost)
+                        : ((decimal?)low, (decimal?)null, ValueQualifiers.AtLeast);
+                }
+                yield return CountMention(text, m.Index, end, number, upper, unit, qualifier, 0.7);
+                continue;
+            }
+
+            var noun = words.TakeWhile(w => !Stopwords.Contains(w.Word) && !w.Word.Any(char.IsDigit))
+                .Take(3).FirstOrDefault(w => IsPluralNoun(w.Word));
+            if (noun.Word is null || TimeUnits.Contains(noun.Word))
+                continue;
+            // Small spelled-out tallies ("two monks") are facts but rarely the point of a story.
+            var score = isWord && !hasScale && low < 10 ? 0.4 : 0.7;
+            yield return CountMention(text, m.Index, noun.End, number, upper, noun.Word, qualifier, score);
+        }
+    }
+
+    private static ValueMention CountMention(string text, int start, int end, decimal? number, decimal? upper, string unit, string qualifier, double score)
+    {
+        var expression = text[start..end];
+        var value = new NormalizedValue(number, upper, unit, null, null, expression, null) { Qualifier = qualifier };
+        return new ValueMention(start, end, ClaimKinds.Count, value, score);
+    }
+
+    /// <summary>"hundreds of millions of viewers": only the order of magnitude is asserted, so it is kept as a lower bound.</summary>
+    private static IEnumerable<ValueMention> VagueMagnitudes(string text)
+    {
+        foreach (Match m in VagueMagnitude().Matches(text))
+        {
+            var multiple = m.Groups["v"].Value.ToLowerInvariant() switch { "tens" => 10m, "dozens" => 12m, _ => 100m };
+            var number = multiple * ScaleOf(m.Groups["scale"].Value);
+            var noun = m.Groups["noun"].Success ? m.Groups["noun"].Value : null;
+            var isMoney = noun is null && MoneyCue().IsMatch(Context.Window(text, m.Index, m.Index + m.Length, 80));
+            var value = new NormalizedValue(number, null, isMoney ? null : noun, null, null, m.Value, "order of magnitude only")
+            {
+                Qualifier = ValueQualifiers.AtLeast,
+            };
+            if (isMoney || noun is not null)
+                yield return new ValueMention(m.Index, m.Index + m.Length, isMoney ? ClaimKinds.Money : ClaimKinds.Count, value, 0.5);
+        }
+    }
+
+    private static bool IsPluralNoun(string word)
+    {
+        if (IrregularPlurals.Contains(word))
+            return true;
+        if (word.Length < 3 || Stopwords.Contains(word) || word.EndsWith("'s") || word.EndsWith("’s"))
+            return false;
+        var lower = word.ToLowerInvariant();
+        return lower.EndsWith('s') && !lower.EndsWith("ss") && !lower.EndsWith("us") && !lower.EndsWith("is");
+    }
+
+    private static List<(string Word, int End)> FollowingWords(string text, int index, int count)
+    {
+        var words = new List<(string Word, int End)>();
+        var position = index;
+        while (words.Count < count)
+        {
+            var next = NextWord().Match(text, position);
+            if (!next.Success)
+                break;
+            var word = next.Groups["w"];
+            words.Add((word.Value, word.Index + word.Length));
+            position = word.Index + word.Length;
+        }
+        return words;
+    }
+
+    private static (string? Currency, string? Note) CurrencyFromSymbol(string symbol) =>
+        symbol.Replace("\\", "").Trim().ToUpperInvariant() switch
+        {
+            "US$" or "USD" => ("USD", null),
+            "$" => ("USD", "bare $ read as US dollars"),
+            "HK$" or "HKD" => ("HKD", null),
+            "A$" => ("AUD", null),
+            "C$" => ("CAD", null),
+            "NZ$" => ("NZD", null),
+            "S$" => ("SGD", null),
+            "€" or "EUR" => ("EUR", null),
+            "£" or "GBP" => ("GBP", null),
+            "RMB" or "CNY" => ("CNY", null),
+            "JPY" => ("JPY", null),
+            _ => (null, "¥ is used for both yen and yuan"),
+        };
+
+    private static string? CurrencyFromWords(string words)
+    {
+        var lower = words.ToLowerInvariant();
+        return lower switch
+        {
+            _ when lower.Contains("yuan") || lower.Contains("renminbi") || lower == "rmb" => "CNY",
+            _ when lower.Contains("yen") => "JPY",
+            _ when lower.StartsWith("euro") => "EUR",
+            _ when lower.Contains("pound") => "GBP",
+            _ when lower.Contains("rupee") => "INR",
+            _ when lower.Contains("hong kong") => "HKD",
+            _ when lower.Contains("australian") => "AUD",
+            _ when lower.Contains("canadian") => "CAD",
+            _ when lower.Contains("dollar") => "USD",
+            _ => null,
+        };
+    }
+
+    private static bool FollowsProperName(string text, int index) => Context.FollowsProperName(text, index);
+
+    private static HashSet<string> Stopwords => Context.Stopwords;
+
+    private static string? Join(string? a, string b) => a is null ? b : $"{a}; {b}";
+
+    [GeneratedRegex(@"(?<![\w$])(?:(?<qual>" + Qualifier + @"))?(?<cur>" + CurrencySymbol + @")(?<num>" + Digits + @")(?:\s*(?<scale>" + Scale + @"|m|k)\b)?(?:\s+in\s+(?<base>\d{4})\s+dollars)?", RegexOptions.IgnoreCase)]
+    private static partial Regex SymbolMoney();
+
+    [GeneratedRegex(@"(?<![\w$.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s+(?<scale>" + Scale + @"))?\s+(?<cur>" + CurrencyWords + @")\b", RegexOptions.IgnoreCase)]
+    private static partial Regex WordMoney();
+
+    [GeneratedRegex(@"\G\s*\(\s*(?:approximately|approx\.|about|around|roughly|some|nearly|almost|equivalent\s+to|or|~|≈)?\s*(?<cur>" + CurrencySymbol + @")(?<num>" + Digits + @")(?:\s*(?<scale>" + Scale + @"|m|k)\b)?\s*\)", RegexOptions.IgnoreCase)]
+    private static partial Regex StatedConversion();
+
+    [GeneratedRegex(@"(?<![\w.,])(?:(?<qual>" + Qualifier + @")(?:a\s+)?)?(?<num>" + Digits + @")(?:\s*(?:–|—|-|to)\s*(?<num2>" + Digits + @"))?(?:\s?%|\s?per\s?cent\b|\s?percent\b|(?<points>\s+percentage\s+points?\b))", RegexOptions.IgnoreCase)]
+    private static partial Regex Percentage();
+
+    [GeneratedRegex(@"(?<![\w.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*times|\s*-?fold)\s+(?<cmp>cheaper|faster|more|less|larger|bigger|smaller|higher|lower|greater|slower|longer|shorter|as)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Ratio();
+
+    [GeneratedRegex(@"\b(?<word>twice|thrice|half)\s+(?<cmp>as)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Multiple();
+
+    [GeneratedRegex(@"(?<![\w$£€¥\\.,:/'’-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*(?:–|—|-|to)\s*(?<num2>" + Digits + "|" + Words + @"))?(?:\s+(?<scale>" + Scale + @"))?(?![\w%\uFE0F\u20E3]|[.,:]\d|\.\w|['’]s\b|-\w)", RegexOptions.IgnoreCase)]
+    private static partial Regex CountNumber();
+
+    [GeneratedRegex(@"\G(?:\s+|-)(?<w>\p{L}[\p{L}\p{N}'’-]*)")]
+    private static partial Regex NextWord();
+
+    [GeneratedRegex(@"\G\s+(?:or|and)\s+(?<dir>less|fewer|smaller|below|under|more|greater|larger|above|over|up)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex TrailingBound();
+
+    [GeneratedRegex(@"(?<![\w])(?<v>tens|hundreds|dozens)(?:,?\s+or\s+(?:even\s+)?(?:tens|hundreds|thousands),?)?\s+of\s+(?<scale>thousands|millions|billions)(?:\s+of\s+(?<noun>\p{L}[\p{L}-]*))?", RegexOptions.IgnoreCase)]
+    private static partial Regex VagueMagnitude();
+
+    [GeneratedRegex(@"\$|\bcost|\bbudget|\bpoured|\bspent|\binvest|\bfunding|\bdollars|\brevenue", RegexOptions.IgnoreCase)]
+    private static partial Regex MoneyCue();
+}
