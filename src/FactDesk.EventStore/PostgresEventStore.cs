@@ -11,6 +11,11 @@ public sealed class EventStoreOptions
     public List<IProjection> Projections { get; } = [];
     /// <summary>Schema changes of the application's own tables (beyond projections), applied at start-up.</summary>
     public List<Migration> Migrations { get; } = [];
+    /// <summary>Let concurrent appends share one statement and one commit (each still checks its own expected version).</summary>
+    public bool GroupCommit { get; set; } = true;
+    public int MaxAppendsPerCommit { get; set; } = 64;
+    /// <summary>How many group commits may be under way at once.</summary>
+    public int CommitLanes { get; set; } = 4;
 }
 
 /// <summary>
@@ -20,6 +25,7 @@ public sealed class EventStoreOptions
 public sealed class PostgresEventStore
 {
     private readonly IProjection[] _inline;
+    private readonly AppendBatcher? _batcher;
 
     public PostgresEventStore(NpgsqlDataSource dataSource, EventTypeRegistry types, EventStoreOptions options)
     {
@@ -30,6 +36,7 @@ public sealed class PostgresEventStore
         if (options.Projections.All(p => p.Name != LedgerProjection.ProjectionName))
             options.Projections.Add(new LedgerProjection { Schema = options.Schema });
         _inline = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline).ToArray();
+        if (options.GroupCommit) _batcher = new AppendBatcher(this, options.MaxAppendsPerCommit, options.CommitLanes);
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -45,7 +52,8 @@ public sealed class PostgresEventStore
         EventStoreSchema.MigrateAsync(DataSource, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
 
     /// <summary>
-    /// Appends events to one stream if it is at the expected version. One round trip without inline projections.
+    /// Appends events to one stream if it is at the expected version. Concurrent appends share a statement and a commit
+    /// (group commit); an append alone is one round trip without inline projections.
     /// A retry with the same event ids writes nothing and returns the stored events with <c>WasRetry</c>.
     /// </summary>
     /// <param name="alsoInTransaction">optional writes that must commit or roll back with the events (not run on a retry).</param>
@@ -56,81 +64,129 @@ public sealed class PostgresEventStore
         Func<NpgsqlConnection, AppendResult, CancellationToken, Task>? alsoInTransaction = null)
     {
         if (events.Count == 0) throw new ArgumentException("An append needs at least one event.", nameof(events));
-        var typeNames = events.Select(e => Types.NameOf(e.Data.GetType())).ToArray();
-        var data = events.Select(e => Types.Serialize(e.Data)).ToArray();
-        var metadataJson = JsonSerializer.Serialize(metadata, Types.Json);
+        ct.ThrowIfCancellationRequested();
+        var pending = new PendingAppend(streamId, streamType, expected, events,
+            events.Select(e => Types.NameOf(e.Data.GetType())).ToArray(),
+            events.Select(e => Types.Serialize(e.Data)).ToArray(),
+            JsonSerializer.Serialize(metadata, Types.Json), metadata, alsoInTransaction);
+        var result = _batcher is null ? await AppendAloneAsync(pending) : await _batcher.AppendAsync(pending);
+        if (!result.WasRetry) Appended?.Invoke(result);
+        return result;
+    }
 
+    /// <summary>One append in its own transaction: the path for an append without company, and the fallback of a failed batch.</summary>
+    internal async Task<AppendResult> AppendAloneAsync(PendingAppend pending)
+    {
+        var ct = CancellationToken.None; // once started, an append runs to its end so its outcome is known
         await using var connection = await DataSource.OpenConnectionAsync(ct);
-        var inline = _inline.Length > 0 || alsoInTransaction is not null;
+        var inline = _inline.Length > 0 || pending.AlsoInTransaction is not null;
         await using var tx = inline ? await connection.BeginTransactionAsync(ct) : null;
-        AppendResult result;
         try
         {
             await using var cmd = new NpgsqlCommand(
                 $"select o_position, o_version, o_recorded_at, o_tx_id::text, o_hash, o_retry from {Schema}.append_events($1, $2, $3, $4, $5, $6, $7)",
                 connection);
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamType });
-            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expected.Value });
-            cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = events.Select(e => e.EventId).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = typeNames });
-            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Enumerable.Repeat(metadataJson, events.Count).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = pending.StreamId });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pending.StreamType });
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = pending.Expected.Value });
+            cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = pending.Events.Select(e => e.EventId).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pending.TypeNames });
+            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pending.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Enumerable.Repeat(pending.MetadataJson, pending.Events.Count).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
 
-            var recorded = new List<RecordedEvent>(events.Count);
+            var recorded = new List<RecordedEvent>(pending.Events.Count);
             var retry = false;
             await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            {
-                var i = 0;
                 while (await reader.ReadAsync(ct))
                 {
                     retry = reader.GetBoolean(5);
-                    recorded.Add(new RecordedEvent(
-                        reader.GetInt64(0), streamId, streamType, reader.GetInt64(1), events[i].EventId, typeNames[i],
-                        events[i].Data, metadata, reader.GetFieldValue<DateTimeOffset>(2), ulong.Parse(reader.GetString(3)),
-                        reader.GetFieldValue<byte[]>(4))
-                    { DataJson = JsonDocument.Parse(data[i]).RootElement });
-                    i++;
+                    recorded.Add(pending.Recorded(recorded.Count, reader.GetInt64(0), reader.GetInt64(1),
+                        reader.GetFieldValue<DateTimeOffset>(2), ulong.Parse(reader.GetString(3)), reader.GetFieldValue<byte[]>(4)));
                 }
-            }
-            result = new AppendResult(streamId, recorded[^1].Version, recorded, retry);
+            var result = new AppendResult(pending.StreamId, recorded[^1].Version, recorded, retry);
 
             if (inline && !retry)
             {
                 foreach (var projection in _inline)
                     await projection.ApplyAsync(connection, recorded, ct);
-                if (alsoInTransaction is not null) await alsoInTransaction(connection, result, ct);
+                if (pending.AlsoInTransaction is not null) await pending.AlsoInTransaction(connection, result, ct);
             }
             if (tx is not null) await tx.CommitAsync(ct);
+            return result;
         }
         catch (PostgresException e) when (e.SqlState == "ES001")
         {
             if (tx is not null) await tx.RollbackAsync(CancellationToken.None);
-            var stored = await TryReadRetryAsync(streamId, events, ct);
-            if (stored is not null) return stored;
-            throw new WrongExpectedVersionException(streamId, expected, long.Parse(e.MessageText["actual version ".Length..]));
+            return await TryReadRetryAsync(pending.StreamId, pending.Events, ct)
+                ?? throw new WrongExpectedVersionException(pending.StreamId, pending.Expected, long.Parse(e.MessageText["actual version ".Length..]));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "events_event_id_key")
         {
             // Two copies of one retry raced with "any" expected version: the loser reports the winner's write.
             if (tx is not null) await tx.RollbackAsync(CancellationToken.None);
-            return await TryReadRetryAsync(streamId, events, ct)
+            return await TryReadRetryAsync(pending.StreamId, pending.Events, ct)
                 ?? throw new DuplicateEventIdException("Some event ids of this append are already stored.");
         }
         catch (PostgresException e) when (e.SqlState == "ES002")
         {
             throw new DuplicateEventIdException(e.MessageText);
         }
+    }
 
-        if (!result.WasRetry) Appended?.Invoke(result);
-        return result;
+    /// <summary>
+    /// Several appends in one transaction and one statement. Appends are ordered by stream id so that concurrent batches
+    /// lock stream rows in the same order. Returns null for an append that lost its race (the caller decides what that means).
+    /// </summary>
+    internal async Task<AppendResult?[]> AppendTogetherAsync(IReadOnlyList<PendingAppend> batch)
+    {
+        var ct = CancellationToken.None;
+        await using var connection = await DataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            $"select o_request, o_status, o_actual, o_position, o_version, o_recorded_at, o_tx_id::text, o_hash from {Schema}.append_batch($1, $2, $3, $4, $5, $6, $7, $8)",
+            connection);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.Select(p => p.StreamId).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = batch.Select(p => p.StreamType).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = batch.Select(p => p.Expected.Value).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = batch.Select(p => p.Events.Count).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.SelectMany(p => p.Events.Select(e => e.EventId)).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = batch.SelectMany(p => p.TypeNames).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = batch.SelectMany(p => p.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = batch.SelectMany(p => Enumerable.Repeat(p.MetadataJson, p.Events.Count)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+
+        var recorded = batch.Select(p => new List<RecordedEvent>(p.Events.Count)).ToArray();
+        var status = new int[batch.Count];
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+            {
+                var request = reader.GetInt32(0) - 1;
+                status[request] = reader.GetInt32(1);
+                if (status[request] == 2) continue;
+                recorded[request].Add(batch[request].Recorded(recorded[request].Count, reader.GetInt64(3), reader.GetInt64(4),
+                    reader.GetFieldValue<DateTimeOffset>(5), ulong.Parse(reader.GetString(6)), reader.GetFieldValue<byte[]>(7)));
+            }
+
+        var results = new AppendResult?[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+            if (status[i] != 2) results[i] = new AppendResult(batch[i].StreamId, recorded[i][^1].Version, recorded[i], status[i] == 1);
+        var appended = Enumerable.Range(0, batch.Count).Where(i => status[i] == 0).ToArray();
+        if (appended.Length > 0)
+        {
+            var events = appended.SelectMany(i => recorded[i]).ToList();
+            foreach (var projection in _inline)
+                await projection.ApplyAsync(connection, events, ct);
+            foreach (var i in appended)
+                if (batch[i].AlsoInTransaction is { } also) await also(connection, results[i]!, ct);
+        }
+        await tx.CommitAsync(ct);
+        return results;
     }
 
     /// <summary>Convenience for a single event with a fresh id.</summary>
     public Task<AppendResult> AppendAsync(Guid streamId, string streamType, ExpectedVersion expected, object @event, EventMetadata metadata, CancellationToken ct = default) =>
         AppendAsync(streamId, streamType, expected, [new EventToAppend(Guid.NewGuid(), @event)], metadata, ct);
 
-    private async Task<AppendResult?> TryReadRetryAsync(Guid streamId, IReadOnlyList<EventToAppend> events, CancellationToken ct)
+    internal async Task<AppendResult?> TryReadRetryAsync(Guid streamId, IReadOnlyList<EventToAppend> events, CancellationToken ct)
     {
         var ids = events.Select(e => e.EventId).ToArray();
         var stored = await QueryAsync($"where e.event_id = any($1) order by e.position", [new NpgsqlParameter<Guid[]> { TypedValue = ids }], ct);

@@ -124,6 +124,36 @@ public class AppendingTests
     {
         var store = await TestStore.CreateAsync("migrate", new SeenEventsProjection(ProjectionLifecycle.Inline));
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.MigrateAsync()));
-        (await store.ScalarAsync<long>("select count(*) from factdesk.schema_migrations")).ShouldBe(3);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.schema_migrations")).ShouldBe(EventStoreSchema.EngineMigrations.Count + 1);
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_to_different_streams_share_commits_and_each_keeps_its_own_version_check()
+    {
+        var store = await TestStore.CreateAsync("group_commit", new SeenEventsProjection(ProjectionLifecycle.Inline));
+        var streams = Enumerable.Range(0, 64).Select(_ => Guid.NewGuid()).ToArray();
+        await Task.WhenAll(streams.Select(s => store.AppendAsync(s, "thing", ExpectedVersion.NoStream, new ThingHappened("a", 1), TestStore.Metadata)));
+        // Second round: half expect the right version, half a wrong one; they are sent together so they share batches.
+        var outcomes = await Task.WhenAll(streams.Select((s, i) => Task.Run(async () =>
+        {
+            try
+            {
+                await store.AppendAsync(s, "thing", ExpectedVersion.Exactly(i % 2 == 0 ? 1 : 5), new ThingHappened("b", 1), TestStore.Metadata);
+                return true;
+            }
+            catch (WrongExpectedVersionException e)
+            {
+                e.ActualVersion.ShouldBe(1);
+                return false;
+            }
+        })));
+        outcomes.Count(ok => ok).ShouldBe(32);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.events")).ShouldBe(96);
+        // Inline projection rows were written in the same transactions as their events.
+        (await store.ScalarAsync<long>("select count(*) from factdesk.seen_events")).ShouldBe(96);
+        var sharedTransactions = await store.ScalarAsync<long>("select count(*) from (select tx_id from factdesk.events group by tx_id having count(*) > 1) t");
+        sharedTransactions.ShouldBeGreaterThan(0, "concurrent appends should have been committed together");
+        // Losers drew no positions.
+        (await store.ScalarAsync<long>("select last_value from factdesk.event_positions")).ShouldBe(96);
     }
 }
