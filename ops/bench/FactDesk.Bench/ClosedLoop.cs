@@ -30,7 +30,7 @@ public static class ClosedLoop
             }
         })).ToArray();
 
-        var process = Process.GetCurrentProcess();
+        using var process = Process.GetCurrentProcess();
         await Task.Delay(warmUp);
         process.Refresh();
         var cpuAtStart = process.TotalProcessorTime;
