@@ -1,0 +1,128 @@
+using System.Globalization;
+using Npgsql;
+
+namespace FactDesk.Bench;
+
+/// <summary>
+/// Append throughput, one event per append, at several writer counts: FactDesk's append beside a raw INSERT of the
+/// same row from .NET and from pgbench, in one run on one database, each cell starting from empty tables.
+/// </summary>
+public static class AppendBenchmark
+{
+    public static async Task<int> RunAsync(BenchArguments args)
+    {
+        args.RejectUnknown("connection", "seconds", "warmup", "writers", "events-per-stream", "pgbench", "results");
+        var connectionString = args.Required("connection", "FACTDESK_BENCH_DB");
+        var seconds = args.Int("seconds", 10);
+        var warmUpSeconds = args.Int("warmup", 1);
+        var writerCounts = args.IntList("writers", [1, 8, 32]);
+        var eventsPerStream = args.Int("events-per-stream", 20);
+        var pgbenchPath = args.Text("pgbench") ?? Environment.GetEnvironmentVariable("FACTDESK_BENCH_PGBENCH") ?? PgbenchInsert.Find();
+        var resultsFolder = args.Text("results") ?? DefaultResultsFolder();
+
+        // Every writer holds one connection at a time; a pool smaller than the writers would measure waiting for it.
+        var connection = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = writerCounts.Max() + 2 };
+        await using var rawSource = NpgsqlDataSource.Create(connection.ConnectionString);
+        await using var factDeskSource = NpgsqlDataSource.Create(connection.ConnectionString);
+        IAppendWorkload raw = new RawInsertWorkload(rawSource, eventsPerStream);
+        IAppendWorkload factDesk = new FactDeskAppendWorkload(factDeskSource, eventsPerStream);
+        var pgbench = pgbenchPath is null ? null : new PgbenchInsert(pgbenchPath, connection);
+        await raw.PrepareAsync();
+        await factDesk.PrepareAsync();
+
+        // Every cell starts from empty tables with their pages flushed: none inherits size or a pending checkpoint from another.
+        async Task ClearAll()
+        {
+            await raw.ClearAsync();
+            await factDesk.ClearAsync();
+            await using var checkpoint = rawSource.CreateCommand("checkpoint");
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+
+        var server = await DescribeServerAsync(rawSource);
+        var settings = $"{seconds} s per cell after {warmUpSeconds} s warm-up; one event per append; {eventsPerStream} events per stream " +
+                       $"(1 in {eventsPerStream} appends creates a stream, the rest expect an exact version); {Environment.ProcessorCount} cores{LoadAverage()}; {server}";
+        Console.WriteLine($"append benchmark: {settings}");
+        if (pgbench is null) Console.WriteLine("pgbench not found (pass --pgbench PATH): its column stays empty");
+
+        // The first cell would otherwise pay for JIT tiering and Npgsql's type loading in the measured window.
+        Console.WriteLine($"  warming up the .NET workloads ({warmUpSeconds} s each, {writerCounts.Max()} writers)");
+        foreach (var workload in new[] { raw, factDesk })
+        {
+            await ClearAll();
+            await ClosedLoop.RunAsync(writerCounts.Max(), workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(warmUpSeconds));
+        }
+
+        var throughput = new MarkdownTable("writers", raw.Name, PgbenchInsert.Name, factDesk.Name, "FactDesk/raw", "FactDesk/pgbench");
+        var clientCpu = new MarkdownTable("writers", raw.Name, factDesk.Name, "FactDesk - raw");
+        foreach (var writers in writerCounts)
+        {
+            var rawResult = await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll);
+            Throughput? pgbenchResult = null;
+            if (pgbench is not null)
+            {
+                await ClearAll();
+                Console.WriteLine($"  {writers,2} writers, {PgbenchInsert.Name} ...");
+                pgbenchResult = await pgbench.RunAsync(writers, warmUpSeconds, seconds);
+            }
+            var factDeskResult = await MeasureAsync(factDesk, writers, warmUpSeconds, seconds, ClearAll);
+
+            throughput.Add(writers.ToString(), Rate(rawResult), pgbenchResult is null ? "-" : Rate(pgbenchResult), Rate(factDeskResult),
+                Ratio(factDeskResult, rawResult), pgbenchResult is null ? "-" : Ratio(factDeskResult, pgbenchResult));
+            var rawCpu = rawResult.ClientCpuMicrosecondsPerOperation!.Value;
+            var factDeskCpu = factDeskResult.ClientCpuMicrosecondsPerOperation!.Value;
+            clientCpu.Add(writers.ToString(), Micros(rawCpu), Micros(factDeskCpu), Micros(factDeskCpu - rawCpu));
+        }
+
+        var report = $"""
+            # Append throughput, events/s
+
+            {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}; {settings}.
+
+            {throughput}
+            Client CPU per append (this .NET process, µs, thread-pool spinning while waiting included; pgbench's own CPU is not measured):
+
+            {clientCpu}
+            """;
+        Console.WriteLine();
+        Console.WriteLine(report);
+
+        Directory.CreateDirectory(resultsFolder);
+        var file = Path.Combine(resultsFolder, $"append-{DateTime.Now:yyyyMMdd-HHmmss}.md");
+        await File.WriteAllTextAsync(file, report);
+        Console.WriteLine($"written to {file}");
+        return 0;
+    }
+
+    private static async Task<Throughput> MeasureAsync(IAppendWorkload workload, int writers, int warmUpSeconds, int seconds, Func<Task> clearAll)
+    {
+        await clearAll();
+        Console.WriteLine($"  {writers,2} writers, {workload.Name} ...");
+        return await ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds));
+    }
+
+    private static async Task<string> DescribeServerAsync(NpgsqlDataSource dataSource)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "select current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit')");
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return $"PostgreSQL {reader.GetString(0)}, fsync {reader.GetString(1)}, synchronous_commit {reader.GetString(2)}";
+    }
+
+    /// <summary>Other work on the machine skews every figure of a run; the load at its start tells how much to trust it.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start" : "";
+
+    private static string Rate(Throughput t) => t.PerSecond.ToString("N0", CultureInfo.InvariantCulture);
+    private static string Ratio(Throughput a, Throughput b) => (a.PerSecond / b.PerSecond).ToString("0.00", CultureInfo.InvariantCulture) + "x";
+    private static string Micros(double value) => value.ToString("0", CultureInfo.InvariantCulture);
+
+    /// <summary>ops/bench/results of the repository around the current folder (git-ignored), else ./results.</summary>
+    private static string DefaultResultsFolder()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "FactDesk.sln"))) return Path.Combine(dir.FullName, "ops", "bench", "results");
+        return Path.Combine(Directory.GetCurrentDirectory(), "results");
+    }
+}
