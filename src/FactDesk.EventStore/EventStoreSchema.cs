@@ -227,6 +227,79 @@ public static class EventStoreSchema
             end;
             $$;
             """),
+        new("eventstore/004-retry-check-on-conflict-only", """
+            -- As 003, but an append looks for an earlier stored copy of its events only when its version check fails:
+            -- a retry of a committed append always fails that check, and the common path saves a read.
+            create or replace function {schema}.append_one(
+                p_stream_id uuid, p_stream_type text, p_expected bigint,
+                p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
+            returns table (o_status int, o_actual bigint, o_position bigint, o_version bigint, o_recorded_at timestamptz, o_tx_id xid8, o_hash bytea)
+            language plpgsql as $$
+            declare
+                v_count int := cardinality(p_event_ids);
+                v_stored int;
+                v_current bigint;
+                v_hash bytea;
+                v_hashes bytea[] := '{}';
+                v_now timestamptz;
+                v_conflict boolean := false;
+            begin
+                -- Lock the stream row first: losers of a race stop here, before any position is drawn.
+                select s.version, s.head_hash into v_current, v_hash from {schema}.streams s where s.id = p_stream_id for update;
+                if not found then
+                    if p_expected > 0 then
+                        v_conflict := true;
+                    else
+                        insert into {schema}.streams (id, type, version, head_hash) values (p_stream_id, p_stream_type, 0, '\x'::bytea)
+                            on conflict (id) do nothing;
+                        if not found then
+                            -- Created by a concurrent writer that has now committed.
+                            select s.version into v_current from {schema}.streams s where s.id = p_stream_id;
+                            v_conflict := true;
+                        else
+                            v_current := 0; v_hash := '\x'::bytea;
+                        end if;
+                    end if;
+                elsif p_expected = 0 or (p_expected > 0 and v_current <> p_expected) then
+                    v_conflict := true;
+                end if;
+
+                if v_conflict then
+                    -- A retry of an append that already succeeded finds its events stored: answer with them, write nothing.
+                    select count(*) into v_stored from {schema}.events e where e.event_id = any(p_event_ids);
+                    if v_stored = 0 then
+                        return query select 2, coalesce(v_current, 0), null::bigint, null::bigint, null::timestamptz, null::xid8, null::bytea;
+                        return;
+                    end if;
+                    if v_stored = v_count and not exists (select 1 from {schema}.events e where e.event_id = any(p_event_ids) and e.stream_id <> p_stream_id) then
+                        return query select 1, e.version, e.position, e.version, e.recorded_at, e.tx_id, e.hash
+                            from {schema}.events e where e.event_id = any(p_event_ids) order by e.position;
+                        return;
+                    end if;
+                    raise exception 'some event ids of this append are already stored' using errcode = 'ES002';
+                end if;
+
+                -- Read the clock under the stream lock so recorded times never go backwards within a stream.
+                v_now := clock_timestamp();
+                for i in 1 .. v_count loop
+                    v_hash := sha256(v_hash || convert_to(concat_ws(E'\n',
+                        p_stream_id::text, (v_current + i)::text, p_event_ids[i]::text, p_types[i],
+                        p_data[i]::text, p_metadata[i]::text, ((extract(epoch from v_now) * 1000000)::bigint)::text), 'UTF8'));
+                    v_hashes := v_hashes || v_hash;
+                end loop;
+
+                update {schema}.streams s set version = v_current + v_count, head_hash = v_hash, updated_at = v_now where s.id = p_stream_id;
+
+                return query
+                    insert into {schema}.events as e (stream_id, version, event_id, type, data, metadata, recorded_at, hash)
+                    select p_stream_id, v_current + x.ord, x.id, p_types[x.ord], p_data[x.ord], p_metadata[x.ord], v_now, v_hashes[x.ord]
+                    from unnest(p_event_ids) with ordinality as x(id, ord)
+                    order by x.ord
+                    returning 0, e.version, e.position, e.version, e.recorded_at, e.tx_id, e.hash;
+            end;
+            $$;
+
+            """),
     ];
 
     /// <summary>Applies the engine's migrations, then the given ones, each at most once.</summary>

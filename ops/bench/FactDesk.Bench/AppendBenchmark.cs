@@ -21,7 +21,7 @@ public static class AppendBenchmark
         var resultsFolder = args.Text("results") ?? DefaultResultsFolder();
 
         // Every writer holds one connection at a time; a pool smaller than the writers would measure waiting for it.
-        var connection = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = writerCounts.Max() + 2 };
+        var connection = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = writerCounts.Max() + 2, MaxAutoPrepare = 50 }; // both sides prepared, as the service runs
         await using var rawSource = NpgsqlDataSource.Create(connection.ConnectionString);
         await using var factDeskSource = NpgsqlDataSource.Create(connection.ConnectionString);
         IAppendWorkload raw = new RawInsertWorkload(rawSource, eventsPerStream);

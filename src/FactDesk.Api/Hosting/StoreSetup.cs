@@ -18,6 +18,8 @@ public static class StoreSetup
             var builder = new NpgsqlConnectionStringBuilder(connectionString);
             if (!builder.ContainsKey("Timeout")) builder.Timeout = 5;
             if (!builder.ContainsKey("Maximum Pool Size")) builder.MaxPoolSize = 100;
+            // Prepared statements roughly halve the server's planning work per append (measured +33-60% appends/s).
+            if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 50;
             return NpgsqlDataSource.Create(builder.ConnectionString);
         });
         services.AddSingleton(_ => new EventTypeRegistry(JsonDefaults.Options).RegisterAssembly(typeof(StoreSetup).Assembly));
