@@ -1,0 +1,43 @@
+using FactDesk.Api.Http;
+
+namespace FactDesk.Api.Claims.Assigning;
+
+/// <summary>The body of <c>POST /api/claims/{id}/assignment</c>.</summary>
+public sealed record AssignClaimRequest(string? Assignee) : IValidatable
+{
+    public void Validate(Validation check) => check.Text("assignee", Assignee, 200);
+}
+
+/// <summary>Give a claim to the editor who will check it.</summary>
+public sealed record AssignClaim(Guid ClaimId, string Assignee, Actor By, DateTimeOffset At);
+
+public static class AssignClaimDecision
+{
+    /// <summary>Any open claim can be (re)assigned; assigning it to whoever already has it changes nothing.</summary>
+    public static Decision Decide(Claim claim, AssignClaim command)
+    {
+        if (claim.IsClosed) return ClaimRules.Closed(claim);
+        var assignee = command.Assignee.Trim();
+        if (claim.Assignee == assignee) return Decision.Nothing;
+        return new object[] { new ClaimAssigned(claim.Id, assignee, command.By, command.At) };
+    }
+}
+
+public sealed class AssignClaimEndpoint : IEndpoint
+{
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost("/api/claims/{id}/assignment", (string id, HttpContext http, CommandPipeline pipeline) =>
+            pipeline.Run<AssignClaimRequest>(http, (body, context) =>
+            {
+                var claimId = EndpointDiscovery.ParseId(id);
+                var command = new AssignClaim(claimId, body.Assignee!, context.Actor, context.Now);
+                return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
+                    claim => AssignClaimDecision.Decide(claim!, command),
+                    version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+            }))
+            .RequireAuthorization(Roles.May.Edit)
+            .WithName("AssignClaim").WithTags("Claims")
+            .Accepts<AssignClaimRequest>("application/json")
+            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
+            .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+}
