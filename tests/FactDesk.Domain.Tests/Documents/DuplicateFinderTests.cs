@@ -46,6 +46,16 @@ public class DuplicateFinderTests
     }
 
     [Fact]
+    public void Of_two_containing_copies_the_closer_one_resembles_more()
+    {
+        var cut = DuplicateFinder.Fingerprint(Article[..(Article.Length * 2 / 3)]);
+        var full = DuplicateFinder.Fingerprint(Article);
+        var padded = DuplicateFinder.Fingerprint(Article + " A column of book notices follows, with titles, authors, publishers and prices of five new books.");
+        DuplicateFinder.Resemblance(full, full).ShouldBe(1);
+        DuplicateFinder.Resemblance(cut, full).ShouldBeGreaterThan(DuplicateFinder.Resemblance(cut, padded));
+    }
+
+    [Fact]
     public void Texts_too_short_to_judge_are_never_copies()
     {
         var fingerprint = DuplicateFinder.Fingerprint("China is home to 36% of all large language models.");

@@ -42,11 +42,19 @@ public static class DuplicateFinder
         return (double)small.Count(set.Contains) / small.Count;
     }
 
+    /// <summary>The share of both texts' shingles they have in common (Jaccard): breaks ties between several containing copies.</summary>
+    public static double Resemblance(IReadOnlyList<long> a, IReadOnlyList<long> b)
+    {
+        var shared = a.Intersect(b).Count();
+        var union = a.Count + b.Count - shared;
+        return union == 0 ? 0 : (double)shared / union;
+    }
+
     public static bool IsSameArticle(IReadOnlyList<long> a, IReadOnlyList<long> b) => Containment(a, b) >= SameArticleContainment;
 
     /// <summary>
     /// The earlier document this text is a copy of, or null. An original is preferred over another copy of it, so copies
-    /// all point at one document; then the closest match; then the earliest.
+    /// all point at one document; then the one most alike overall, since a short cut is contained in every edition; then the earliest.
     /// </summary>
     public static async Task<Guid?> FindEarlierCopyAsync(NpgsqlDataSource db, long[] fingerprint, CancellationToken ct)
     {
@@ -62,15 +70,16 @@ public static class DuplicateFinder
             order by ingested_at, id
             """);
         cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = fingerprint });
-        var matches = new List<(Guid Id, bool IsOriginal, double Containment, int Order)>();
+        var matches = new List<(Guid Id, bool IsOriginal, double Resemblance, int Order)>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var containment = Containment(fingerprint, reader.GetFieldValue<long[]>(2));
-            if (containment >= SameArticleContainment) matches.Add((reader.GetGuid(0), reader.IsDBNull(1), containment, matches.Count));
+            var earlier = reader.GetFieldValue<long[]>(2);
+            if (IsSameArticle(fingerprint, earlier))
+                matches.Add((reader.GetGuid(0), reader.IsDBNull(1), Resemblance(fingerprint, earlier), matches.Count));
         }
         return matches.Count == 0 ? null
-            : matches.OrderByDescending(m => m.IsOriginal).ThenByDescending(m => m.Containment).ThenBy(m => m.Order).First().Id;
+            : matches.OrderByDescending(m => m.IsOriginal).ThenByDescending(m => m.Resemblance).ThenBy(m => m.Order).First().Id;
     }
 
     private static List<string> Words(string text)
