@@ -104,3 +104,41 @@ public static class HttpTestExtensions
 
     public static string? ETag(this HttpResponseMessage response) => response.Headers.ETag?.Tag;
 }
+
+/// <summary>Set-up steps for discrepancy and document scenarios.</summary>
+public static class NewsroomSetup
+{
+    /// <summary>
+    /// Attaches a source to a claim by appending its event straight to the store: the AttachSource route belongs to
+    /// another slice, and these scenarios only need a claim that has a source.
+    /// </summary>
+    public static async Task<Guid> AttachSourceDirectlyAsync(this FactDeskApi api, Guid claimId, string citation = "CAICT white paper on large language models")
+    {
+        var sourceId = Guid.NewGuid();
+        await api.Store.AppendAsync(claimId, Claims.Claim.StreamType, ExpectedVersion.Any,
+            new Claims.SourceAttached(claimId, sourceId, null, citation, null, "CAICT", null, null, Claims.Stance.Supports, Claims.SourceKind.Primary,
+                new Actor("cms-plugin", Roles.Tool), DateTimeOffset.UtcNow),
+            new EventMetadata("cms-plugin", Roles.Tool, Guid.NewGuid().ToString(), Guid.NewGuid().ToString()));
+        return sourceId;
+    }
+
+    /// <summary>Ingests a document as the tool and returns the answer's body.</summary>
+    public static async Task<JsonElement> IngestAsync(this FactDeskApi api, string text, string title = "The AI race", string publishedOn = "2025-02-01")
+    {
+        var response = await api.Tool.PostJsonAsync("/api/documents", new { title, text, publishedOn, language = "en", author = "Jacob Dreyer" });
+        response.EnsureSuccessStatusCode();
+        return await response.ReadJsonAsync();
+    }
+
+    /// <summary>Opens a discrepancy between the given claims (and sources) as the tool and returns its id.</summary>
+    public static async Task<Guid> OpenDiscrepancyAsync(this FactDeskApi api, Guid[] claimIds, Guid[]? sourceIds = null)
+    {
+        var response = await api.Tool.PostJsonAsync("/api/discrepancies", new
+        {
+            claimIds, sourceIds, kind = "numeric", description = "36% here, 26% there",
+            values = new[] { new { side = "first claim", says = "36%" }, new { side = "second claim", says = "26%" } },
+        });
+        response.EnsureSuccessStatusCode();
+        return (await response.ReadJsonAsync()).GetProperty("id").GetGuid();
+    }
+}

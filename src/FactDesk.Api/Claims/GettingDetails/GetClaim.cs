@@ -1,3 +1,4 @@
+using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Http;
 
 namespace FactDesk.Api.Claims.GettingDetails;
@@ -10,8 +11,12 @@ public sealed class GetClaimEndpoint : IEndpoint
             {
                 var claimId = EndpointDiscovery.ParseId(id);
                 var (version, asOf) = Reads.PointInTime(http.Request);
-                var (claim, at, _) = await Reads.LoadAsync<Claim>(pipeline.Store, claimId, "claim", version, asOf, http.RequestAborted);
-                return Reads.Json(ClaimView.From(claim, at), at);
+                var (claim, at, events) = await Reads.LoadAsync<Claim>(pipeline.Store, claimId, "claim", version, asOf, http.RequestAborted);
+                // A past claim shows its discrepancies as they were then, not as the projection holds them now.
+                var discrepancies = version is null && asOf is null
+                    ? await ClaimDiscrepancies.CurrentAsync(pipeline.Store, claimId, http.RequestAborted)
+                    : await ClaimDiscrepancies.AsOfAsync(pipeline.Store, claimId, asOf ?? events[^1].RecordedAt, http.RequestAborted);
+                return Reads.Json(ClaimView.From(claim, at) with { Discrepancies = discrepancies }, at);
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetClaim").WithTags("Claims")
@@ -24,6 +29,9 @@ public sealed record ClaimView(
     DateTimeOffset? DueAt, Assertion? Assertion, ClaimStatus Status, string? Assignee, Actor FlaggedBy, DateTimeOffset FlaggedAt,
     IReadOnlyList<Source> Sources, Verdict? Verdict, Publication? Publication, string? ClosingReason, DateTimeOffset LastChangedAt)
 {
+    /// <summary>Discrepancies that link this claim; they live in their own streams, so they do not move the claim's version.</summary>
+    public IReadOnlyList<ClaimDiscrepancy> Discrepancies { get; init; } = [];
+
     public static ClaimView From(Claim c, long version) => new(
         c.Id, version, c.Quote, c.DocumentId, c.Prefix, c.Suffix, c.Reason, c.Priority, c.DueAt, c.Assertion, c.Status, c.Assignee,
         c.FlaggedBy, c.FlaggedAt, c.Sources, c.Verdict, c.Publication, c.ClosingReason, c.LastChangedAt);

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using FactDesk.Api.Hosting;
+using FactDesk.Api.Http;
+using FactDesk.EventStore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FactDesk.Api.Discrepancies;
+
+/// <summary>
+/// Every discrepancy and the claims it shows on. Inline, so a claim read right after opening a discrepancy already shows it,
+/// and the list of open discrepancies never lags behind a command's answer.
+/// </summary>
+public sealed class DiscrepancyLinksProjection : IProjection
+{
+    public const string ProjectionName = "discrepancy-links";
+    private const string Schema = StoreSetup.Schema;
+
+    public string Name => ProjectionName;
+    public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
+    public IReadOnlyList<string> Tables { get; } = ["claim_discrepancies", "discrepancies"];
+
+    public IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new("discrepancies/001-discrepancy-links", """
+            create table {schema}.discrepancies (
+                id uuid primary key,
+                status text not null,
+                kind text not null,
+                description text not null,
+                "values" jsonb not null,
+                claim_ids uuid[] not null,
+                opened_at timestamptz not null,
+                resolved_at timestamptz,
+                outcome text,
+                resolved_value text,
+                version bigint not null
+            );
+            create index discrepancies_by_status on {schema}.discrepancies (status, opened_at desc, id desc);
+            create table {schema}.claim_discrepancies (
+                claim_id uuid not null,
+                discrepancy_id uuid not null references {schema}.discrepancies (id),
+                status text not null,
+                primary key (claim_id, discrepancy_id)
+            );
+            """),
+    ];
+
+    public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            switch (e.Data)
+            {
+                case DiscrepancyOpened opened:
+                    var claimIds = opened.ClaimIds.ToArray();
+                    await ExecuteAsync(connection, ct,
+                        ($"""
+                         insert into {Schema}.discrepancies (id, status, kind, description, "values", claim_ids, opened_at, version)
+                         values ($1, 'open', $2, $3, $4, $5, $6, $7)
+                         on conflict (id) do nothing
+                         """,
+                        [
+                            Param(opened.DiscrepancyId), Param(EnumNames<DiscrepancyKind>.Name(opened.Kind)), Param(opened.Description),
+                            new NpgsqlParameter { Value = JsonSerializer.Serialize(opened.Values, JsonDefaults.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                            Param(claimIds), Param(opened.At), Param(e.Version),
+                        ]),
+                        ($"""
+                         insert into {Schema}.claim_discrepancies (claim_id, discrepancy_id, status)
+                         select c, $1, 'open' from unnest($2::uuid[]) as c
+                         on conflict do nothing
+                         """, [Param(opened.DiscrepancyId), Param(claimIds)]));
+                    break;
+                case DiscrepancyResolved resolved:
+                    await ExecuteAsync(connection, ct,
+                        ($"""
+                         update {Schema}.discrepancies
+                         set status = 'resolved', outcome = $2, resolved_value = $3, resolved_at = $4, version = $5
+                         where id = $1
+                         """,
+                        [
+                            Param(resolved.DiscrepancyId), Param(EnumNames<DiscrepancyOutcome>.Name(resolved.Outcome)),
+                            new NpgsqlParameter { Value = (object?)resolved.ResolvedValue ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                            Param(resolved.At), Param(e.Version),
+                        ]),
+                        ($"update {Schema}.claim_discrepancies set status = 'resolved' where discrepancy_id = $1", [Param(resolved.DiscrepancyId)]));
+                    break;
+            }
+        }
+    }
+
+    private static NpgsqlParameter<T> Param<T>(T value) => new() { TypedValue = value };
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, CancellationToken ct, params (string Sql, NpgsqlParameter[] Parameters)[] statements)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var (sql, parameters) in statements)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.AddRange(parameters);
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+}

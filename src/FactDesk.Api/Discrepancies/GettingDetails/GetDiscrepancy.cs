@@ -1,0 +1,29 @@
+using FactDesk.Api.Http;
+
+namespace FactDesk.Api.Discrepancies.GettingDetails;
+
+/// <summary><c>GET /api/discrepancies/{id}</c>: the discrepancy from its events, now or at <c>?version=</c> / <c>?asOf=</c>.</summary>
+public sealed class GetDiscrepancyEndpoint : IEndpoint
+{
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapGet("/api/discrepancies/{id}", (string id, HttpContext http, CommandPipeline pipeline) => Reads.Guard(http, async () =>
+            {
+                var discrepancyId = EndpointDiscovery.ParseId(id);
+                var (version, asOf) = Reads.PointInTime(http.Request);
+                var (discrepancy, at, _) = await Reads.LoadAsync<Discrepancy>(pipeline.Store, discrepancyId, "discrepancy", version, asOf, http.RequestAborted);
+                return Reads.Json(DiscrepancyView.From(discrepancy, at), at);
+            }))
+            .RequireAuthorization(Roles.May.Read)
+            .WithName("GetDiscrepancy").WithTags("Discrepancies")
+            .Produces<DiscrepancyView>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+}
+
+/// <summary>A discrepancy as tools and pages see it.</summary>
+public sealed record DiscrepancyView(
+    Guid Id, long Version, IReadOnlyList<Guid> ClaimIds, IReadOnlyList<Guid> SourceIds, DiscrepancyKind Kind, string Description,
+    IReadOnlyList<DiscrepancyValue> Values, DiscrepancyStatus Status, Actor OpenedBy, DateTimeOffset OpenedAt,
+    DiscrepancyResolution? Resolution, DateTimeOffset LastChangedAt)
+{
+    public static DiscrepancyView From(Discrepancy d, long version) => new(
+        d.Id, version, d.ClaimIds, d.SourceIds, d.Kind, d.Description, d.Values, d.Status, d.OpenedBy, d.OpenedAt, d.Resolution, d.LastChangedAt);
+}

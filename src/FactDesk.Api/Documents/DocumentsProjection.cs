@@ -1,0 +1,87 @@
+using FactDesk.Api.Claims;
+using FactDesk.Api.Documents.Duplicates;
+using FactDesk.Api.Hosting;
+using FactDesk.EventStore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FactDesk.Api.Documents;
+
+/// <summary>
+/// Documents with their fingerprints (to find earlier copies of an article) and the claims flagged on each.
+/// Inline, so a copy ingested right after its original is already recognised.
+/// </summary>
+public sealed class DocumentsProjection : IProjection
+{
+    public const string ProjectionName = "documents";
+    private const string Schema = StoreSetup.Schema;
+
+    public string Name => ProjectionName;
+    public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
+    public IReadOnlyList<string> Tables { get; } = ["document_claims", "documents"];
+
+    public IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new("documents/001-documents-and-their-claims", """
+            create table {schema}.documents (
+                id uuid primary key,
+                title text not null,
+                outlet text,
+                published_on date not null,
+                duplicate_of uuid,
+                shingles bigint[] not null,
+                ingested_at timestamptz not null
+            );
+            create index documents_shingles on {schema}.documents using gin (shingles);
+            create index documents_duplicate_of on {schema}.documents (duplicate_of) where duplicate_of is not null;
+            create table {schema}.document_claims (
+                document_id uuid not null,
+                claim_id uuid not null,
+                quote text not null,
+                flagged_at timestamptz not null,
+                primary key (document_id, claim_id)
+            );
+            """),
+    ];
+
+    public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            switch (e.Data)
+            {
+                case DocumentIngested ingested:
+                    await using (var cmd = new NpgsqlCommand($"""
+                        insert into {Schema}.documents (id, title, outlet, published_on, duplicate_of, shingles, ingested_at)
+                        values ($1, $2, $3, $4, $5, $6, $7)
+                        on conflict (id) do nothing
+                        """, connection))
+                    {
+                        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = ingested.DocumentId });
+                        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ingested.Title });
+                        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)ingested.Outlet ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                        cmd.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = ingested.PublishedOn });
+                        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)ingested.DuplicateOf ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+                        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = DuplicateFinder.Fingerprint(ingested.Text) });
+                        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = ingested.At });
+                        await cmd.ExecuteNonQueryAsync(ct);
+                    }
+                    break;
+                case ClaimFlagged { DocumentId: { } documentId } flagged:
+                    await using (var cmd = new NpgsqlCommand($"""
+                        insert into {Schema}.document_claims (document_id, claim_id, quote, flagged_at)
+                        values ($1, $2, $3, $4)
+                        on conflict do nothing
+                        """, connection))
+                    {
+                        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = documentId });
+                        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = flagged.ClaimId });
+                        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = flagged.Quote });
+                        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = flagged.At });
+                        await cmd.ExecuteNonQueryAsync(ct);
+                    }
+                    break;
+            }
+        }
+    }
+}

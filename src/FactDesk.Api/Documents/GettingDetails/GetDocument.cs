@@ -1,0 +1,60 @@
+using FactDesk.Api.Hosting;
+using FactDesk.Api.Http;
+using FactDesk.EventStore;
+using Npgsql;
+
+namespace FactDesk.Api.Documents.GettingDetails;
+
+/// <summary>
+/// <c>GET /api/documents/{id}</c>: metadata, the copy it duplicates (and later copies of it), the claims flagged on it and the
+/// detected candidates. The text can be long, so it is sent only with <c>?include=text</c>.
+/// </summary>
+public sealed class GetDocumentEndpoint : IEndpoint
+{
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapGet("/api/documents/{id}", (string id, HttpContext http, CommandPipeline pipeline) => Reads.Guard(http, async () =>
+            {
+                var documentId = EndpointDiscovery.ParseId(id);
+                var include = (string?)http.Request.Query["include"];
+                if (include is not (null or "text")) throw Problems.Fail(Problems.Validation("include", "include may only be \"text\"."));
+                var (document, version, _) = await Reads.LoadAsync<Document>(pipeline.Store, documentId, "document", null, null, http.RequestAborted);
+                var (claims, copies) = await ReadLinksAsync(pipeline.Store.DataSource, documentId, http.RequestAborted);
+                return Reads.Json(new DocumentView(
+                    document.Id, version, document.Title, document.Outlet, document.Author, document.Url, document.PublishedOn,
+                    document.Language, document.DuplicateOf, copies, document.IngestedBy, document.IngestedAt, document.Text.Length,
+                    include == "text" ? document.Text : null, claims, document.Candidates), version);
+            }))
+            .RequireAuthorization(Roles.May.Read)
+            .WithName("GetDocument").WithTags("Documents")
+            .Produces<DocumentView>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+
+    private static async Task<(IReadOnlyList<DocumentClaim>, IReadOnlyList<Guid>)> ReadLinksAsync(NpgsqlDataSource db, Guid documentId, CancellationToken ct)
+    {
+        await using var batch = db.CreateBatch();
+        var claimsCommand = new NpgsqlBatchCommand(
+            $"select claim_id, quote, flagged_at from {StoreSetup.Schema}.document_claims where document_id = $1 order by flagged_at, claim_id");
+        claimsCommand.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = documentId });
+        var copiesCommand = new NpgsqlBatchCommand(
+            $"select id from {StoreSetup.Schema}.documents where duplicate_of = $1 order by ingested_at, id");
+        copiesCommand.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = documentId });
+        batch.BatchCommands.Add(claimsCommand);
+        batch.BatchCommands.Add(copiesCommand);
+        var claims = new List<DocumentClaim>();
+        var copies = new List<Guid>();
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            claims.Add(new DocumentClaim(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct)) copies.Add(reader.GetGuid(0));
+        return (claims, copies);
+    }
+}
+
+/// <summary>A claim flagged on the document.</summary>
+public sealed record DocumentClaim(Guid Id, string Quote, DateTimeOffset FlaggedAt);
+
+/// <summary>A document as tools and pages see it.</summary>
+public sealed record DocumentView(
+    Guid Id, long Version, string Title, string? Outlet, string? Author, string? Url, DateOnly PublishedOn, string? Language,
+    Guid? DuplicateOf, IReadOnlyList<Guid> Copies, Actor IngestedBy, DateTimeOffset IngestedAt, int TextLength, string? Text,
+    IReadOnlyList<DocumentClaim> Claims, IReadOnlyList<ClaimCandidate> Candidates);

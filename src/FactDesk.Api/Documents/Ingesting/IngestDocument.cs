@@ -1,0 +1,66 @@
+using FactDesk.Api.Documents.Duplicates;
+using FactDesk.Api.Http;
+
+namespace FactDesk.Api.Documents.Ingesting;
+
+/// <summary>The body of <c>POST /api/documents</c>.</summary>
+public sealed record IngestDocumentRequest(
+    string? Title, string? Text, string? Outlet, string? Author, string? Url, DateOnly? PublishedOn, string? Language) : IValidatable
+{
+    public void Validate(Validation check)
+    {
+        check.Text("title", Title, 500);
+        check.Text("text", Text, RequestBody.MaxBytes);
+        check.Text("outlet", Outlet, 200, required: false);
+        check.Text("author", Author, 300, required: false);
+        check.Url("url", Url);
+        check.Required("publishedOn", PublishedOn);
+        // A language tag such as "en" or "pt-BR": letters, digits and hyphens, as BCP 47 spells them.
+        if (Language is not null && (Language.Length is < 2 or > 35 || !Language.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
+            check.Add("language", "language must be a language tag such as \"en\" or \"pt-BR\".");
+    }
+}
+
+/// <summary>Take an article in, noting an earlier copy of it and the claims detection proposes.</summary>
+public sealed record IngestDocument(
+    Guid DocumentId, string Title, string Text, string? Outlet, string? Author, string? Url, DateOnly PublishedOn, string? Language,
+    Guid? DuplicateOf, IReadOnlyList<ClaimCandidate> Candidates, Actor By, DateTimeOffset At);
+
+public static class IngestDocumentDecision
+{
+    public static Decision Decide(Document? existing, IngestDocument command)
+    {
+        if (existing is not null) return new RuleViolation("document-already-ingested", $"Document {command.DocumentId} already exists.");
+        var events = new List<object>
+        {
+            new DocumentIngested(command.DocumentId, command.Title.Trim(), command.Text, command.Outlet?.Trim(), command.Author?.Trim(),
+                command.Url, command.PublishedOn, command.Language, command.DuplicateOf, command.By, command.At),
+        };
+        // Nothing found is not worth an event: the document's candidates start empty.
+        if (command.Candidates.Count > 0) events.Add(new ClaimCandidatesDetected(command.DocumentId, command.Candidates, command.At));
+        return events;
+    }
+}
+
+public sealed class IngestDocumentEndpoint : IEndpoint
+{
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost("/api/documents", (HttpContext http, CommandPipeline pipeline) =>
+            pipeline.Run<IngestDocumentRequest>(http, async (body, context) =>
+            {
+                var publishedOn = body.PublishedOn!.Value;
+                var reading = DocumentReading.Read(body.Text!, publishedOn);
+                var duplicateOf = await DuplicateFinder.FindEarlierCopyAsync(pipeline.Store.DataSource, reading.Fingerprint, http.RequestAborted);
+                var command = new IngestDocument(context.NewId("document"), body.Title!, body.Text!, body.Outlet, body.Author, body.Url,
+                    publishedOn, body.Language, duplicateOf, reading.Candidates, context.Actor, context.Now);
+                return await pipeline.Decide<Document>(context, Document.StreamType, command.DocumentId, creates: true,
+                    state => IngestDocumentDecision.Decide(state, command),
+                    version => new CommandAnswer(201, new { id = command.DocumentId, version, duplicateOf, candidates = command.Candidates },
+                        version, $"/api/documents/{command.DocumentId}"),
+                    "document");
+            }))
+            .RequireAuthorization(Roles.May.Flag)
+            .WithName("IngestDocument").WithTags("Documents")
+            .Accepts<IngestDocumentRequest>("application/json")
+            .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413);
+}
