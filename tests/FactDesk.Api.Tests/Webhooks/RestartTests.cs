@@ -55,4 +55,39 @@ public class RestartTests
             await second.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task Two_instances_on_one_database_send_each_event_once_and_in_order()
+    {
+        var database = await PostgresServer.CreateDatabaseForAsync("two_instances");
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var one = new ApiOnLastingDatabase(database);
+        await one.InitializeAsync();
+        var two = new ApiOnLastingDatabase(database);
+        await two.InitializeAsync();
+        try
+        {
+            var subscription = await one.SubscribeAsync(receiver.Url, "claim-flagged", "claim-assigned");
+            // Both instances append (so both are woken) to the same claims at once.
+            var claims = new List<Guid>();
+            for (var i = 0; i < 4; i++) claims.Add(await one.FlagClaimAsync($"Shared claim {i}"));
+            await Task.WhenAll(claims.Select(async claimId =>
+            {
+                for (var n = 0; n < 5; n++) await (n % 2 == 0 ? one : two).AssignAsync(claimId, $"Desk {n}");
+            }));
+
+            var all = await receiver.WaitUntilAsync(got => claims.All(c => got.Count(r => r.Subject == c.ToString()) >= 6));
+            await Task.Delay(300);
+            all = receiver.All;
+            all.Select(r => r.EventId).Distinct().Count().ShouldBe(all.Count, "no event is sent twice");
+            foreach (var claimId in claims)
+                all.Where(r => r.Subject == claimId.ToString()).Select(r => r.Version).ShouldBe([1L, 2L, 3L, 4L, 5L, 6L]);
+            (await one.DeliveriesAsync(subscription)).ShouldAllBe(r => r.GetProperty("attempts").GetInt32() == 1);
+        }
+        finally
+        {
+            await one.DisposeAsync();
+            await two.DisposeAsync();
+        }
+    }
 }
