@@ -50,9 +50,6 @@ public sealed class WebhookDelivery : BackgroundService
         { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    /// <summary>Raised after each delivery attempt is recorded (tests and metrics).</summary>
-    public event Action<Guid, bool>? Attempted;
-
     public void Wake()
     {
         if (_wake.CurrentCount == 0) _wake.Release();
@@ -192,7 +189,6 @@ public sealed class WebhookDelivery : BackgroundService
                 due.Id, due.SubscriptionId, due.Attempt, error);
         else if (!delivered)
             _log.LogInformation("Webhook delivery {Delivery} attempt {Attempt} failed: {Error}", due.Id, due.Attempt, error);
-        Attempted?.Invoke(due.Id, delivered);
         if (!delivered && retryIn < _options.PollInterval) _ = WakeAfterAsync(retryIn);
     }
 

@@ -178,4 +178,29 @@ public class WebhookDeliveryTests(ApiSendingWebhooksFast api) : IClassFixture<Ap
         everything.All.Count.ShouldBe(before);
         (await api.DeliveriesAsync(all)).ShouldAllBe(r => r.GetProperty("streamId").GetGuid() != later);
     }
+
+    [Fact]
+    public async Task Replaying_the_log_into_the_webhook_tables_sends_nothing_twice()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Answer = (_, attempt) => attempt <= 4 ? 500 : 200;
+        var subscription = await api.SubscribeAsync(receiver.Url, "claim-flagged");
+        var claimId = await api.FlagClaimAsync("Replayed claims are not re-sent");
+        var dead = (await api.WaitForDeliveriesAsync(subscription, rows => rows.Any(r => r.GetProperty("status").GetString() == "dead"))).Single();
+        (await api.Editor.PostAsync($"/api/subscriptions/{subscription}/deliveries/{dead.GetProperty("id").GetString()}/redelivery", null))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        var before = await api.WaitForDeliveriesAsync(subscription, rows => rows.All(r => r.GetProperty("status").GetString() == "delivered"));
+        var sent = receiver.All.Count;
+
+        await api.Runner.RebuildAsync("subscriptions");
+        await api.Runner.RebuildAsync("webhook-outbox");
+        await Task.Delay(400);
+
+        var after = await api.DeliveriesAsync(subscription);
+        after.Select(r => (r.GetProperty("id").GetString(), r.GetProperty("status").GetString())).ShouldBe(
+            before.Select(r => (r.GetProperty("id").GetString(), r.GetProperty("status").GetString())));
+        receiver.All.Count.ShouldBe(sent);
+        receiver.All.Count(r => r.Subject == claimId.ToString() && r.Accepted).ShouldBe(1);
+        await api.UnsubscribeAsync(subscription);
+    }
 }
