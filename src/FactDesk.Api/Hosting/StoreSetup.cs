@@ -1,4 +1,5 @@
 using FactDesk.Api.Http;
+using FactDesk.Api.Webhooks;
 using FactDesk.EventStore;
 using Npgsql;
 
@@ -42,6 +43,7 @@ public static class StoreSetup
         services.AddSingleton<SchemaState>();
         services.AddHostedService<SchemaMigrationService>();
         services.AddHostedService<ProjectionRunnerService>();
+        services.AddWebhooks(configuration);
         return services;
     }
 }

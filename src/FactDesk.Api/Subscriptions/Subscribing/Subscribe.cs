@@ -1,0 +1,77 @@
+using FactDesk.Api.Http;
+using FactDesk.Api.Webhooks;
+
+namespace FactDesk.Api.Subscriptions.Subscribing;
+
+/// <summary>The body of <c>POST /api/subscriptions</c>. Event types: omitted or empty for all; see <see cref="WebhookEventTypes"/>.</summary>
+public sealed record SubscribeRequest(string? Url, string? Secret, string[]? EventTypes) : IValidatable
+{
+    public const int MinSecretLength = 16;
+    public const int MaxSecretLength = 256;
+    public const int MaxEventTypes = 100;
+
+    public void Validate(Validation check)
+    {
+        check.Url("url", Url, required: true);
+        if (Url is not null && Uri.TryCreate(Url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0)
+            check.Add("url", "url must not carry a user name or password; the signature authenticates FactDesk.");
+
+        // Only the length and kind of characters are reported: the secret is never echoed back.
+        if (Secret is null || Secret.Length == 0) check.Add("secret", "secret is required.");
+        else if (Secret.Length is < MinSecretLength or > MaxSecretLength)
+            check.Add("secret", $"secret must be {MinSecretLength} to {MaxSecretLength} characters.");
+        else if (Secret.Any(char.IsControl)) check.Add("secret", "secret must not contain control characters.");
+
+        if (EventTypes is null) return;
+        if (EventTypes.Length > MaxEventTypes) check.Add("eventTypes", $"eventTypes may name at most {MaxEventTypes} types.");
+        foreach (var name in EventTypes)
+            if (name is null || !WebhookEventTypes.IsKnown(name, WebhookEventTypes.Deliverable))
+                check.Add("eventTypes", $"'{Shorten(name)}' is not an event type that can be subscribed to (such as claim-flagged.v1, or claim-flagged for every version).");
+    }
+
+    private static string Shorten(string? name) => name is null ? "null" : name.Length > 80 ? name[..80] + "…" : name;
+}
+
+/// <summary>Ask to be sent events as webhooks, signed with the given shared secret.</summary>
+public sealed record Subscribe(Guid SubscriptionId, string Url, string Secret, IReadOnlyList<string> EventTypes, Actor By, DateTimeOffset At);
+
+public static class SubscribeDecision
+{
+    public static Decision Decide(Subscription? existing, Subscribe command)
+    {
+        if (existing is not null)
+            return new RuleViolation("subscription-already-exists", $"Subscription {command.SubscriptionId} already exists.");
+        return new object[]
+        {
+            new SubscriptionCreated(command.SubscriptionId, command.Url.Trim(),
+                Subscription.FingerprintSecret(command.SubscriptionId, command.Secret),
+                command.EventTypes.Distinct(StringComparer.Ordinal).ToArray(), command.By, command.At),
+        };
+    }
+}
+
+public sealed class SubscribeEndpoint : IEndpoint
+{
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost("/api/subscriptions", (HttpContext http, CommandPipeline pipeline, WebhookTargets targets, SubscriptionSecrets secrets) =>
+            pipeline.Run<SubscribeRequest>(http, async (body, context) =>
+            {
+                var ct = http.RequestAborted;
+                var target = await targets.CheckAsync(new Uri(body.Url!).IdnHost, ct);
+                if (!target.IsAllowed)
+                    throw Problems.Fail(Problems.Unprocessable("private-target", "The webhook target is not a public address.",
+                        $"{target.Refusal} Webhooks are only sent to public addresses.",
+                        new Dictionary<string, string[]> { ["url"] = [target.Refusal!] }));
+
+                var command = new Subscribe(context.NewId("subscription"), body.Url!, body.Secret!, body.EventTypes ?? [], context.Actor, context.Now);
+                await secrets.KeepAsync(command.SubscriptionId, Subscription.FingerprintSecret(command.SubscriptionId, command.Secret), command.Secret, ct);
+                return await pipeline.Decide<Subscription>(context, Subscription.StreamType, command.SubscriptionId, creates: true,
+                    state => SubscribeDecision.Decide(state, command),
+                    version => new CommandAnswer(201, new { id = command.SubscriptionId, version }, version, $"/api/subscriptions/{command.SubscriptionId}"),
+                    "subscription");
+            }))
+            .RequireAuthorization(Roles.May.Edit)
+            .WithName("Subscribe").WithTags("Subscriptions")
+            .Accepts<SubscribeRequest>("application/json")
+            .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
+}

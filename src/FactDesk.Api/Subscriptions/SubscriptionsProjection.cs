@@ -1,0 +1,81 @@
+using FactDesk.Api.Hosting;
+using FactDesk.EventStore;
+using Npgsql;
+
+namespace FactDesk.Api.Subscriptions;
+
+/// <summary>
+/// Inline: the subscriptions table, written in the append's transaction so the webhook outbox of any later append
+/// sees a new subscription at once. Removed subscriptions stay (marked) so their deliveries can still be read.
+/// The positions at which a subscription began and ended let a rebuild of the outbox give the same rows as live.
+/// </summary>
+public sealed class SubscriptionsProjection : IProjection
+{
+    private const string S = StoreSetup.Schema;
+
+    public string Name => "subscriptions";
+    public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
+    public IReadOnlyList<string> Tables { get; } = ["subscriptions"];
+
+    public IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new("subscriptions/001-subscriptions", """
+            create table {schema}.subscriptions (
+                id uuid primary key,
+                url text not null,
+                secret_hash text not null,
+                event_types text[] not null,
+                created_by text not null,
+                created_by_role text not null,
+                created_at timestamptz not null,
+                created_position bigint not null,
+                version bigint not null,
+                removed_by text,
+                removed_at timestamptz,
+                removed_position bigint);
+            """),
+    ];
+
+    public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            if (e.StreamType != Subscription.StreamType) continue;
+            await using var cmd = e.Data switch
+            {
+                SubscriptionCreated created => Command(connection, $"""
+                    insert into {S}.subscriptions (id, url, secret_hash, event_types, created_by, created_by_role, created_at, created_position, version)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (id) do nothing
+                    """,
+                    new NpgsqlParameter<Guid> { TypedValue = created.SubscriptionId },
+                    new NpgsqlParameter<string> { TypedValue = created.Url },
+                    new NpgsqlParameter<string> { TypedValue = created.SecretHash },
+                    new NpgsqlParameter<string[]> { TypedValue = created.EventTypes.ToArray() },
+                    new NpgsqlParameter<string> { TypedValue = created.By.Name },
+                    new NpgsqlParameter<string> { TypedValue = created.By.Role },
+                    new NpgsqlParameter<DateTimeOffset> { TypedValue = created.At },
+                    new NpgsqlParameter<long> { TypedValue = e.Position },
+                    new NpgsqlParameter<long> { TypedValue = e.Version }),
+                SubscriptionRemoved removed => Command(connection, $"""
+                    update {S}.subscriptions set removed_by = $2, removed_at = $3, removed_position = $4, version = $5 where id = $1
+                    """,
+                    new NpgsqlParameter<Guid> { TypedValue = removed.SubscriptionId },
+                    new NpgsqlParameter<string> { TypedValue = removed.By.Name },
+                    new NpgsqlParameter<DateTimeOffset> { TypedValue = removed.At },
+                    new NpgsqlParameter<long> { TypedValue = e.Position },
+                    new NpgsqlParameter<long> { TypedValue = e.Version }),
+                _ => Command(connection, $"update {S}.subscriptions set version = greatest(version, $2) where id = $1",
+                    new NpgsqlParameter<Guid> { TypedValue = e.StreamId },
+                    new NpgsqlParameter<long> { TypedValue = e.Version }),
+            };
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params NpgsqlParameter[] parameters)
+    {
+        var cmd = new NpgsqlCommand(sql, connection);
+        cmd.Parameters.AddRange(parameters);
+        return cmd;
+    }
+}

@@ -1,0 +1,32 @@
+namespace FactDesk.Api.Webhooks;
+
+/// <summary>Settings under <c>Webhooks:</c>. Times are TimeSpans ("00:00:01"), so tests can run the retry schedule in milliseconds.</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>Allow targets on loopback and private networks (tests, a newsroom's own network). Off by default.</summary>
+    public bool AllowPrivateTargets { get; set; }
+    /// <summary>Attempts before a delivery is dead.</summary>
+    public int MaxAttempts { get; set; } = 8;
+    /// <summary>The first retry waits up to this long; each further one up to twice as long (full jitter).</summary>
+    public TimeSpan RetryBase { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>No retry waits longer than this.</summary>
+    public TimeSpan RetryCap { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>How long one POST to a subscriber may take, connection included.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>How often the outbox is checked when no append in this process woke the sender.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Deliveries sent at once by one instance.</summary>
+    public int BatchSize { get; set; } = 32;
+    /// <summary>The <c>source</c> of every CloudEvent sent.</summary>
+    public string Source { get; set; } = "/factdesk";
+
+    /// <summary>How long a claimed delivery stays with the instance sending it before another may take it over.</summary>
+    public TimeSpan Lease => Timeout * 2 + TimeSpan.FromSeconds(5);
+
+    /// <summary>Full-jitter back-off: a random wait between zero and min(cap, base * 2^(attempt-1)).</summary>
+    public TimeSpan RetryDelay(int attempt, Random random)
+    {
+        var ceiling = Math.Min(RetryCap.TotalMilliseconds, RetryBase.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30)));
+        return TimeSpan.FromMilliseconds(random.NextDouble() * ceiling);
+    }
+}

@@ -1,0 +1,104 @@
+using FactDesk.Api.Hosting;
+using FactDesk.Api.Subscriptions;
+using FactDesk.EventStore;
+using Npgsql;
+
+namespace FactDesk.Api.Webhooks;
+
+/// <summary>
+/// Inline: one outbox row per (active subscription that wants the event, event), written in the append's own
+/// transaction, so an event is committed exactly when its deliveries are owed. The sender works from this table
+/// after commit; the append only inserts rows.
+/// <para>A delivery's id is derived from (subscription, event), and a subscription only owes events after the one that
+/// created it and before the one that removed it, so replaying the log reproduces the same rows. The table is not
+/// listed in <see cref="Tables"/>: a rebuild must add missing rows, never forget what was already delivered.</para>
+/// </summary>
+public sealed class WebhookOutboxProjection : IProjection
+{
+    private const string S = StoreSetup.Schema;
+
+    public string Name => "webhook-outbox";
+    public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
+    public IReadOnlyList<string> Tables { get; } = [];
+
+    public IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new("webhooks/001-outbox", """
+            create table {schema}.webhook_outbox (
+                id uuid primary key,
+                subscription_id uuid not null,
+                position bigint not null,
+                event_id uuid not null,
+                stream_id uuid not null,
+                event_type text not null,
+                status text not null default 'pending' check (status in ('pending', 'delivered', 'dead')),
+                attempts int not null default 0,
+                next_attempt_at timestamptz not null,
+                last_attempt_at timestamptz,
+                last_status_code int,
+                last_error text,
+                delivered_at timestamptz,
+                requeued_position bigint,
+                created_at timestamptz not null default clock_timestamp(),
+                unique (subscription_id, event_id));
+            create index webhook_outbox_due on {schema}.webhook_outbox (next_attempt_at) where status = 'pending';
+            create index webhook_outbox_line on {schema}.webhook_outbox (subscription_id, stream_id, position) where status = 'pending';
+            create index webhook_outbox_by_subscription on {schema}.webhook_outbox (subscription_id, position);
+            """),
+    ];
+
+    public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    {
+        var owed = events.Where(e => e.StreamType != Subscription.StreamType).ToArray();
+        if (owed.Length > 0)
+        {
+            // Matching mirrors WebhookEventTypes.Matches: all, the exact versioned name, or the name without its version.
+            await using var insert = new NpgsqlCommand($"""
+                insert into {S}.webhook_outbox (id, subscription_id, position, event_id, stream_id, event_type, next_attempt_at)
+                select md5(s.id::text || '/' || x.event_id::text)::uuid, s.id, x.position, x.event_id, x.stream_id, x.type, clock_timestamp()
+                from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[]) as x(position, event_id, stream_id, type)
+                join {S}.subscriptions s on s.created_position < x.position and (s.removed_position is null or s.removed_position > x.position)
+                where cardinality(s.event_types) = 0 or x.type = any(s.event_types) or regexp_replace(x.type, '\.v[0-9]+$', '') = any(s.event_types)
+                order by x.position
+                on conflict (subscription_id, event_id) do nothing
+                """, connection);
+            insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = owed.Select(e => e.Position).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.EventId).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.StreamId).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = owed.Select(e => e.Type).ToArray() });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        foreach (var e in events)
+        {
+            switch (e.Data)
+            {
+                case SubscriptionRemoved removed:
+                    // Nobody is listening any more: what was still owed is given up, visibly.
+                    await using (var cmd = new NpgsqlCommand($"""
+                        update {S}.webhook_outbox set status = 'dead', last_error = 'The subscription was removed.'
+                        where subscription_id = $1 and status = 'pending'
+                        """, connection))
+                    {
+                        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = removed.SubscriptionId });
+                        await cmd.ExecuteNonQueryAsync(ct);
+                    }
+                    break;
+                case RedeliveryRequested requested:
+                    // The position guard keeps a replay of the log from re-sending a delivery a second time.
+                    await using (var cmd = new NpgsqlCommand($"""
+                        update {S}.webhook_outbox
+                        set status = 'pending', attempts = 0, next_attempt_at = clock_timestamp(), requeued_position = $3
+                        where id = $1 and subscription_id = $2 and status = 'dead' and coalesce(requeued_position, 0) < $3
+                        """, connection))
+                    {
+                        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = requested.DeliveryId });
+                        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = requested.SubscriptionId });
+                        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Position });
+                        await cmd.ExecuteNonQueryAsync(ct);
+                    }
+                    break;
+            }
+        }
+    }
+}

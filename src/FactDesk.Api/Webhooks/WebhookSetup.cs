@@ -1,0 +1,21 @@
+using FactDesk.Api.Subscriptions;
+using FactDesk.EventStore;
+
+namespace FactDesk.Api.Webhooks;
+
+/// <summary>Wires subscriptions' secrets, the target checks and the webhook sender; settings come from <c>Webhooks:</c>.</summary>
+public static class WebhookSetup
+{
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        // Bound when first needed, so settings added after start-up wiring (test hosts) are seen.
+        services.AddSingleton(_ => configuration.GetSection("Webhooks").Get<WebhookOptions>() ?? new WebhookOptions());
+        services.AddSingleton<IHostLookup, DnsHostLookup>();
+        services.AddSingleton<WebhookTargets>();
+        services.AddSingleton<SubscriptionSecrets>();
+        services.AddSingleton<Migration>(SubscriptionSecrets.Migration);
+        services.AddSingleton<WebhookDelivery>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
+        return services;
+    }
+}
