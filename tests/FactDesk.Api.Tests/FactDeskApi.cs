@@ -115,8 +115,8 @@ public static class NewsroomSetup
     public static async Task<Guid> AttachSourceDirectlyAsync(this FactDeskApi api, Guid claimId, string citation = "CAICT white paper on large language models")
     {
         var sourceId = Guid.NewGuid();
-        await api.Store.AppendAsync(claimId, Claims.Claim.StreamType, ExpectedVersion.Any,
-            new Claims.SourceAttached(claimId, sourceId, null, citation, null, "CAICT", null, null, Claims.Stance.Supports, Claims.SourceKind.Primary,
+        await api.Store.AppendAsync(claimId, global::FactDesk.Api.Claims.Claim.StreamType, ExpectedVersion.Any,
+            new global::FactDesk.Api.Claims.SourceAttached(claimId, sourceId, null, citation, null, "CAICT", null, null, global::FactDesk.Api.Claims.Stance.Supports, global::FactDesk.Api.Claims.SourceKind.Primary,
                 new Actor("cms-plugin", Roles.Tool), DateTimeOffset.UtcNow),
             new EventMetadata("cms-plugin", Roles.Tool, Guid.NewGuid().ToString(), Guid.NewGuid().ToString()));
         return sourceId;

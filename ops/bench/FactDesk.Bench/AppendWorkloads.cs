@@ -111,13 +111,13 @@ public sealed class RawInsertWorkload(NpgsqlDataSource dataSource, int eventsPer
 public sealed class FactDeskAppendWorkload : IAppendWorkload
 {
     public const string Schema = "factdesk";
-    private readonly EventStore.EventStore _store;
+    private readonly PostgresEventStore _store;
     private readonly int _eventsPerStream;
 
     public FactDeskAppendWorkload(NpgsqlDataSource dataSource, int eventsPerStream)
     {
         var types = new EventTypeRegistry(AppendPayload.Json).Register(typeof(ClaimVerdictGiven), AppendPayload.EventType);
-        _store = new EventStore.EventStore(dataSource, types, new EventStoreOptions { Schema = Schema });
+        _store = new PostgresEventStore(dataSource, types, new EventStoreOptions { Schema = Schema });
         _eventsPerStream = eventsPerStream;
     }
 

@@ -1,3 +1,4 @@
+using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Http;
 using FactDesk.EventStore;
 
@@ -9,18 +10,9 @@ public sealed record DocumentIngested(
     Guid DocumentId, string Title, string Text, string? Outlet, string? Author, string? Url, DateOnly PublishedOn,
     string? Language, Guid? DuplicateOf, Actor By, DateTimeOffset At);
 
-public enum CandidateKind { Percentage, Money, Count, Ratio, Date, Ranking }
-
-/// <summary>
-/// A sentence that asserts a checkable fact, found by claim detection: the exact quote with its anchor, what kind of figure
-/// it states, that figure normalized (number, currency, ISO date), and how check-worthy it is (0 to 1).
-/// </summary>
-public sealed record ClaimCandidate(
-    string Quote, string? Prefix, string? Suffix, CandidateKind Kind, decimal? Number, string? Currency, DateOnly? Date, double Score);
-
 /// <summary>Claim detection read the document and found these candidates. Kept apart from ingestion so detection can be re-run.</summary>
 [EventType("claim-candidates-detected.v1")]
-public sealed record ClaimCandidatesDetected(Guid DocumentId, IReadOnlyList<ClaimCandidate> Candidates, DateTimeOffset At);
+public sealed record ClaimCandidatesDetected(Guid DocumentId, IReadOnlyList<CandidateClaim> Candidates, DateTimeOffset At);
 
 /// <summary>A document as ingested. Its text is kept so flagged quotes can be anchored in it.</summary>
 public sealed record Document(
@@ -30,7 +22,7 @@ public sealed record Document(
     public const string StreamType = "document";
 
     /// <summary>The latest detection's candidates; empty until detection finds any.</summary>
-    public IReadOnlyList<ClaimCandidate> Candidates { get; init; } = [];
+    public IReadOnlyList<CandidateClaim> Candidates { get; init; } = [];
 
     public static Document Create(DocumentIngested e) =>
         new(e.DocumentId, e.Title, e.Text, e.Outlet, e.Author, e.Url, e.PublishedOn, e.Language, e.DuplicateOf, e.By, e.At);

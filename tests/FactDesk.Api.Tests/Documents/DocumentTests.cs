@@ -37,11 +37,15 @@ public class IngestingDocumentTests(ApiWithAnArticle api) : IClassFixture<ApiWit
         response.StatusCode.ShouldBe(HttpStatusCode.Created);
         var body = await response.ReadJsonAsync();
         var original = body.GetProperty("id").GetGuid();
-        body.GetProperty("version").GetInt64().ShouldBe(1);
+        body.GetProperty("version").GetInt64().ShouldBe(2, "ingestion and its detected candidates");
         body.GetProperty("duplicateOf").ValueKind.ShouldBe(JsonValueKind.Null);
-        body.GetProperty("candidates").GetArrayLength().ShouldBe(0);
+        var candidates = body.GetProperty("candidates").EnumerateArray().ToList();
+        var share = candidates.Single(c => c.GetProperty("kind").GetString() == "percentage");
+        share.GetProperty("expression").GetString().ShouldBe("36%");
+        share.GetProperty("value").GetProperty("number").GetDecimal().ShouldBe(36m);
+        candidates.ShouldContain(c => c.GetProperty("kind").GetString() == "ranking");
         response.Headers.Location!.ToString().ShouldBe($"/api/documents/{original}");
-        response.ETag().ShouldBe("\"1\"");
+        response.ETag().ShouldBe("\"2\"");
 
         var copy = await api.IngestAsync(ApiWithAnArticle.PrintCopy, "The AI race: how the Chinese and US approaches radically differ");
         copy.GetProperty("duplicateOf").GetGuid().ShouldBe(original);
@@ -49,7 +53,7 @@ public class IngestingDocumentTests(ApiWithAnArticle api) : IClassFixture<ApiWit
 
         var read = await api.Auditor.GetAsync($"/api/documents/{original}");
         read.StatusCode.ShouldBe(HttpStatusCode.OK);
-        read.ETag().ShouldBe("\"1\"");
+        read.ETag().ShouldBe("\"2\"");
         var document = await read.ReadJsonAsync();
         document.GetProperty("title").GetString().ShouldBe("The AI race");
         document.GetProperty("publishedOn").GetString().ShouldBe("2025-02-01");

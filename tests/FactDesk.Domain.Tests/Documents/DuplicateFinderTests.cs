@@ -1,3 +1,4 @@
+using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Documents;
 using FactDesk.Api.Documents.Duplicates;
 using FactDesk.Api.Documents.Ingesting;
@@ -84,7 +85,7 @@ public class DuplicateFinderTests
     [Fact]
     public void Detected_candidates_are_recorded_beside_the_ingestion()
     {
-        var candidate = new ClaimCandidate("36% of all large language models", null, null, CandidateKind.Percentage, 36m, null, null, 0.9);
+        var candidate = new CandidateClaim("36% of all large language models", "", "", 0, 32, ClaimKinds.Percentage, "36%", new NormalizedValue(36m, null, "%", null, null, null, null), 0.9);
         var command = new IngestDocument(Guid.NewGuid(), "t", Article, null, null, null, new DateOnly(2025, 2, 1), null, null,
             [candidate], new Actor("cms-plugin", "tool"), DateTimeOffset.UnixEpoch);
         var events = IngestDocumentDecision.Decide(null, command).Events;

@@ -1,3 +1,4 @@
+using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
 using FactDesk.EventStore;
@@ -57,4 +58,4 @@ public sealed record DocumentClaim(Guid Id, string Quote, DateTimeOffset Flagged
 public sealed record DocumentView(
     Guid Id, long Version, string Title, string? Outlet, string? Author, string? Url, DateOnly PublishedOn, string? Language,
     Guid? DuplicateOf, IReadOnlyList<Guid> Copies, Actor IngestedBy, DateTimeOffset IngestedAt, int TextLength, string? Text,
-    IReadOnlyList<DocumentClaim> Claims, IReadOnlyList<ClaimCandidate> Candidates);
+    IReadOnlyList<DocumentClaim> Claims, IReadOnlyList<CandidateClaim> Candidates);

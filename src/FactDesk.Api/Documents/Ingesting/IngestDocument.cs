@@ -1,3 +1,4 @@
+using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Documents.Duplicates;
 using FactDesk.Api.Http;
 
@@ -24,7 +25,7 @@ public sealed record IngestDocumentRequest(
 /// <summary>Take an article in, noting an earlier copy of it and the claims detection proposes.</summary>
 public sealed record IngestDocument(
     Guid DocumentId, string Title, string Text, string? Outlet, string? Author, string? Url, DateOnly PublishedOn, string? Language,
-    Guid? DuplicateOf, IReadOnlyList<ClaimCandidate> Candidates, Actor By, DateTimeOffset At);
+    Guid? DuplicateOf, IReadOnlyList<CandidateClaim> Candidates, Actor By, DateTimeOffset At);
 
 public static class IngestDocumentDecision
 {
