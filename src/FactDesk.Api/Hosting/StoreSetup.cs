@@ -40,6 +40,8 @@ public static class StoreSetup
         services.AddSingleton<SchemaState>();
         services.AddHostedService<SchemaMigrationService>();
         services.AddHostedService<ProjectionRunnerService>();
+        services.AddSingleton<Queue.QueueNotifications>();
+        services.AddHostedService(sp => sp.GetRequiredService<Queue.QueueNotifications>());
         return services;
     }
 }
