@@ -23,6 +23,12 @@ public sealed class ProjectionRunner
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly int _batchSize;
 
+    /// <summary>
+    /// Set to <c>on</c> (transaction-local) while a rebuild replays, so a projection can tell replayed history from
+    /// news, e.g. to stay silent instead of announcing every old change: <c>current_setting('factdesk.replaying', true)</c>.
+    /// </summary>
+    public const string ReplayingSetting = "factdesk.replaying";
+
     public ProjectionRunner(PostgresEventStore store, int batchSize = 500)
     {
         _store = store;
@@ -129,7 +135,8 @@ public sealed class ProjectionRunner
 
         await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var lockCmd = new NpgsqlCommand($"select pg_advisory_xact_lock({AdvisoryKeys.For("projection:" + name)})", connection))
+        await using (var lockCmd = new NpgsqlCommand(
+            $"select pg_advisory_xact_lock({AdvisoryKeys.For("projection:" + name)}); select set_config('{ReplayingSetting}', 'on', true)", connection))
             await lockCmd.ExecuteNonQueryAsync(ct);
         foreach (var table in projection.Tables)
         {

@@ -142,3 +142,79 @@ public static class NewsroomSetup
         return (await response.ReadJsonAsync()).GetProperty("id").GetGuid();
     }
 }
+/// <summary>
+/// Writes claim and discrepancy events straight through the store, for read-model tests that need exact times,
+/// priorities and histories that no single command slice offers yet.
+/// </summary>
+public static class NewsroomHistory
+{
+    public static readonly Actor Desk = new("Mara Lind", Roles.Editor);
+    private static readonly EventMetadata Metadata = new(Desk.Name, Desk.Role, "history-corr", "history-cause");
+
+    /// <summary>Appends events to a claim at its current version and returns the new version.</summary>
+    public static async Task<long> AppendToClaimAsync(this FactDeskApi api, Guid claimId, params object[] events)
+    {
+        var state = await api.Store.GetStreamStateAsync(claimId);
+        var expected = state is null ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(state.Value.Version);
+        var result = await api.Store.AppendAsync(claimId, global::FactDesk.Api.Claims.Claim.StreamType, expected,
+            events.Select(e => new EventToAppend(Guid.NewGuid(), e)).ToArray(), Metadata);
+        return result.NextVersion;
+    }
+
+    public static async Task<Guid> FlagAsync(this FactDeskApi api, global::FactDesk.Api.Claims.Priority priority = global::FactDesk.Api.Claims.Priority.Normal, DateTimeOffset? dueAt = null,
+        DateTimeOffset? at = null, Guid? documentId = null, Guid? id = null, string quote = "Unemployment fell to 3.1% last year")
+    {
+        var claimId = id ?? Guid.NewGuid();
+        await api.AppendToClaimAsync(claimId, new global::FactDesk.Api.Claims.ClaimFlagged(claimId, quote, documentId, null, null, "a figure to check",
+            priority, dueAt, null, Desk, at ?? DateTimeOffset.UtcNow));
+        return claimId;
+    }
+
+    public const string DiscrepancyOpenedName = "discrepancy-opened.v1";
+    public const string DiscrepancyResolvedName = "discrepancy-resolved.v1";
+
+    /// <summary>Opens a discrepancy between claims, as the discrepancy slice stores it (its class when present, a stand-in otherwise).</summary>
+    public static Task OpenDiscrepancyAsync(this FactDeskApi api, Guid discrepancyId, params Guid[] claimIds) =>
+        api.AppendDiscrepancyAsync(discrepancyId, DiscrepancyOpenedName, typeof(DiscrepancyOpenedStandIn), ExpectedVersion.NoStream, new
+        {
+            discrepancyId, claimIds, sourceIds = Array.Empty<Guid>(), kind = "numeric", description = "the two figures differ",
+            by = Desk, at = DateTimeOffset.UtcNow,
+        });
+
+    public static Task ResolveDiscrepancyAsync(this FactDeskApi api, Guid discrepancyId) =>
+        api.AppendDiscrepancyAsync(discrepancyId, DiscrepancyResolvedName, typeof(DiscrepancyResolvedStandIn), ExpectedVersion.Any, new
+        {
+            discrepancyId, outcome = "claim-stands", rationale = "the claim used the newer release", evidenceSourceIds = Array.Empty<Guid>(),
+            by = Desk, at = DateTimeOffset.UtcNow,
+        });
+
+    private static async Task AppendDiscrepancyAsync(this FactDeskApi api, Guid discrepancyId, string name, Type standIn, ExpectedVersion expected, object body)
+    {
+        var types = api.Store.Types;
+        lock (types)
+            if (!types.TryGetType(name, out _)) types.Register(standIn, name);
+        types.TryGetType(name, out var type);
+        var data = JsonSerializer.SerializeToElement(body, JsonDefaults.Options).Deserialize(type, types.Json)!;
+        await api.Store.AppendAsync(discrepancyId, "discrepancy", expected, [new EventToAppend(Guid.NewGuid(), data)], Metadata);
+    }
+
+    public static async Task<List<string>> RowsAsJsonAsync(this FactDeskApi api, string sql)
+    {
+        await using var cmd = api.Store.DataSource.CreateCommand(sql);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
+        return rows;
+    }
+
+    public static async Task ExecuteAsync(this FactDeskApi api, string sql)
+    {
+        await using var cmd = api.Store.DataSource.CreateCommand(sql);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>Stand-ins with the stored shape of the discrepancy events, used only while their real classes are absent.</summary>
+public sealed record DiscrepancyOpenedStandIn(Guid DiscrepancyId, Guid[] ClaimIds, Guid[]? SourceIds, string? Kind, string? Description, Actor By, DateTimeOffset At);
+
+public sealed record DiscrepancyResolvedStandIn(Guid DiscrepancyId, string? Outcome, string? Rationale, Guid[]? EvidenceSourceIds, Actor By, DateTimeOffset At);

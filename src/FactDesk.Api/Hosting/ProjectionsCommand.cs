@@ -7,16 +7,16 @@ public static class ProjectionsCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        var (switches, words) = SplitArguments(args);
         var configuration = new ConfigurationBuilder()
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
-            .AddCommandLine(args.Where(a => a.StartsWith("--")).ToArray())
+            .AddCommandLine(switches)
             .Build();
-        var services = new ServiceCollection().AddLogging().AddFactDeskStore(configuration).BuildServiceProvider();
+        await using var services = new ServiceCollection().AddLogging().AddFactDeskStore(configuration).BuildServiceProvider();
         var store = services.GetRequiredService<PostgresEventStore>();
         var runner = services.GetRequiredService<ProjectionRunner>();
         await store.MigrateAsync();
-        var words = args.Where(a => !a.StartsWith("--")).ToArray();
         switch (words)
         {
             case ["list"]:
@@ -25,6 +25,11 @@ public static class ProjectionsCommand
                 return 0;
             case ["rebuild", .. var names]:
                 var targets = names.Length > 0 ? names : store.Options.Projections.Select(p => p.Name).ToArray();
+                if (targets.FirstOrDefault(n => store.Options.Projections.All(p => p.Name != n)) is { } unknown)
+                {
+                    Console.Error.WriteLine($"No projection named '{unknown}'. Known: {string.Join(", ", store.Options.Projections.Select(p => p.Name))}.");
+                    return 2;
+                }
                 foreach (var name in targets)
                 {
                     Console.WriteLine($"Rebuilding {name} ...");
@@ -37,5 +42,22 @@ public static class ProjectionsCommand
                 Console.Error.WriteLine("usage: projections list | projections rebuild [name ...]");
                 return 2;
         }
+    }
+
+    /// <summary>
+    /// Separates configuration switches from the command's words. Both <c>--Key=value</c> and <c>--Key value</c> are
+    /// switches, so a connection string given as the next argument is not mistaken for a projection name.
+    /// </summary>
+    public static (string[] Switches, string[] Words) SplitArguments(string[] args)
+    {
+        var switches = new List<string>();
+        var words = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal)) words.Add(args[i]);
+            else if (args[i].Contains('=') || i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) switches.Add(args[i]);
+            else { switches.Add(args[i]); switches.Add(args[++i]); }
+        }
+        return (switches.ToArray(), words.ToArray());
     }
 }

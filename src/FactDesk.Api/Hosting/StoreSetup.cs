@@ -44,6 +44,8 @@ public static class StoreSetup
         services.AddHostedService<SchemaMigrationService>();
         services.AddHostedService<ProjectionRunnerService>();
         services.AddWebhooks(configuration);
+        services.AddSingleton<Queue.QueueNotifications>();
+        services.AddHostedService(sp => sp.GetRequiredService<Queue.QueueNotifications>());
         return services;
     }
 }

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FactDesk.Api.Hosting;
+using FactDesk.Api.Http;
+using Npgsql;
+
+namespace FactDesk.Api.Audit.GettingTheAuditFeed;
+
+/// <summary>One event as auditors see it: where it sits, what it says, who did it, when, why, and its hash.</summary>
+public sealed record AuditEntry(
+    long Position, Guid StreamId, string StreamType, long Version, string Type, JsonElement Data, Actor Actor,
+    DateTimeOffset RecordedAt, string CorrelationId, string CausationId, string Hash);
+
+/// <summary>A page of the feed; pass <c>nextAfter</c> as <c>after</c> for the next page. Null when nothing more is there yet.</summary>
+public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, long? NextAfter);
+
+/// <summary><c>GET /api/audit</c>: every event in global order, filtered by actor, type and time, paged by position.</summary>
+public sealed class GetAuditFeedEndpoint : IEndpoint
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapGet("/api/audit", (HttpContext http, NpgsqlDataSource db) => Reads.Guard(http, async () =>
+            {
+                var query = http.Request.Query;
+                var check = new Validation();
+                string? Single(string name)
+                {
+                    if (!query.TryGetValue(name, out var values)) return null;
+                    if (values.Count != 1) { check.Add(name, $"Give {name} once."); return null; }
+                    return values[0];
+                }
+                DateTimeOffset? Time(string name)
+                {
+                    if (Single(name) is not { } text) return null;
+                    if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
+                    check.Add(name, $"{name} must be an ISO 8601 timestamp.");
+                    return null;
+                }
+
+                var actor = Single("actor");
+                check.Text("actor", actor, 200, required: false);
+                var type = Single("type");
+                check.Text("type", type, 200, required: false);
+                var from = Time("from");
+                var to = Time("to");
+                long after = 0;
+                if (Single("after") is { } afterText && !(long.TryParse(afterText, out after) && after >= 0))
+                    check.Add("after", "after must be a position: a whole number of at least 0.");
+                var limit = DefaultLimit;
+                if (Single("limit") is { } limitText && !(int.TryParse(limitText, out limit) && limit is >= 1 and <= MaxLimit))
+                    check.Add("limit", $"limit must be a whole number from 1 to {MaxLimit}.");
+                if (!check.IsValid) throw Problems.Fail(Problems.Validation(check.Errors));
+
+                return Reads.Json(await ReadPageAsync(db, actor, type, from, to, after, limit, http.RequestAborted));
+            }))
+            .RequireAuthorization(Roles.May.Read)
+            .WithName("GetAuditFeed").WithTags("Audit")
+            .WithDescription("All events in global order. Filters: actor, type, from, to (ISO 8601, inclusive). " +
+                             "Paging: after=<position> and limit (1-1000, default 100); nextAfter is null when nothing follows yet.")
+            .Produces<AuditPage>().ProducesProblem(400).ProducesProblem(401);
+
+    private static async Task<AuditPage> ReadPageAsync(
+        NpgsqlDataSource db, string? actor, string? type, DateTimeOffset? from, DateTimeOffset? to, long after, int limit, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand();
+        string Next<T>(T value)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
+            return "$" + cmd.Parameters.Count;
+        }
+        var sql = new StringBuilder($"""
+            select position, stream_id, stream_type, version, type, data::text, actor, role, recorded_at, correlation_id, causation_id, hash
+            from {StoreSetup.Schema}.audit_trail where position > {Next(after)}
+            """);
+        if (actor is not null) sql.Append($" and actor = {Next(actor)}");
+        if (type is not null) sql.Append($" and type = {Next(type)}");
+        if (from is { } f) sql.Append($" and recorded_at >= {Next(f)}");
+        if (to is { } t) sql.Append($" and recorded_at <= {Next(t)}");
+        // One row more than asked shows whether another page follows.
+        sql.Append($" order by position limit {Next(limit + 1)}");
+        cmd.CommandText = sql.ToString();
+
+        var items = new List<AuditEntry>(limit + 1);
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                items.Add(new AuditEntry(
+                    reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
+                    JsonDocument.Parse(reader.GetString(5)).RootElement.Clone(), new Actor(reader.GetString(6), reader.GetString(7)),
+                    reader.GetFieldValue<DateTimeOffset>(8), reader.GetString(9), reader.GetString(10),
+                    Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(11))));
+        if (items.Count <= limit) return new AuditPage(items, null);
+        items.RemoveAt(items.Count - 1);
+        return new AuditPage(items, items[^1].Position);
+    }
+}
