@@ -64,10 +64,11 @@ public class DuplicateFinderTests
     }
 
     [Fact]
-    public void Reading_a_document_proposes_no_candidates_yet_and_gives_its_fingerprint()
+    public void Reading_a_document_proposes_the_detected_candidates_and_gives_its_fingerprint()
     {
         var reading = DocumentReading.Read(Article, new DateOnly(2025, 2, 1));
-        reading.Candidates.ShouldBeEmpty();
+        reading.Candidates.ShouldBe(ClaimDetector.Detect(Article, new DateOnly(2025, 2, 1)));
+        reading.Candidates.ShouldContain(c => c.Kind == ClaimKinds.Date && c.Value.Date == "2015");
         reading.Fingerprint.ShouldBe(DuplicateFinder.Fingerprint(Article));
     }
 
