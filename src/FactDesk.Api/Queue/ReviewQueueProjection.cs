@@ -11,7 +11,7 @@ namespace FactDesk.Api.Queue;
 /// <summary>
 /// The editors' review queue: one row per claim, kept in the append's own transaction so a claim is in the queue the
 /// moment its flag commits. Closed claims keep their row (a reopening needs it) and drop out through <c>is_open</c>.
-/// Each changed claim is announced with <c>pg_notify</c>, which PostgreSQL delivers only if the append commits.
+/// Changes are announced to live pages by <see cref="QueueNoticesProjection"/>, after commit.
 /// </summary>
 public sealed class ReviewQueueProjection : IProjection
 {
@@ -128,16 +128,15 @@ public sealed class ReviewQueueProjection : IProjection
         await using var batch = new NpgsqlBatch(connection);
         if (changedRows.Count > 0) batch.BatchCommands.Add(Upsert(connection, changedRows.Select(id => rows[id]).ToList()));
         if (changedLinks.Count > 0) batch.BatchCommands.Add(UpsertLinks(changedLinks.Select(k => (k.Item1, k.Item2, links[k.Item1][k.Item2])).ToList()));
-        if (changedRows.Count > 0) batch.BatchCommands.Add(Notify(changedRows.Select(id => rows[id]).ToList()));
         if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
     }
 
-    private static IEnumerable<Guid> ClaimIdsOf(JsonElement data) =>
+    internal static IEnumerable<Guid> ClaimIdsOf(JsonElement data) =>
         data.ValueKind == JsonValueKind.Object && data.TryGetProperty("claimIds", out var ids) && ids.ValueKind == JsonValueKind.Array
             ? ids.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String && i.TryGetGuid(out _)).Select(i => i.GetGuid()).Distinct().ToList()
             : [];
 
-    private static Guid? DiscrepancyIdOf(JsonElement data) =>
+    internal static Guid? DiscrepancyIdOf(JsonElement data) =>
         data.ValueKind == JsonValueKind.Object && data.TryGetProperty("discrepancyId", out var id) && id.ValueKind == JsonValueKind.String && id.TryGetGuid(out var g)
             ? g : null;
 
@@ -233,20 +232,6 @@ public sealed class ReviewQueueProjection : IProjection
         cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = links.Select(l => l.Discrepancy).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = links.Select(l => l.Claim).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = links.Select(l => l.Open).ToArray() });
-        return cmd;
-    }
-
-    /// <summary>One notice per changed claim. A rebuild replays history that nobody is waiting for, so it stays silent.</summary>
-    private static NpgsqlBatchCommand Notify(List<QueueRow> rows)
-    {
-        var cmd = new NpgsqlBatchCommand($"""
-            select pg_notify('{Channel}', payload) from unnest($1::text[]) payload
-            where coalesce(current_setting('{ProjectionRunner.ReplayingSetting}', true), '') <> 'on'
-            """);
-        cmd.Parameters.Add(new NpgsqlParameter<string[]>
-        {
-            TypedValue = rows.Select(r => JsonSerializer.Serialize(new QueueChange(r.ClaimId, r.Version), JsonDefaults.Options)).ToArray(),
-        });
         return cmd;
     }
 }
