@@ -13,6 +13,8 @@ public static class JsonDefaults
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
         options.NumberHandling = JsonNumberHandling.Strict;
         options.MaxDepth = 32;
+        // Names like "Tomás" stay readable; answers are application/json with nosniff, never inlined into HTML unencoded.
+        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         return options;
     }
 }
