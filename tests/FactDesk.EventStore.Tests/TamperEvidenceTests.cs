@@ -51,6 +51,20 @@ public class TamperEvidenceTests
     }
 
     [Fact]
+    public async Task Deleting_the_last_event_of_an_early_stream_is_found_at_its_own_position()
+    {
+        // Streams were written one after another: positions 1-4, 5-8, 9-12. Interleave a later event into the first stream.
+        var (store, verifier) = await StoreWithHistoryAsync("verify_tail");
+        var first = (Guid)(await store.RowsAsync("select stream_id from factdesk.events where position = 1"))[0][0];
+        await store.AppendAsync(first, "thing", ExpectedVersion.Exactly(4), new ThingHappened("late", 1), TestStore.Metadata);
+        await new ProjectionRunner(store).CatchUpAsync(TimeSpan.FromSeconds(10));
+        await store.ScalarAsync<object>("delete from factdesk.events where position = 13");
+        var result = await verifier.VerifyAsync();
+        result.Ok.ShouldBeFalse();
+        result.FirstBrokenPosition.ShouldBe(13);
+    }
+
+    [Fact]
     public async Task Reordering_two_events_of_a_stream_is_found()
     {
         var (store, verifier) = await StoreWithHistoryAsync("verify_reorder");
