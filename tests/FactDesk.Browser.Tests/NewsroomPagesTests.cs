@@ -164,6 +164,29 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
     }
 
     [Fact]
+    public async Task Bad_input_on_the_pages_answers_a_page_never_a_server_error()
+    {
+        var claimId = await site.FlagAsync("Sales grew 7% in May");
+        var editor = await site.SignInAsync(Roles.Editor);
+        var request = editor.Context.APIRequest;
+
+        Assert.Equal(400, (await request.GetAsync("/claims/not-an-id")).Status);
+        Assert.Equal(404, (await request.GetAsync($"/claims/{Guid.NewGuid()}")).Status);
+        var history = await request.GetAsync($"/claims/{claimId}/history?version=abc&from=99");
+        Assert.Equal(200, history.Status);
+        Assert.Contains("version must be a version from 1 to 1", await history.TextAsync());
+        var queue = await request.GetAsync("/?priority=bogus&status=%3Cb%3E");
+        Assert.Equal(200, queue.Status);
+        Assert.Contains("The status &#39;&lt;b&gt;&#39; is not an open status", await queue.TextAsync());
+        var json = await request.PostAsync($"/claims/{claimId}/assign", new()
+        {
+            DataString = "{\"assignee\":\"x\"}", Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" }, MaxRedirects = 0,
+        });
+        Assert.Equal(415, json.Status);
+        Assert.Equal(1, (await site.GetAsync($"/api/claims/{claimId}")).GetProperty("version").GetInt64());
+    }
+
+    [Fact]
     public async Task A_stale_form_is_refused_with_a_clear_message_and_does_not_overwrite()
     {
         var claimId = await site.FlagAsync("Inflation is at 2%");

@@ -34,14 +34,19 @@ public static class ArticleRendering
         return $"<blockquote class=\"in-article\"><p>{E(text[from..start].TrimStart())}<mark>{E(text[start..end])}</mark>{E(text[end..to].TrimEnd())}</p></blockquote>";
     }
 
-    /// <summary>The whole text with non-overlapping highlights (earlier ones win), line breaks kept by CSS.</summary>
+    /// <summary>
+    /// The whole text with highlights, line breaks kept by CSS. Highlights cannot nest, so where two overlap the one given
+    /// first wins (flagged claims are given before candidates).
+    /// </summary>
     public static string WithHighlights(string text, IEnumerable<Highlight> highlights)
     {
+        var placed = new List<Highlight>();
+        foreach (var h in highlights.Where(h => h.Start >= 0 && h.End <= text.Length && h.Start < h.End))
+            if (!placed.Any(p => h.Start < p.End && p.Start < h.End)) placed.Add(h);
         var html = new StringBuilder("<div class=\"article-text\">");
         var at = 0;
-        foreach (var h in highlights.Where(h => h.Start >= 0 && h.End <= text.Length && h.Start < h.End).OrderBy(h => h.Start).ThenByDescending(h => h.End))
+        foreach (var h in placed.OrderBy(h => h.Start))
         {
-            if (h.Start < at) continue;
             html.Append(E(text[at..h.Start]));
             var title = h.Title is null ? "" : $" title=\"{E(h.Title)}\"";
             html.Append(h.Href is null

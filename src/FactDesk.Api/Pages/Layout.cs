@@ -149,12 +149,23 @@ public static class PageResults
     {
         try { return await render(); }
         catch (ProblemException e) { return Problem(new PageContext(http), e); }
+        catch (BadHttpRequestException e)
+        {
+            return Page(new PageContext(http), "The form could not be read", $"<p>{Html.E(e.StatusCode == 413 ? "The form is too large." : "The form is malformed.")} Nothing was changed.</p>", e.StatusCode);
+        }
+        catch (InvalidDataException)
+        {
+            return Page(new PageContext(http), "The form could not be read", "<p>The form has too many or too long fields. Nothing was changed.</p>", 400);
+        }
         catch (Exception e) when (CommandPipeline.IsDatabaseUnavailable(e)) { return Problem(new PageContext(http), Problems.Fail(Problems.Unavailable())); }
     }
 
     /// <summary>Refuses a POST whose anti-forgery token is missing or wrong (a form posted from another site).</summary>
     public static async Task<IResult?> RefuseForgery(HttpContext http)
     {
+        // Page routes take HTML forms only; anything else (JSON, say) belongs on the API, with a bearer token.
+        if (!http.Request.HasFormContentType)
+            return Page(new PageContext(http), "Form refused", "<p>This route takes a form posted from a FactDesk page. Nothing was changed.</p>", 415);
         try
         {
             await http.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(http);

@@ -15,7 +15,7 @@ public sealed class SignInPage : IEndpoint
         app.MapGet("/signin", (HttpContext http) => Render(http, null, http.Request.Query["returnUrl"]))
             .AllowAnonymous().ExcludeFromDescription();
 
-        app.MapPost("/signin", async (HttpContext http, PageSessions sessions, SignInThrottle throttle, IOptionsMonitor<AuthOptions> auth) =>
+        app.MapPost("/signin", (HttpContext http, PageSessions sessions, SignInThrottle throttle, IOptionsMonitor<AuthOptions> auth) => PageResults.Guard(http, async () =>
         {
             if (await PageResults.RefuseForgery(http) is { } refused) return refused;
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -29,15 +29,15 @@ public sealed class SignInPage : IEndpoint
             }
             http.Response.Cookies.Append(PageSessions.CookieName, sessions.Start(principal), PageSessions.CookieFor(http.Request));
             return PageResults.SeeOther(LocalOnly(returnUrl));
-        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        })).AllowAnonymous().ExcludeFromDescription();
 
-        app.MapPost("/signout", async (HttpContext http, PageSessions sessions) =>
+        app.MapPost("/signout", (HttpContext http, PageSessions sessions) => PageResults.Guard(http, async () =>
         {
             if (await PageResults.RefuseForgery(http) is { } refused) return refused;
             if (http.Request.Cookies.TryGetValue(PageSessions.CookieName, out var id)) sessions.End(id);
             http.Response.Cookies.Delete(PageSessions.CookieName, PageSessions.CookieFor(http.Request));
             return PageResults.SeeOther("/signin");
-        }).RequireAuthorization(PagePolicies.Read).DisableAntiforgery().ExcludeFromDescription();
+        })).RequireAuthorization(PagePolicies.Read).ExcludeFromDescription();
     }
 
     /// <summary>Only paths on this site, so the sign-in form cannot be used to bounce someone to another site.</summary>
