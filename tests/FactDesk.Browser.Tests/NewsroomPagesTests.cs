@@ -336,3 +336,28 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
         return form;
     }
 }
+
+/// <summary>Which requests may fall back from the bearer scheme to the page session cookie.</summary>
+public sealed class PageFeedCookieTests
+{
+    private static Microsoft.AspNetCore.Http.DefaultHttpContext Request(string method, string path, bool cookie, string? authorization = null)
+    {
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        http.Request.Method = method;
+        http.Request.Path = path;
+        if (cookie) http.Request.Headers.Cookie = $"{PageSessions.CookieName}=abc";
+        if (authorization is not null) http.Request.Headers.Authorization = authorization;
+        return http;
+    }
+
+    [Fact]
+    public void Only_the_queue_feed_read_with_a_session_cookie_and_no_bearer_header_uses_the_cookie()
+    {
+        Assert.True(PageSessionHandler.IsPageFeed(Request("GET", "/api/queue/events", cookie: true).Request));
+        Assert.False(PageSessionHandler.IsPageFeed(Request("GET", "/api/queue/events", cookie: false).Request));
+        Assert.False(PageSessionHandler.IsPageFeed(Request("GET", "/api/queue/events", cookie: true, "Bearer t").Request));
+        Assert.False(PageSessionHandler.IsPageFeed(Request("GET", "/api/queue", cookie: true).Request));
+        Assert.False(PageSessionHandler.IsPageFeed(Request("POST", "/api/queue/events", cookie: true).Request));
+        Assert.False(PageSessionHandler.IsPageFeed(Request("POST", "/api/claims", cookie: true).Request));
+    }
+}
