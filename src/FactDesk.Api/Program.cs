@@ -1,5 +1,6 @@
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
+using FactDesk.Api.Pages;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -25,13 +26,32 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
     };
     return Task.CompletedTask;
 }));
+builder.Services.AddSingleton<PageSessions>();
+builder.Services.AddSingleton<IReviewQueueReader, ClaimStreamsQueueReader>();
+builder.Services.AddSingleton<IAuditTrail, EventStoreAuditTrail>();
 builder.Services.AddAuthentication(BearerTokenHandler.Scheme)
-    .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.Scheme, null);
+    // The queue page's EventSource cannot send a bearer header: only that feed may fall back to the page session cookie.
+    .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.Scheme,
+        o => o.ForwardDefaultSelector = http => PageSessionHandler.IsPageFeed(http.Request) ? PageSessionHandler.SchemeName : null)
+    .AddScheme<AuthenticationSchemeOptions, PageSessionHandler>(PageSessionHandler.SchemeName, null);
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(Roles.May.Read, p => p.RequireRole(Roles.All))
     .AddPolicy(Roles.May.Flag, p => p.RequireRole(Roles.Tool, Roles.Editor, Roles.SeniorEditor))
     .AddPolicy(Roles.May.Edit, p => p.RequireRole(Roles.Editor, Roles.SeniorEditor))
-    .AddPolicy(Roles.May.SignOff, p => p.RequireRole(Roles.SeniorEditor));
+    .AddPolicy(Roles.May.SignOff, p => p.RequireRole(Roles.SeniorEditor))
+    .AddPolicy(PagePolicies.Read, p => p.AddAuthenticationSchemes(PageSessionHandler.SchemeName).RequireRole(Roles.All))
+    .AddPolicy(PagePolicies.Flag, p => p.AddAuthenticationSchemes(PageSessionHandler.SchemeName).RequireRole(Roles.Tool, Roles.Editor, Roles.SeniorEditor))
+    .AddPolicy(PagePolicies.Edit, p => p.AddAuthenticationSchemes(PageSessionHandler.SchemeName).RequireRole(Roles.Editor, Roles.SeniorEditor))
+    .AddPolicy(PagePolicies.SignOff, p => p.AddAuthenticationSchemes(PageSessionHandler.SchemeName).RequireRole(Roles.SeniorEditor));
+builder.Services.AddAntiforgery(o =>
+{
+    o.Cookie.Name = "factdesk_antiforgery";
+    o.Cookie.SameSite = SameSiteMode.Strict;
+    o.Cookie.HttpOnly = true;
+    o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+    // Security.cs sends X-Frame-Options: DENY on every answer already.
+    o.SuppressXFrameOptionsHeader = true;
+});
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
 
 var app = builder.Build();
@@ -58,6 +78,7 @@ app.UseCorrelationIds();
 app.UseSignInThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseAntiforgery();
 app.MapOpenApi();
 app.MapFactDeskEndpoints();
 app.Run();

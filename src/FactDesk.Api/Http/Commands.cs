@@ -110,6 +110,43 @@ public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore i
     }
 
     /// <summary>
+    /// Runs a command for a page form: the principal comes from the page session, the expected version from the form's
+    /// hidden <c>version</c> field (so a form opened on an older state is refused, never applied over someone's change),
+    /// no idempotency key. Refusals come back as messages to show beside the fields instead of problem+json.
+    /// </summary>
+    public async Task<FormOutcome> RunForm<TBody>(
+        HttpContext http, TBody body, string? version, Func<TBody, CommandContext, Task<CommandAnswer>> handle, string what = "claim")
+        where TBody : class, IValidatable
+    {
+        var check = new Validation();
+        body.Validate(check);
+        long? expected = null;
+        if (version is not null)
+        {
+            if (long.TryParse(version, out var v) && v >= 0) expected = v;
+            else check.Add("version", "The form is damaged: reload the page.");
+        }
+        if (!check.IsValid) return FormOutcome.Refused(400, "Correct the fields marked below.", check.Errors);
+        try
+        {
+            var context = new CommandContext(http.User.Actor(), clock.GetUtcNow(), http.CorrelationId(), null, expected, http);
+            return FormOutcome.Done(await handle(body, context));
+        }
+        catch (ProblemException e)
+        {
+            var problem = e.Problem;
+            var message = problem.Status == 412 ? FormOutcome.Stale(what) : problem.Detail ?? problem.Title ?? "The command was refused.";
+            var errors = problem is Microsoft.AspNetCore.Mvc.ValidationProblemDetails v ? v.Errors : new Dictionary<string, string[]>();
+            return FormOutcome.Refused(problem.Status ?? 400, message, errors);
+        }
+        catch (Exception e) when (IsDatabaseUnavailable(e))
+        {
+            log.LogWarning("Database unavailable while handling form {Path}: {Message}", http.Request.Path, e.Message);
+            return FormOutcome.Refused(503, Problems.Unavailable().Detail!, new Dictionary<string, string[]>());
+        }
+    }
+
+    /// <summary>
     /// Loads a stream, decides, and appends with the expected version. Without If-Match a lost race is retried on
     /// the new state; with If-Match it is a 412. <paramref name="creates"/> means the stream must not exist yet.
     /// </summary>
@@ -192,6 +229,16 @@ public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore i
     };
 
     private sealed record PendingIdempotency(string Principal, string Key, byte[] RequestHash);
+}
+
+/// <summary>How a page form's command ended: done, or refused with a message and field-by-field errors.</summary>
+public sealed record FormOutcome(bool Succeeded, int Status, CommandAnswer? Answer, string? Message, IDictionary<string, string[]> Errors)
+{
+    /// <summary>What a stale form (one opened before someone else's change) is told.</summary>
+    public static string Stale(string what) => $"This {what} was changed by someone else since you opened it: reload";
+
+    public static FormOutcome Done(CommandAnswer answer) => new(true, answer.Status, answer, null, new Dictionary<string, string[]>());
+    public static FormOutcome Refused(int status, string message, IDictionary<string, string[]> errors) => new(false, status, null, message, errors);
 }
 
 /// <summary>A JSON answer written as stored, with its ETag and Location.</summary>

@@ -54,19 +54,21 @@ public sealed class AttachSourceEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/claims/{id}/sources", (string id, HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<AttachSourceRequest>(http, (body, context) =>
-            {
-                var claimId = EndpointDiscovery.ParseId(id);
-                var command = new AttachSource(claimId, context.NewId("source"), body.Url, body.Citation, body.Title, body.Publisher,
-                    body.PublishedOn, body.Quote, EnumNames<Stance>.Parse(body.Stance!),
-                    body.Kind is null ? SourceKind.Primary : EnumNames<SourceKind>.Parse(body.Kind), context.Actor, context.Now);
-                return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
-                    claim => AttachSourceDecision.Decide(claim!, command),
-                    version => new CommandAnswer(200, new { id = claimId, version, sourceId = command.SourceId }, version), "claim");
-            }))
+            pipeline.Run<AttachSourceRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline)))
             .RequireAuthorization(Roles.May.Flag)
             .WithName("AttachSource").WithTags("Claims")
             .Accepts<AttachSourceRequest>("application/json")
             .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
             .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
+    public static Task<CommandAnswer> Handle(Guid claimId, AttachSourceRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var command = new AttachSource(claimId, context.NewId("source"), body.Url, body.Citation, body.Title, body.Publisher,
+            body.PublishedOn, body.Quote, EnumNames<Stance>.Parse(body.Stance!),
+            body.Kind is null ? SourceKind.Primary : EnumNames<SourceKind>.Parse(body.Kind), context.Actor, context.Now);
+        return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
+            claim => AttachSourceDecision.Decide(claim!, command),
+            version => new CommandAnswer(200, new { id = claimId, version, sourceId = command.SourceId }, version), "claim");
+    }
 }

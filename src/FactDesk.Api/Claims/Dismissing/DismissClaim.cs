@@ -25,17 +25,19 @@ public sealed class DismissClaimEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/claims/{id}/dismissal", (string id, HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<DismissClaimRequest>(http, (body, context) =>
-            {
-                var claimId = EndpointDiscovery.ParseId(id);
-                var command = new DismissClaim(claimId, body.Reason!, context.Actor, context.Now);
-                return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
-                    claim => DismissClaimDecision.Decide(claim!, command),
-                    version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
-            }))
+            pipeline.Run<DismissClaimRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline)))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("DismissClaim").WithTags("Claims")
             .Accepts<DismissClaimRequest>("application/json")
             .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
             .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
+    public static Task<CommandAnswer> Handle(Guid claimId, DismissClaimRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var command = new DismissClaim(claimId, body.Reason!, context.Actor, context.Now);
+        return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
+            claim => DismissClaimDecision.Decide(claim!, command),
+            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+    }
 }

@@ -51,20 +51,23 @@ public sealed class FlagClaimEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/claims", (HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<FlagClaimRequest>(http, async (body, context) =>
-            {
-                if (body.DocumentId is { } documentId)
-                    await QuoteInDocument.RequireAsync(pipeline.Store, documentId, body.Quote!, http.RequestAborted);
-                var command = new FlagClaim(context.NewId("claim"), body.Quote!, body.DocumentId, body.Prefix, body.Suffix, body.Reason!,
-                    body.Priority is null ? Priority.Normal : EnumNames<Priority>.Parse(body.Priority), body.DueAt, body.Assertion,
-                    context.Actor, context.Now);
-                return await pipeline.Decide<Claim>(context, Claim.StreamType, command.ClaimId, creates: true,
-                    state => FlagClaimDecision.Decide(state, command),
-                    version => new CommandAnswer(201, new { id = command.ClaimId, version }, version, $"/api/claims/{command.ClaimId}"),
-                    "claim");
-            }))
+            pipeline.Run<FlagClaimRequest>(http, (body, context) => Handle(body, context, pipeline)))
             .RequireAuthorization(Roles.May.Flag)
             .WithName("FlagClaim").WithTags("Claims")
             .Accepts<FlagClaimRequest>("application/json")
             .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command, shared by the JSON route and the document page's flag form.</summary>
+    public static async Task<CommandAnswer> Handle(FlagClaimRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        if (body.DocumentId is { } documentId)
+            await QuoteInDocument.RequireAsync(pipeline.Store, documentId, body.Quote!, context.Http.RequestAborted);
+        var command = new FlagClaim(context.NewId("claim"), body.Quote!, body.DocumentId, body.Prefix, body.Suffix, body.Reason!,
+            body.Priority is null ? Priority.Normal : EnumNames<Priority>.Parse(body.Priority), body.DueAt, body.Assertion,
+            context.Actor, context.Now);
+        return await pipeline.Decide<Claim>(context, Claim.StreamType, command.ClaimId, creates: true,
+            state => FlagClaimDecision.Decide(state, command),
+            version => new CommandAnswer(201, new { id = command.ClaimId, version }, version, $"/api/claims/{command.ClaimId}"),
+            "claim");
+    }
 }

@@ -36,17 +36,19 @@ public sealed class ProposeVerdictEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/claims/{id}/verdict", (string id, HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<ProposeVerdictRequest>(http, (body, context) =>
-            {
-                var claimId = EndpointDiscovery.ParseId(id);
-                var command = new ProposeVerdict(claimId, EnumNames<Rating>.Parse(body.Rating!), body.Summary!, body.Correction, context.Actor, context.Now);
-                return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
-                    claim => ProposeVerdictDecision.Decide(claim!, command),
-                    version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
-            }))
+            pipeline.Run<ProposeVerdictRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline)))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ProposeVerdict").WithTags("Claims")
             .Accepts<ProposeVerdictRequest>("application/json")
             .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
             .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
+    public static Task<CommandAnswer> Handle(Guid claimId, ProposeVerdictRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var command = new ProposeVerdict(claimId, EnumNames<Rating>.Parse(body.Rating!), body.Summary!, body.Correction, context.Actor, context.Now);
+        return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
+            claim => ProposeVerdictDecision.Decide(claim!, command),
+            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+    }
 }

@@ -27,17 +27,19 @@ public sealed class PublishFactCheckEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/claims/{id}/publication", (string id, HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<PublishFactCheckRequest>(http, (body, context) =>
-            {
-                var claimId = EndpointDiscovery.ParseId(id);
-                var command = new PublishFactCheck(claimId, body.Url, context.Actor, context.Now);
-                return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
-                    claim => PublishFactCheckDecision.Decide(claim!, command),
-                    version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
-            }))
+            pipeline.Run<PublishFactCheckRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline)))
             .RequireAuthorization(Roles.May.SignOff)
             .WithName("PublishFactCheck").WithTags("Claims")
             .Accepts<PublishFactCheckRequest>("application/json")
             .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
             .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
+    public static Task<CommandAnswer> Handle(Guid claimId, PublishFactCheckRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var command = new PublishFactCheck(claimId, body.Url, context.Actor, context.Now);
+        return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
+            claim => PublishFactCheckDecision.Decide(claim!, command),
+            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+    }
 }

@@ -26,17 +26,19 @@ public sealed class RejectVerdictEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/claims/{id}/verdict/rejection", (string id, HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<RejectVerdictRequest>(http, (body, context) =>
-            {
-                var claimId = EndpointDiscovery.ParseId(id);
-                var command = new RejectVerdict(claimId, body.Reason!, context.Actor, context.Now);
-                return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
-                    claim => RejectVerdictDecision.Decide(claim!, command),
-                    version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
-            }))
+            pipeline.Run<RejectVerdictRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline)))
             .RequireAuthorization(Roles.May.SignOff)
             .WithName("RejectVerdict").WithTags("Claims")
             .Accepts<RejectVerdictRequest>("application/json")
             .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
             .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
+    public static Task<CommandAnswer> Handle(Guid claimId, RejectVerdictRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var command = new RejectVerdict(claimId, body.Reason!, context.Actor, context.Now);
+        return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
+            claim => RejectVerdictDecision.Decide(claim!, command),
+            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+    }
 }

@@ -34,23 +34,26 @@ public sealed class RetractSourceEndpoint : IEndpoint
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/claims/{id}/sources/{sourceId}/retraction", (string id, string sourceId, HttpContext http, CommandPipeline pipeline) =>
             pipeline.Run<RetractSourceRequest>(http, (body, context) =>
-            {
-                var claimId = EndpointDiscovery.ParseId(id);
-                var command = new RetractSource(claimId, EndpointDiscovery.ParseId(sourceId, "sourceId"), body.Reason!, context.Actor, context.Now);
-                return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
-                    claim =>
-                    {
-                        var decision = RetractSourceDecision.Decide(claim!, command);
-                        // An unknown source is a missing resource in the route, so 404 rather than a rule.
-                        return decision.Violation?.Rule == RetractSourceDecision.UnknownSource
-                            ? throw Problems.Fail(Problems.NotFound("source", command.SourceId.ToString()))
-                            : decision;
-                    },
-                    version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
-            }))
+                Handle(EndpointDiscovery.ParseId(id), EndpointDiscovery.ParseId(sourceId, "sourceId"), body, context, pipeline)))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("RetractSource").WithTags("Claims")
             .Accepts<RetractSourceRequest>("application/json")
             .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
             .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command, shared by the JSON route and the claim page's retract form.</summary>
+    public static Task<CommandAnswer> Handle(Guid claimId, Guid sourceId, RetractSourceRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var command = new RetractSource(claimId, sourceId, body.Reason!, context.Actor, context.Now);
+        return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
+            claim =>
+            {
+                var decision = RetractSourceDecision.Decide(claim!, command);
+                // An unknown source is a missing resource in the route, so 404 rather than a rule.
+                return decision.Violation?.Rule == RetractSourceDecision.UnknownSource
+                    ? throw Problems.Fail(Problems.NotFound("source", command.SourceId.ToString()))
+                    : decision;
+            },
+            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+    }
 }

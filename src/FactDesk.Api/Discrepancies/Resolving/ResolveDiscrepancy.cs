@@ -60,30 +60,33 @@ public sealed class ResolveDiscrepancyEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/discrepancies/{id}/resolution", (string id, HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<ResolveDiscrepancyRequest>(http, async (body, context) =>
-            {
-                var discrepancyId = EndpointDiscovery.ParseId(id);
-                var command = new ResolveDiscrepancy(discrepancyId, EnumNames<DiscrepancyOutcome>.Parse(body.Outcome!), body.Rationale!,
-                    body.ResolvedValue, body.SourceIds ?? [], context.Actor, context.Now);
-                // The linked claims never change after opening, so they can be read before the load-decide-append loop.
-                var discrepancy = StateFolder<Discrepancy>.Instance.Fold(await pipeline.Store.ReadStreamAsync(discrepancyId, ct: http.RequestAborted))
-                    ?? throw Problems.Fail(Problems.NotFound("discrepancy", discrepancyId.ToString()));
-                if (command.EvidenceSourceIds.Count > 0)
-                {
-                    var linked = await LinkedClaims.LoadAsync(pipeline.Store, discrepancy.ClaimIds, http.RequestAborted);
-                    var errors = ResolveDiscrepancyDecision.CheckEvidence(command, linked.Values);
-                    if (errors.Count > 0)
-                        throw Problems.Fail(Problems.Unprocessable("unknown-evidence", "The evidence is not a source of the linked claims.",
-                            "Evidence must be sources attached to the discrepancy's claims and not retracted.", errors));
-                }
-                return await pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
-                    state => ResolveDiscrepancyDecision.Decide(state!, command),
-                    version => new CommandAnswer(200, new { id = discrepancyId, version }, version),
-                    "discrepancy");
-            }))
+            pipeline.Run<ResolveDiscrepancyRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline)))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ResolveDiscrepancy").WithTags("Discrepancies")
             .Accepts<ResolveDiscrepancyRequest>("application/json")
             .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
             .ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command, shared by the JSON route and the discrepancy page's form.</summary>
+    public static async Task<CommandAnswer> Handle(Guid discrepancyId, ResolveDiscrepancyRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var ct = context.Http.RequestAborted;
+        var command = new ResolveDiscrepancy(discrepancyId, EnumNames<DiscrepancyOutcome>.Parse(body.Outcome!), body.Rationale!,
+            body.ResolvedValue, body.SourceIds ?? [], context.Actor, context.Now);
+        // The linked claims never change after opening, so they can be read before the load-decide-append loop.
+        var discrepancy = StateFolder<Discrepancy>.Instance.Fold(await pipeline.Store.ReadStreamAsync(discrepancyId, ct: ct))
+            ?? throw Problems.Fail(Problems.NotFound("discrepancy", discrepancyId.ToString()));
+        if (command.EvidenceSourceIds.Count > 0)
+        {
+            var linked = await LinkedClaims.LoadAsync(pipeline.Store, discrepancy.ClaimIds, ct);
+            var errors = ResolveDiscrepancyDecision.CheckEvidence(command, linked.Values);
+            if (errors.Count > 0)
+                throw Problems.Fail(Problems.Unprocessable("unknown-evidence", "The evidence is not a source of the linked claims.",
+                    "Evidence must be sources attached to the discrepancy's claims and not retracted.", errors));
+        }
+        return await pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
+            state => ResolveDiscrepancyDecision.Decide(state!, command),
+            version => new CommandAnswer(200, new { id = discrepancyId, version }, version),
+            "discrepancy");
+    }
 }

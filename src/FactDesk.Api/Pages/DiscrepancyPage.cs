@@ -1,0 +1,101 @@
+using System.Text;
+using FactDesk.Api.Claims;
+using FactDesk.Api.Discrepancies;
+using FactDesk.Api.Discrepancies.Resolving;
+using FactDesk.Api.Http;
+using FactDesk.EventStore;
+using static FactDesk.Api.Pages.Html;
+
+namespace FactDesk.Api.Pages;
+
+/// <summary><c>/discrepancies/{id}</c>: what each side says, the claims and sources involved, and the resolution (or a form to resolve it).</summary>
+public sealed class DiscrepancyPage : IEndpoint
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/discrepancies/{id}", (string id, HttpContext http, CommandPipeline pipeline) =>
+                PageResults.Guard(http, () => RenderAsync(new PageContext(http), EndpointDiscovery.ParseId(id), pipeline.Store, 200)))
+            .RequireAuthorization(PagePolicies.Read).ExcludeFromDescription();
+
+        app.MapPost("/discrepancies/{id}/resolve", (string id, HttpContext http, CommandPipeline pipeline) => PageResults.Guard(http, async () =>
+            {
+                if (await PageResults.RefuseForgery(http) is { } refused) return refused;
+                var discrepancyId = EndpointDiscovery.ParseId(id);
+                var form = await http.Request.ReadFormAsync(http.RequestAborted);
+                var evidence = form["sourceIds"].Select(s => Guid.TryParse(s, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).ToArray();
+                var request = new ResolveDiscrepancyRequest(ClaimPage.V(form, "outcome"), ClaimPage.V(form, "rationale"), ClaimPage.V(form, "resolvedValue"),
+                    evidence.Length == 0 ? null : evidence);
+                var outcome = await pipeline.RunForm(http, request, form["version"],
+                    (body, context) => ResolveDiscrepancyEndpoint.Handle(discrepancyId, body, context, pipeline), "discrepancy");
+                return outcome.Succeeded
+                    ? PageResults.SeeOther($"/discrepancies/{discrepancyId}")
+                    : await RenderAsync(new PageContext(http, new FormState("resolve", form, outcome)), discrepancyId, pipeline.Store, outcome.Status);
+            }))
+            .RequireAuthorization(PagePolicies.Edit).ExcludeFromDescription();
+    }
+
+    public static string ValuesTable(IReadOnlyList<DiscrepancyValue> values)
+    {
+        if (values.Count == 0) return "<p class=\"muted\">No values recorded.</p>";
+        var html = new StringBuilder("<table class=\"sides\"><thead><tr><th scope=\"col\">Side</th><th scope=\"col\">Says</th><th scope=\"col\">Note</th></tr></thead><tbody>");
+        foreach (var v in values)
+            html.Append($"<tr><th scope=\"row\">{E(v.Side)}</th><td>{(v.Says is null ? "<span class=\"muted\">no figure</span>" : $"<strong>{E(v.Says)}</strong>")}</td><td>{E(v.Note)}</td></tr>");
+        return html.Append("</tbody></table>").ToString();
+    }
+
+    private static async Task<IResult> RenderAsync(PageContext page, Guid id, PostgresEventStore store, int status)
+    {
+        var ct = page.Http.RequestAborted;
+        var (d, version, _) = await Reads.LoadAsync<Discrepancy>(store, id, "discrepancy", null, null, ct);
+        var claims = await LinkedClaims.LoadAsync(store, d.ClaimIds, ct);
+        var sources = claims.Values.OfType<Claim>().SelectMany(c => c.Sources).ToDictionary(s => s.SourceId);
+        var kind = EnumNames<DiscrepancyKind>.Name(d.Kind);
+        var body = new StringBuilder();
+        body.Append($"<p class=\"meta\">{E(kind)} · <span class=\"status status-{E(EnumNames<DiscrepancyStatus>.Name(d.Status))}\">{E(EnumNames<DiscrepancyStatus>.Name(d.Status))}</span>")
+            .Append($" · opened by {E(d.OpenedBy.Name)}, {E(Time(d.OpenedAt))} · version {version}</p>")
+            .Append($"<p>{E(d.Description)}</p><section aria-labelledby=\"sides-h\"><h2 id=\"sides-h\">What each side says</h2>").Append(ValuesTable(d.Values)).Append("</section>")
+            .Append("<section aria-labelledby=\"claims-h\"><h2 id=\"claims-h\">Claims</h2><ul>");
+        foreach (var (claimId, claim) in claims)
+            body.Append(claim is null
+                ? $"<li class=\"muted\">Claim {E(claimId.ToString())} (not found)</li>"
+                : $"<li><a href=\"/claims/{claimId}\">{E(QueuePage.Shorten(claim.Quote, 200))}</a> <span class=\"muted\">({E(EnumNames<ClaimStatus>.Name(claim.Status))})</span></li>");
+        body.Append("</ul></section>");
+        if (d.SourceIds.Count > 0)
+        {
+            body.Append("<section aria-labelledby=\"dsources-h\"><h2 id=\"dsources-h\">Sources in conflict</h2><ul>");
+            foreach (var sourceId in d.SourceIds)
+                body.Append(sources.TryGetValue(sourceId, out var s)
+                    ? $"<li>{E(s.Title ?? s.Citation ?? s.Url)} <span class=\"muted\">({E(EnumNames<Stance>.Name(s.Stance))})</span></li>"
+                    : $"<li class=\"muted\">{E(sourceId.ToString())}</li>");
+            body.Append("</ul></section>");
+        }
+        body.Append("<section aria-labelledby=\"resolution-h\"><h2 id=\"resolution-h\">Resolution</h2>");
+        if (d.Resolution is { } r)
+        {
+            body.Append($"<p><strong>{E(EnumNames<DiscrepancyOutcome>.Name(r.Outcome))}</strong>{(r.ResolvedValue is null ? "" : $" — value {E(r.ResolvedValue)}")}</p>")
+                .Append($"<p>{E(r.Rationale)}</p><p class=\"muted\">Resolved by {E(r.By.Name)}, {E(Time(r.At))}</p>");
+            if (r.EvidenceSourceIds.Count > 0)
+                body.Append("<p>Evidence: ").Append(string.Join(", ", r.EvidenceSourceIds.Select(s => sources.TryGetValue(s, out var src) ? E(src.Title ?? src.Citation ?? src.Url) : E(s.ToString())))).Append("</p>");
+        }
+        else if (page.May(Roles.Editor, Roles.SeniorEditor))
+        {
+            body.Append("<form method=\"post\" action=\"/discrepancies/").Append(id).Append("/resolve\" class=\"action card\" id=\"form-resolve\">")
+                .Append(page.Refusal("resolve")).Append(page.AntiforgeryField()).Append($"<input type=\"hidden\" name=\"version\" value=\"{version}\">")
+                .Append(page.SelectField("resolve", "outcome", "Outcome", EnumNames<DiscrepancyOutcome>.All, blank: "choose…"))
+                .Append(page.TextField("resolve", "rationale", "Rationale", required: true, area: true))
+                .Append(page.TextField("resolve", "resolvedValue", "Resolved value (required when the claim is corrected)"));
+            var usable = claims.Values.OfType<Claim>().SelectMany(c => c.ActiveSources).ToArray();
+            if (usable.Length > 0)
+            {
+                body.Append("<fieldset><legend>Evidence relied on</legend>");
+                foreach (var s in usable)
+                    body.Append($"<label class=\"check\"><input type=\"checkbox\" name=\"sourceIds\" value=\"{s.SourceId}\"> {E(s.Title ?? s.Citation ?? s.Url)}</label>");
+                body.Append(page.Errors("resolve", "sourceIds")).Append("</fieldset>");
+            }
+            body.Append("<button type=\"submit\">Resolve</button></form>");
+        }
+        else body.Append("<p class=\"muted\">Open. Editors resolve discrepancies.</p>");
+        body.Append("</section>");
+        return PageResults.Page(page, "Discrepancy", body.ToString(), status);
+    }
+}
