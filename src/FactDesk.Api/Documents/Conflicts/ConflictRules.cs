@@ -54,8 +54,10 @@ public static class ConflictRules
 
         var shared = wordsA.Intersect(wordsB).ToList();
         if (shared.Count < MinSharedWords) return false;
-        // Sharing only "China" and a unit says nothing about being the same measure.
-        if (!shared.Any(w => !MeasureKeys.BroadNames.Contains(w) && !UnitWords(a).Contains(w))) return false;
+        // Sharing only "China" and a unit ("models") says nothing about being the same measure; a ranked thing
+        // ("car exporter") is specific enough on its own.
+        var unitWords = a.Kind == ClaimKinds.Ranking ? new HashSet<string>() : UnitWords(a);
+        if (!shared.Any(w => !MeasureKeys.BroadNames.Contains(w) && !unitWords.Contains(w))) return false;
         var smaller = Math.Min(wordsA.Count, wordsB.Count);
         return smaller > 0 && (double)shared.Count / smaller >= WordOverlapThreshold;
     }

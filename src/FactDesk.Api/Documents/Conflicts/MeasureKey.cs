@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using FactDesk.Api.Documents.Detection;
 
 namespace FactDesk.Api.Documents.Conflicts;
 
@@ -91,7 +92,7 @@ public static partial class MeasureKeys
         // the Qwen models named in the clause before it.
         int first = home, last = home;
         var tokens = TokensOf(sentence, clauses[first].Start, clauses[last].End);
-        while ((!tokens.Any(t => t.IsName) || tokens.Count < MinWords) && (first > 0 || last < clauses.Count - 1))
+        while ((!tokens.Any(t => t.IsName && !t.IsBroad) || tokens.Count < MinWords) && (first > 0 || last < clauses.Count - 1))
         {
             if (first > 0) first--;
             else last++;
@@ -106,6 +107,8 @@ public static partial class MeasureKeys
 
         var expressionMiddle = expressionStart + expressionLength / 2;
         var runs = NameRuns(tokens)
+            // "second only to Japan": the name inside a rank is the competitor, not what is ranked.
+            .Where(run => kind != ClaimKinds.Ranking || Distance(run, expressionStart, expressionStart + expressionLength, expressionMiddle) > 0)
             .OrderBy(run => run.Any(t => t.IsBroad) ? 1 : 0)
             .ThenBy(run => Distance(run, expressionStart, expressionStart + expressionLength, expressionMiddle))
             .ToList();
