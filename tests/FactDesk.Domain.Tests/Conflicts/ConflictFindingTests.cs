@@ -130,6 +130,13 @@ public class NumbersThatAgreeOrDisagreeTests
     }
 
     [Fact]
+    public void Counts_of_two_product_lines_of_one_company_are_not_one_measure()
+    {
+        Newsroom.Between("Alibaba has released over 400 open Qwen models.", "2025-01-10",
+            "Alibaba has released 120 open Tongyi models.", "2025-01-20").ShouldBeNull();
+    }
+
+    [Fact]
     public void Two_lower_bounds_never_disagree()
     {
         Newsroom.Agree("Alibaba has released over 400 open Qwen models.", "2025-01-10",

@@ -10,7 +10,8 @@ public sealed record Conflict(Statement Earlier, Statement Later, string Measure
 /// When two statements conflict. Deliberately precise rather than eager: a false alarm costs an editor's time, a
 /// missed one is still caught by a person reading the copy. Pure.
 /// <list type="number">
-/// <item>Same measure (<see cref="SameMeasure"/>): same kind and unit, each one's subject named by the other, no clashing
+/// <item>Same measure (<see cref="SameMeasure"/>): same kind and unit, each one's subject named by the other (and every name
+/// inside the value's own words), no clashing
 /// identifiers ("R1" vs "V3"), and enough content words shared.</item>
 /// <item>Same moment: figures about "now" only compare when published within <see cref="SnapshotWindowDays"/> days;
 /// assertions with different as-of dates never compare.</item>
@@ -47,6 +48,8 @@ public static class ConflictRules
         var wordsB = b.Words.ToHashSet();
         // Each must name what the other is about: "Qwen" downloads are not "Llama" downloads.
         if (!a.Subject.Any(wordsB.Contains) || !b.Subject.Any(wordsA.Contains)) return false;
+        // "400 Qwen models" and "120 Tongyi models" of one company are counts of different things.
+        if (!a.Decisive.All(wordsB.Contains) || !b.Decisive.All(wordsA.Contains)) return false;
 
         var idsA = a.Identifiers.ToHashSet();
         var idsB = b.Identifiers.ToHashSet();

@@ -10,6 +10,9 @@ namespace FactDesk.Api.Documents.Conflicts;
 /// </summary>
 public sealed record MeasureKey(string Kind, string? Unit, IReadOnlyList<string> Subject, IReadOnlyList<string> Words, string Label)
 {
+    /// <summary>Names inside the value's own words ("over 400 open <em>Qwen</em> models"): the other statement must name them too.</summary>
+    public IReadOnlyList<string> Decisive { get; init; } = [];
+
     /// <summary>Tokens holding a digit ("r1", "v3", "60"): model and product names that must not differ for two statements to be about one thing.</summary>
     public IEnumerable<string> Identifiers => Words.Where(w => w.Any(char.IsDigit));
 
@@ -116,8 +119,12 @@ public static partial class MeasureKeys
         var chosen = specific.Count > 0 ? specific : runs.Take(1).ToList();
         var subject = chosen.SelectMany(r => r).Select(t => t.Stem).Distinct().ToList();
 
+        var decisive = kind == ClaimKinds.Ranking ? [] : tokens
+            .Where(t => t.IsName && !t.IsBroad && t.Start < expressionStart + expressionLength && expressionStart < t.End)
+            .Select(t => t.Stem).Distinct().ToList();
+
         var label = Label(chosen.FirstOrDefault(), tokens, subject);
-        return new MeasureKey(kind, unitStem, subject, words, label);
+        return new MeasureKey(kind, unitStem, subject, words, label) { Decisive = decisive };
     }
 
     /// <summary>The key of a flagged claim's structured assertion: the subject names the thing, the metric what is measured.</summary>
