@@ -98,7 +98,7 @@ public class ApiWithProposedDiscrepancy : FactDeskApi
     /// <summary>A fresh proposal for each test: a new pair of articles that disagree about a model count.</summary>
     public async Task<Guid> NewProposalAsync()
     {
-        var product = "Tongyi" + Guid.NewGuid().ToString("N")[..6];
+        var product = "Tongyi" + string.Concat(Guid.NewGuid().ToByteArray().Take(6).Select(b => (char)('a' + b % 26)));
         await this.IngestAsync($"Alibaba has released 120 open {product} models.", "first", "2025-02-01");
         await this.IngestAsync($"Alibaba has released 80 open {product} models.", "second", "2025-02-03");
         var proposals = await this.ProposalsAfterCatchUpAsync();
@@ -225,15 +225,17 @@ public class ReviewingProposalsTests(ApiWithProposedDiscrepancy api) : IClassFix
     [Fact]
     public async Task A_flagged_claim_that_contradicts_an_article_is_proposed_with_its_claim_id()
     {
+        await api.IngestAsync("In 2023, the Shenzhen-based technology company Huawei launched the Mate 60 smartphone.", "Mate 60", "2024-04-01");
+        var blog = await api.IngestAsync("Huawei put the Mate 60 smartphone on sale in 2021, years ahead of schedule.", "A blog", "2024-05-01");
         var claim = await api.Tool.PostJsonAsync("/api/claims", new
         {
             quote = "Huawei put the Mate 60 smartphone on sale in 2021",
+            documentId = blog.GetProperty("id").GetGuid(),
             reason = "launch year",
             assertion = new { subject = "Huawei Mate 60", metric = "launch", value = "2021" },
         });
         claim.StatusCode.ShouldBe(HttpStatusCode.Created, await claim.Content.ReadAsStringAsync());
         var claimId = (await claim.ReadJsonAsync()).GetProperty("id").GetGuid();
-        await api.IngestAsync("In 2023, the Shenzhen-based technology company Huawei launched the Mate 60 smartphone.", "Mate 60", "2024-04-01");
 
         var proposal = (await api.ProposalsAfterCatchUpAsync())
             .Single(p => p.GetProperty("claimIds").EnumerateArray().Any(c => c.GetGuid() == claimId));

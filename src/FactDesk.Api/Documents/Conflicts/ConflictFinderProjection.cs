@@ -89,9 +89,11 @@ public sealed class ConflictFinderProjection : IProjection
                     foreach (var statement in candidates)
                         await CompareAndRememberAsync(connection, statement, e.Position, ct);
                     break;
-                case ClaimFlagged flagged:
-                    var document = flagged.DocumentId is { } documentId ? await DocumentAsync(connection, documentId, ct) : null;
-                    var claimStatements = Statements.FromClaim(flagged, document?.Family ?? flagged.ClaimId,
+                // Only claims anchored in a document: the finder compares what documents say, and a free-standing
+                // claim has no publication to place it in time or to tell it apart from the desk's own notes.
+                case ClaimFlagged { DocumentId: { } documentId } flagged:
+                    var document = await DocumentAsync(connection, documentId, ct);
+                    var claimStatements = Statements.FromClaim(flagged, document?.Family ?? documentId,
                         document?.PublishedOn ?? DateOnly.FromDateTime(flagged.At.UtcDateTime));
                     foreach (var statement in claimStatements)
                         await CompareAndRememberAsync(connection, statement, e.Position, ct);
