@@ -71,6 +71,31 @@ public sealed class DiscrepancyLinksProjection : IProjection
                          on conflict do nothing
                          """, [Param(opened.DiscrepancyId), Param(claimIds)]));
                     break;
+                case DiscrepancyProposed proposed:
+                    var proposedClaims = proposed.ClaimIds.ToArray();
+                    await ExecuteAsync(connection, ct,
+                        ($"""
+                         insert into {Schema}.discrepancies (id, status, kind, description, "values", claim_ids, opened_at, version)
+                         values ($1, 'proposed', $2, $3, $4, $5, $6, $7)
+                         on conflict (id) do nothing
+                         """,
+                        [
+                            Param(proposed.DiscrepancyId), Param(EnumNames<DiscrepancyKind>.Name(proposed.Kind)), Param(proposed.Description),
+                            new NpgsqlParameter { Value = JsonSerializer.Serialize(proposed.Values, JsonDefaults.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                            Param(proposedClaims), Param(proposed.At), Param(e.Version),
+                        ]),
+                        ($"""
+                         insert into {Schema}.claim_discrepancies (claim_id, discrepancy_id, status)
+                         select c, $1, 'proposed' from unnest($2::uuid[]) as c
+                         on conflict do nothing
+                         """, [Param(proposed.DiscrepancyId), Param(proposedClaims)]));
+                    break;
+                case DiscrepancyConfirmed confirmed:
+                    await SetStatusAsync(connection, confirmed.DiscrepancyId, "open", e.Version, ct);
+                    break;
+                case DiscrepancyDeclined declined:
+                    await SetStatusAsync(connection, declined.DiscrepancyId, "declined", e.Version, ct);
+                    break;
                 case DiscrepancyResolved resolved:
                     await ExecuteAsync(connection, ct,
                         ($"""
@@ -90,6 +115,11 @@ public sealed class DiscrepancyLinksProjection : IProjection
     }
 
     private static NpgsqlParameter<T> Param<T>(T value) => new() { TypedValue = value };
+
+    private static Task SetStatusAsync(NpgsqlConnection connection, Guid id, string status, long version, CancellationToken ct) =>
+        ExecuteAsync(connection, ct,
+            ($"update {Schema}.discrepancies set status = $2, version = $3 where id = $1", [Param(id), Param(status), Param(version)]),
+            ($"update {Schema}.claim_discrepancies set status = $2 where discrepancy_id = $1", [Param(id), Param(status)]));
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, CancellationToken ct, params (string Sql, NpgsqlParameter[] Parameters)[] statements)
     {

@@ -43,6 +43,8 @@ public static class StoreSetup
         services.AddSingleton<SchemaState>();
         services.AddHostedService<SchemaMigrationService>();
         services.AddHostedService<ProjectionRunnerService>();
+        services.AddSingleton<Documents.Conflicts.DiscrepancyProposer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Documents.Conflicts.DiscrepancyProposer>());
         services.AddWebhooks(configuration);
         services.AddSingleton<Queue.QueueNotifications>();
         services.AddHostedService(sp => sp.GetRequiredService<Queue.QueueNotifications>());

@@ -22,8 +22,10 @@ public sealed class GetDiscrepancyEndpoint : IEndpoint
 public sealed record DiscrepancyView(
     Guid Id, long Version, IReadOnlyList<Guid> ClaimIds, IReadOnlyList<Guid> SourceIds, DiscrepancyKind Kind, string Description,
     IReadOnlyList<DiscrepancyValue> Values, DiscrepancyStatus Status, Actor OpenedBy, DateTimeOffset OpenedAt,
-    DiscrepancyResolution? Resolution, DateTimeOffset LastChangedAt)
+    DiscrepancyResolution? Resolution, DateTimeOffset LastChangedAt, string? Measure, IReadOnlyList<ProposedStatement> Statements,
+    DiscrepancyReview? Confirmation, DiscrepancyReview? Decline)
 {
     public static DiscrepancyView From(Discrepancy d, long version) => new(
-        d.Id, version, d.ClaimIds, d.SourceIds, d.Kind, d.Description, d.Values, d.Status, d.OpenedBy, d.OpenedAt, d.Resolution, d.LastChangedAt);
+        d.Id, version, d.ClaimIds, d.SourceIds, d.Kind, d.Description, d.Values, d.Status, d.OpenedBy, d.OpenedAt, d.Resolution, d.LastChangedAt,
+        d.Measure, d.Statements, d.Confirmation, d.Decline);
 }

@@ -14,7 +14,7 @@ public sealed record DiscrepancyRow(
 public sealed record DiscrepancyList(IReadOnlyList<DiscrepancyRow> Items, string? NextCursor);
 
 /// <summary>
-/// <c>GET /api/discrepancies?status=open|resolved&amp;claimId=&amp;limit=&amp;cursor=</c>: newest first, from the links projection.
+/// <c>GET /api/discrepancies?status=open|resolved|proposed|declined&amp;claimId=&amp;limit=&amp;cursor=</c>: newest first, from the links projection.
 /// The cursor is the last row's opening time and id, so pages stay stable while new discrepancies are opened.
 /// </summary>
 public sealed class ListDiscrepanciesEndpoint : IEndpoint

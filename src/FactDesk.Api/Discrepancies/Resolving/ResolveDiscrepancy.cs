@@ -42,6 +42,11 @@ public static class ResolveDiscrepancyDecision
 
     public static Decision Decide(Discrepancy discrepancy, ResolveDiscrepancy command)
     {
+        // A proposal is the machine's guess: an editor confirms it is a conflict before anyone settles it.
+        if (discrepancy.Status == DiscrepancyStatus.Proposed)
+            return new RuleViolation("discrepancy-not-confirmed", "The discrepancy was proposed by the conflict finder; confirm it before resolving it.");
+        if (discrepancy.Status == DiscrepancyStatus.Declined)
+            return new RuleViolation("discrepancy-declined", $"The proposed discrepancy was declined by {discrepancy.Decline?.By.Name}: there is nothing to resolve.");
         if (discrepancy.Resolution is { } earlier)
             // Resolving again to the same outcome is a retry in effect: success, nothing new to record.
             return earlier.Outcome == command.Outcome

@@ -1,0 +1,179 @@
+using System.Text.Json;
+using FactDesk.Api.Claims;
+using FactDesk.Api.Hosting;
+using FactDesk.Api.Http;
+using FactDesk.EventStore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FactDesk.Api.Documents.Conflicts;
+
+/// <summary>
+/// Finds statements in different documents that disagree, and queues a discrepancy proposal for each.
+/// <para>
+/// Why an outbox: a projection cannot append events (appends take their own connection and transaction), and
+/// appending after commit from here would be lost on a crash between the two. So this async projection only writes
+/// rows, in the runner's transaction together with its checkpoint: the statements it has seen and one "pending"
+/// proposal per conflict. <see cref="DiscrepancyProposer"/> then appends <see cref="Discrepancies.DiscrepancyProposed"/>
+/// for each pending row and marks it done. The stream id is derived from the conflict, and the append expects no
+/// stream, so a row proposed twice (a crash before marking it done, a rebuild, two instances) is proposed once.
+/// </para>
+/// Async because comparing with everything said before is too slow to sit inside an ingest's transaction.
+/// </summary>
+public sealed class ConflictFinderProjection : IProjection
+{
+    public const string ProjectionName = "conflict-finder";
+    private const string S = StoreSetup.Schema;
+    private static readonly JsonSerializerOptions Json = JsonDefaults.Options;
+
+    public string Name => ProjectionName;
+    public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
+    // A rebuild may forget the proposal rows: re-found conflicts get the same ids and their appends find the stream there.
+    public IReadOnlyList<string> Tables { get; } = ["conflict_proposals", "conflict_statements", "conflict_documents"];
+
+    public IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new("conflicts/001-conflict-finder", """
+            create table {schema}.conflict_documents (
+                id uuid primary key,
+                family uuid not null,
+                published_on date not null
+            );
+            create table {schema}.conflict_statements (
+                id text primary key,
+                document_id uuid,
+                claim_id uuid,
+                family uuid not null,
+                published_on date,
+                kind text not null,
+                measure_words text[] not null,
+                normalized_value jsonb not null,
+                quote text not null,
+                statement jsonb not null,
+                position bigint not null
+            );
+            create index conflict_statements_by_words on {schema}.conflict_statements using gin (measure_words);
+            create index conflict_statements_by_document on {schema}.conflict_statements (document_id);
+            create table {schema}.conflict_proposals (
+                discrepancy_id uuid primary key,
+                proposal jsonb not null,
+                status text not null default 'pending' check (status in ('pending', 'done')),
+                found_at bigint not null,
+                proposed_at timestamptz
+            );
+            create index conflict_proposals_pending on {schema}.conflict_proposals (found_at) where status = 'pending';
+            """),
+    ];
+
+    public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            switch (e.Data)
+            {
+                case DocumentIngested ingested:
+                    await RememberDocumentAsync(connection, ingested, ct);
+                    break;
+                case ClaimCandidatesDetected detected:
+                    var (family, publishedOn) = await DocumentAsync(connection, detected.DocumentId, ct)
+                        ?? (detected.DocumentId, DateOnly.FromDateTime(detected.At.UtcDateTime));
+                    // Detection can be re-run: the latest candidates replace the earlier ones.
+                    await using (var forget = new NpgsqlCommand($"delete from {S}.conflict_statements where document_id = $1 and claim_id is null", connection))
+                    {
+                        forget.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = detected.DocumentId });
+                        await forget.ExecuteNonQueryAsync(ct);
+                    }
+                    var candidates = detected.Candidates
+                        .Select((c, i) => Statements.FromCandidate(detected.DocumentId, family, publishedOn, i, c))
+                        .OfType<Statement>();
+                    foreach (var statement in candidates)
+                        await CompareAndRememberAsync(connection, statement, e.Position, ct);
+                    break;
+                // Only claims anchored in a document: the finder compares what documents say, and a free-standing
+                // claim has no publication to place it in time or to tell it apart from the desk's own notes.
+                case ClaimFlagged { DocumentId: { } documentId } flagged:
+                    var document = await DocumentAsync(connection, documentId, ct);
+                    var claimStatements = Statements.FromClaim(flagged, document?.Family ?? documentId,
+                        document?.PublishedOn ?? DateOnly.FromDateTime(flagged.At.UtcDateTime));
+                    foreach (var statement in claimStatements)
+                        await CompareAndRememberAsync(connection, statement, e.Position, ct);
+                    break;
+            }
+        }
+    }
+
+    private static async Task RememberDocumentAsync(NpgsqlConnection connection, DocumentIngested ingested, CancellationToken ct)
+    {
+        // A copy joins its original's family, so the two never "disagree" with each other.
+        await using var cmd = new NpgsqlCommand($"""
+            insert into {S}.conflict_documents (id, family, published_on)
+            values ($1, coalesce((select family from {S}.conflict_documents where id = $2), $2, $1), $3)
+            on conflict (id) do nothing
+            """, connection);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = ingested.DocumentId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)ingested.DuplicateOf ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        cmd.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = ingested.PublishedOn });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<(Guid Family, DateOnly PublishedOn)?> DocumentAsync(NpgsqlConnection connection, Guid id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"select family, published_on from {S}.conflict_documents where id = $1", connection);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetGuid(0), reader.GetFieldValue<DateOnly>(1)) : null;
+    }
+
+    private static async Task CompareAndRememberAsync(NpgsqlConnection connection, Statement statement, long position, CancellationToken ct)
+    {
+        if (!statement.Key.IsAboutSomething) return; // nothing to match it on, now or later
+
+        var earlier = new List<Statement>();
+        await using (var cmd = new NpgsqlCommand($"""
+            select statement::text from {S}.conflict_statements
+            where kind = $1 and family <> $2 and measure_words && $3
+            order by position, id
+            """, connection))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = statement.Kind });
+            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = statement.Family });
+            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = statement.Key.Words.ToArray() });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                if (JsonSerializer.Deserialize<Statement>(reader.GetString(0), Json) is { } s) earlier.Add(s);
+        }
+
+        foreach (var conflict in earlier.Select(e => ConflictRules.Find(e, statement)).OfType<Conflict>())
+        {
+            var proposal = ConflictProposal.For(conflict);
+            await using var queue = new NpgsqlCommand($"""
+                insert into {S}.conflict_proposals (discrepancy_id, proposal, found_at) values ($1, $2, $3)
+                on conflict (discrepancy_id) do nothing
+                """, connection);
+            queue.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = proposal.DiscrepancyId });
+            queue.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(proposal, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            queue.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+            await queue.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var remember = new NpgsqlCommand($"""
+            insert into {S}.conflict_statements
+                (id, document_id, claim_id, family, published_on, kind, measure_words, normalized_value, quote, statement, position)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            on conflict (id) do update set statement = excluded.statement, measure_words = excluded.measure_words,
+                normalized_value = excluded.normalized_value, quote = excluded.quote, position = excluded.position
+            """, connection);
+        remember.Parameters.Add(new NpgsqlParameter<string> { TypedValue = statement.Id });
+        remember.Parameters.Add(new NpgsqlParameter { Value = (object?)statement.DocumentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        remember.Parameters.Add(new NpgsqlParameter { Value = (object?)statement.ClaimId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        remember.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = statement.Family });
+        remember.Parameters.Add(new NpgsqlParameter { Value = (object?)statement.PublishedOn ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+        remember.Parameters.Add(new NpgsqlParameter<string> { TypedValue = statement.Kind });
+        remember.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = statement.Key.Words.ToArray() });
+        remember.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(statement.Value, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        remember.Parameters.Add(new NpgsqlParameter<string> { TypedValue = statement.Quote });
+        remember.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(statement, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        remember.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+        await remember.ExecuteNonQueryAsync(ct);
+    }
+}

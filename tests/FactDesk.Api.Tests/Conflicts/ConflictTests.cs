@@ -1,0 +1,246 @@
+using System.Net;
+using System.Text.Json;
+using FactDesk.Api.Documents.Conflicts;
+using Microsoft.Extensions.DependencyInjection;
+using Shouldly;
+
+namespace FactDesk.Api.Tests.Conflicts;
+
+/// <summary>Steps shared by the conflict scenarios: let the conflict finder and the proposer catch up, then list proposals.</summary>
+internal static class ConflictDesk
+{
+    public static async Task<JsonElement[]> ProposalsAfterCatchUpAsync(this FactDeskApi api)
+    {
+        await api.Runner.CatchUpAsync(TimeSpan.FromSeconds(60));
+        await api.Services.GetRequiredService<DiscrepancyProposer>().ProposePendingAsync();
+        var list = await (await api.Editor.GetAsync("/api/discrepancies?status=proposed&limit=500")).ReadJsonAsync();
+        return list.GetProperty("items").EnumerateArray().ToArray();
+    }
+
+    public static async Task<JsonElement> DetailsAsync(this FactDeskApi api, Guid id) =>
+        await (await api.Auditor.GetAsync($"/api/discrepancies/{id}")).ReadJsonAsync();
+
+    public static string SeedsDirectory()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FactDesk.sln"))) dir = dir.Parent;
+        return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "seeds"));
+    }
+
+    public static async Task<Guid> IngestSeedAsync(this FactDeskApi api, string prefix, string publishedOn)
+    {
+        var file = Directory.GetFiles(SeedsDirectory(), prefix + "_*.txt").Single();
+        var document = await api.IngestAsync(await File.ReadAllTextAsync(file), Path.GetFileName(file), publishedOn);
+        return document.GetProperty("id").GetGuid();
+    }
+}
+
+public class ApiWithSeedArticles : FactDeskApi;
+
+public class SeedConflictTests(ApiWithSeedArticles api) : IClassFixture<ApiWithSeedArticles>
+{
+    [Fact]
+    public async Task The_seeds_raise_no_false_alarm_and_a_rival_article_raises_exactly_its_real_disagreements()
+    {
+        var dreyer = await api.IngestSeedAsync("000", "2025-02-18");
+        await api.IngestSeedAsync("001", "2025-02-18");
+        var contender = await api.IngestSeedAsync("002", "2025-03-20");
+        await api.IngestSeedAsync("003", "2026-01-20");
+        await api.IngestSeedAsync("004", "2025-10-20");
+
+        // Across the five seeds nothing disagrees: DeepSeek's January (000's "last month" in February, 002's
+        // "Then came January." in March) is one month, and the shared 35%s and $1 trillions are different measures.
+        (await api.ProposalsAfterCatchUpAsync()).ShouldBeEmpty();
+
+        // A rival write-up that gets two of 000's figures wrong, and one right.
+        var rival = (await api.IngestAsync("""
+            DeepSeek’s R1 release came in December 2024, the company said.
+            The third round of China’s Big Fund plans a US$27 billion investment in its semiconductor ecosystem.
+            Alibaba has released over 300 open Qwen models so far.
+            """, "Rival wire", "2025-03-01")).GetProperty("id").GetGuid();
+
+        var proposals = await api.ProposalsAfterCatchUpAsync();
+        proposals.Length.ShouldBe(2, string.Join(" | ", proposals.Select(p => p.GetProperty("description").GetString())));
+        var details = await Task.WhenAll(proposals.Select(p => api.DetailsAsync(p.GetProperty("id").GetGuid())));
+        foreach (var d in details)
+        {
+            d.GetProperty("status").GetString().ShouldBe("proposed");
+            d.GetProperty("openedBy").GetProperty("name").GetString().ShouldBe("factdesk");
+            d.GetProperty("openedBy").GetProperty("role").GetString().ShouldBe("system");
+            d.GetProperty("claimIds").GetArrayLength().ShouldBe(0);
+            var documents = d.GetProperty("statements").EnumerateArray().Select(s => s.GetProperty("documentId").GetGuid()).ToArray();
+            documents.ShouldContain(rival);
+            documents.ShouldNotContain(contender);
+        }
+        var release = details.Single(d => d.GetProperty("kind").GetString() == "date");
+        release.GetProperty("values").EnumerateArray().Select(v => v.GetProperty("says").GetString())
+            .ShouldBe(["last month’s", "December 2024"], ignoreOrder: true);
+        var fund = details.Single(d => d.GetProperty("kind").GetString() == "numeric");
+        fund.GetProperty("values").EnumerateArray().Select(v => v.GetProperty("says").GetString())
+            .ShouldBe(["US$47 billion", "US$27 billion"], ignoreOrder: true);
+        // 000 is the original of the print copy 001: the conflict is raised once, against the original.
+        fund.GetProperty("statements").EnumerateArray().Select(s => s.GetProperty("documentId").GetGuid()).ShouldContain(dreyer);
+
+        // Running the finder and the proposer again proposes nothing new.
+        (await api.ProposalsAfterCatchUpAsync()).Length.ShouldBe(2);
+    }
+}
+
+public class ApiWithProposedDiscrepancy : FactDeskApi
+{
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await this.IngestAsync("Alibaba has released over 400 open Qwen models, amassing over one billion downloads.", "Qwen at 400", "2025-01-10");
+        await this.IngestAsync("Alibaba has released 250 open Qwen models.", "Qwen at 250", "2025-01-20");
+    }
+
+    /// <summary>A fresh proposal for each test: a new pair of articles that disagree about a model count.</summary>
+    public async Task<Guid> NewProposalAsync()
+    {
+        var product = "Tongyi" + string.Concat(Guid.NewGuid().ToByteArray().Take(6).Select(b => (char)('a' + b % 26)));
+        await this.IngestAsync($"Alibaba has released 120 open {product} models.", "first", "2025-02-01");
+        await this.IngestAsync($"Alibaba has released 80 open {product} models.", "second", "2025-02-03");
+        var proposals = await this.ProposalsAfterCatchUpAsync();
+        return proposals.Single(p => p.GetProperty("description").GetString()!.Contains(product)).GetProperty("id").GetGuid();
+    }
+}
+
+public class ReviewingProposalsTests(ApiWithProposedDiscrepancy api) : IClassFixture<ApiWithProposedDiscrepancy>
+{
+    [Fact]
+    public async Task A_proposal_is_listed_as_proposed_and_not_as_open()
+    {
+        var id = await api.NewProposalAsync();
+        var open = await (await api.Editor.GetAsync("/api/discrepancies?status=open")).ReadJsonAsync();
+        open.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ShouldNotContain(id);
+        var details = await api.DetailsAsync(id);
+        details.GetProperty("measure").GetString()!.ShouldContain("models");
+        details.GetProperty("statements").GetArrayLength().ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Confirming_opens_the_proposal_and_a_retry_with_the_same_key_replays()
+    {
+        var id = await api.NewProposalAsync();
+        var first = await api.Editor.PostJsonAsync($"/api/discrepancies/{id}/confirmation", new { note = "Both cannot be right." }, idempotencyKey: $"confirm-{id}");
+        first.StatusCode.ShouldBe(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
+        (await first.ReadJsonAsync()).GetProperty("version").GetInt64().ShouldBe(2);
+        first.ETag().ShouldBe("\"2\"");
+        var events = await api.CountEventsAsync();
+
+        var again = await api.Editor.PostJsonAsync($"/api/discrepancies/{id}/confirmation", new { note = "Both cannot be right." }, idempotencyKey: $"confirm-{id}");
+        again.StatusCode.ShouldBe(HttpStatusCode.OK);
+        again.Headers.GetValues("Idempotent-Replayed").ShouldContain("true");
+        (await api.CountEventsAsync()).ShouldBe(events);
+
+        var details = await api.DetailsAsync(id);
+        details.GetProperty("status").GetString().ShouldBe("open");
+        details.GetProperty("confirmation").GetProperty("by").GetProperty("name").GetString().ShouldBe("Mara Lind");
+        var open = await (await api.Editor.GetAsync("/api/discrepancies?status=open")).ReadJsonAsync();
+        open.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ShouldContain(id);
+
+        // Once confirmed it is resolved like any other discrepancy.
+        var resolved = await api.Editor.PostJsonAsync($"/api/discrepancies/{id}/resolution", new { outcome = "sources-disagree", rationale = "Counts differ by date." });
+        resolved.StatusCode.ShouldBe(HttpStatusCode.OK, await resolved.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Declining_records_the_reason_and_the_proposal_leaves_the_proposed_list()
+    {
+        var id = await api.NewProposalAsync();
+        var response = await api.SecondEditor.PostJsonAsync($"/api/discrepancies/{id}/decline", new { reason = "The counts are months apart." });
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var details = await api.DetailsAsync(id);
+        details.GetProperty("status").GetString().ShouldBe("declined");
+        details.GetProperty("decline").GetProperty("note").GetString().ShouldBe("The counts are months apart.");
+        (await api.ProposalsAfterCatchUpAsync()).Select(p => p.GetProperty("id").GetGuid()).ShouldNotContain(id);
+        var declined = await (await api.Editor.GetAsync("/api/discrepancies?status=declined")).ReadJsonAsync();
+        declined.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ShouldContain(id);
+    }
+
+    [Fact]
+    public async Task Resolving_a_proposal_before_confirming_it_is_409()
+    {
+        var id = await api.NewProposalAsync();
+        var response = await api.Editor.PostJsonAsync($"/api/discrepancies/{id}/resolution", new { outcome = "claim-stands", rationale = "Checked." });
+        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await response.ReadJsonAsync()).GetProperty("type").GetString()!.ShouldEndWith("rules/discrepancy-not-confirmed");
+    }
+
+    [Fact]
+    public async Task Declining_a_confirmed_discrepancy_and_confirming_a_declined_one_are_409()
+    {
+        var confirmed = await api.NewProposalAsync();
+        (await api.Editor.PostJsonAsync($"/api/discrepancies/{confirmed}/confirmation", new { })).EnsureSuccessStatusCode();
+        var decline = await api.Editor.PostJsonAsync($"/api/discrepancies/{confirmed}/decline", new { reason = "changed my mind" });
+        decline.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await decline.ReadJsonAsync()).GetProperty("type").GetString()!.ShouldEndWith("rules/discrepancy-not-proposed");
+
+        var declined = await api.NewProposalAsync();
+        (await api.Editor.PostJsonAsync($"/api/discrepancies/{declined}/decline", new { reason = "not a conflict" })).EnsureSuccessStatusCode();
+        var confirm = await api.Editor.PostJsonAsync($"/api/discrepancies/{declined}/confirmation", new { });
+        confirm.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await confirm.ReadJsonAsync()).GetProperty("type").GetString()!.ShouldEndWith("rules/discrepancy-declined");
+    }
+
+    [Fact]
+    public async Task Only_editors_and_up_review_proposals()
+    {
+        var id = await api.NewProposalAsync();
+        (await api.Anonymous.PostJsonAsync($"/api/discrepancies/{id}/confirmation", new { })).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await api.Tool.PostJsonAsync($"/api/discrepancies/{id}/confirmation", new { })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await api.Auditor.PostJsonAsync($"/api/discrepancies/{id}/decline", new { reason = "no" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await api.Tool.PostJsonAsync($"/api/discrepancies/{id}/decline", new { reason = "no" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await api.DetailsAsync(id)).GetProperty("status").GetString().ShouldBe("proposed");
+        (await api.Senior.PostJsonAsync($"/api/discrepancies/{id}/confirmation", new { })).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Unknown_and_malformed_ids_and_missing_reasons_are_answered_without_a_500()
+    {
+        (await api.Editor.PostJsonAsync($"/api/discrepancies/{Guid.NewGuid()}/confirmation", new { })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await api.Editor.PostJsonAsync($"/api/discrepancies/{Guid.NewGuid()}/decline", new { reason = "x" })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await api.Editor.PostJsonAsync("/api/discrepancies/not-a-uuid/confirmation", new { })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await api.Editor.PostJsonAsync("/api/discrepancies/not-a-uuid/decline", new { reason = "x" })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        var id = await api.NewProposalAsync();
+        var noReason = await api.Editor.PostJsonAsync($"/api/discrepancies/{id}/decline", new { });
+        ((int)noReason.StatusCode).ShouldBeOneOf(400, 422);
+        (await noReason.ReadJsonAsync()).GetProperty("errors").TryGetProperty("reason", out _).ShouldBeTrue();
+        var garbage = await api.Editor.PostRawAsync($"/api/discrepancies/{id}/decline", "{ not json");
+        ((int)garbage.StatusCode).ShouldBeOneOf(400, 422);
+        (await api.DetailsAsync(id)).GetProperty("status").GetString().ShouldBe("proposed");
+    }
+
+    [Fact]
+    public async Task A_stale_if_match_is_412_and_writes_nothing()
+    {
+        var id = await api.NewProposalAsync();
+        var response = await api.Editor.PostJsonAsync($"/api/discrepancies/{id}/confirmation", new { }, ifMatch: "\"7\"");
+        response.StatusCode.ShouldBe(HttpStatusCode.PreconditionFailed);
+        (await api.DetailsAsync(id)).GetProperty("status").GetString().ShouldBe("proposed");
+    }
+
+    [Fact]
+    public async Task A_flagged_claim_that_contradicts_an_article_is_proposed_with_its_claim_id()
+    {
+        await api.IngestAsync("In 2023, the Shenzhen-based technology company Huawei launched the Mate 60 smartphone.", "Mate 60", "2024-04-01");
+        var blog = await api.IngestAsync("Huawei put the Mate 60 smartphone on sale in 2021, years ahead of schedule.", "A blog", "2024-05-01");
+        var claim = await api.Tool.PostJsonAsync("/api/claims", new
+        {
+            quote = "Huawei put the Mate 60 smartphone on sale in 2021",
+            documentId = blog.GetProperty("id").GetGuid(),
+            reason = "launch year",
+            assertion = new { subject = "Huawei Mate 60", metric = "launch", value = "2021" },
+        });
+        claim.StatusCode.ShouldBe(HttpStatusCode.Created, await claim.Content.ReadAsStringAsync());
+        var claimId = (await claim.ReadJsonAsync()).GetProperty("id").GetGuid();
+
+        var proposal = (await api.ProposalsAfterCatchUpAsync())
+            .Single(p => p.GetProperty("claimIds").EnumerateArray().Any(c => c.GetGuid() == claimId));
+        proposal.GetProperty("kind").GetString().ShouldBe("date");
+        var shown = await (await api.Auditor.GetAsync($"/api/claims/{claimId}")).ReadJsonAsync();
+        shown.GetProperty("discrepancies").EnumerateArray().Single().GetProperty("status").GetString().ShouldBe("proposed");
+    }
+}
