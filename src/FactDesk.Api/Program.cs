@@ -27,8 +27,8 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
     return Task.CompletedTask;
 }));
 builder.Services.AddSingleton<PageSessions>();
-builder.Services.AddSingleton<IReviewQueueReader, ClaimStreamsQueueReader>();
-builder.Services.AddSingleton<IAuditTrail, EventStoreAuditTrail>();
+builder.Services.AddSingleton<IReviewQueueReader, ProjectedQueueReader>();
+builder.Services.AddSingleton<IAuditTrail, ProjectedAuditTrail>();
 builder.Services.AddAuthentication(BearerTokenHandler.Scheme)
     // The queue page's EventSource cannot send a bearer header: only that feed may fall back to the page session cookie.
     .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.Scheme,

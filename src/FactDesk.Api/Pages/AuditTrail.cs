@@ -1,4 +1,6 @@
+using FactDesk.Api.Audit.GettingTheAuditFeed;
 using FactDesk.EventStore;
+using Npgsql;
 
 namespace FactDesk.Api.Pages;
 
@@ -17,35 +19,14 @@ public interface IAuditTrail
     Task<VerificationResult> VerifyAsync(CancellationToken ct);
 }
 
-/// <summary>
-/// Reads the log through the event store and verifies with <see cref="LogVerifier"/>. Filters in memory while paging through
-/// the log, which suits a desk-sized log; the audit feed's indexed query replaces it once that branch is merged.
-/// </summary>
-public sealed class EventStoreAuditTrail(PostgresEventStore store, LogVerifier verifier) : IAuditTrail
+/// <summary>Reads the audit feed's projection (the same query as <c>GET /api/audit</c>) and verifies with <see cref="LogVerifier"/>.</summary>
+public sealed class ProjectedAuditTrail(NpgsqlDataSource db, LogVerifier verifier) : IAuditTrail
 {
-    private const int Page = 500;
-
     public async Task<IReadOnlyList<AuditEntry>> ReadAsync(AuditFilter filter, CancellationToken ct)
     {
-        var found = new List<AuditEntry>();
-        var after = filter.After;
-        while (found.Count < filter.Limit)
-        {
-            var events = await store.ReadAllAsync(after, long.MaxValue, Page, ct);
-            if (events.Count == 0) break;
-            foreach (var e in events)
-            {
-                if (filter.Actor is { } actor && !string.Equals(e.Metadata.ActorName, actor, StringComparison.OrdinalIgnoreCase)) continue;
-                if (filter.Type is { } type && !e.Type.StartsWith(type, StringComparison.OrdinalIgnoreCase)) continue;
-                if (filter.From is { } from && e.RecordedAt < from) continue;
-                if (filter.To is { } to && e.RecordedAt > to) continue;
-                found.Add(new AuditEntry(e.Position, e.StreamId, e.StreamType, e.Version, e.Type, e.Metadata.ActorName, e.Metadata.ActorRole,
-                    e.RecordedAt, e.Metadata.CorrelationId, Convert.ToHexStringLower(e.Hash)));
-                if (found.Count == filter.Limit) break;
-            }
-            after = events[^1].Position;
-        }
-        return found;
+        var page = await GetAuditFeedEndpoint.ReadPageAsync(db, filter.Actor, filter.Type, filter.From, filter.To, filter.After, filter.Limit, ct);
+        return page.Items.Select(e => new AuditEntry(e.Position, e.StreamId, e.StreamType, e.Version, e.Type, e.Actor.Name, e.Actor.Role,
+            e.RecordedAt, e.CorrelationId, e.Hash)).ToList();
     }
 
     public Task<VerificationResult> VerifyAsync(CancellationToken ct) => verifier.VerifyAsync(ct);

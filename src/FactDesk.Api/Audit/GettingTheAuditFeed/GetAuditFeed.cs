@@ -62,7 +62,7 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
                              "Paging: after=<position> and limit (1-1000, default 100); nextAfter is null when nothing follows yet.")
             .Produces<AuditPage>().ProducesProblem(400).ProducesProblem(401);
 
-    private static async Task<AuditPage> ReadPageAsync(
+    public static async Task<AuditPage> ReadPageAsync(
         NpgsqlDataSource db, string? actor, string? type, DateTimeOffset? from, DateTimeOffset? to, long after, int limit, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand();
