@@ -50,186 +50,11 @@ public static class EventStoreSchema
                 chain_hash bytea not null
             );
             """),
-        new("eventstore/002-append-function", """
-            create or replace function {schema}.append_events(
-                p_stream_id uuid, p_stream_type text, p_expected bigint,
-                p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
-            returns table (o_position bigint, o_version bigint, o_recorded_at timestamptz, o_tx_id xid8, o_hash bytea, o_retry boolean)
-            language plpgsql as $$
-            declare
-                v_count int := cardinality(p_event_ids);
-                v_stored int;
-                v_current bigint;
-                v_type text;
-                v_hash bytea;
-                v_hashes bytea[] := '{}';
-                v_now timestamptz;
-            begin
-                -- A retry of an append that already succeeded: answer with what was stored, write nothing.
-                select count(*) into v_stored from {schema}.events e where e.event_id = any(p_event_ids);
-                if v_stored > 0 then
-                    if v_stored = v_count and not exists (select 1 from {schema}.events e where e.event_id = any(p_event_ids) and e.stream_id <> p_stream_id) then
-                        return query select e.position, e.version, e.recorded_at, e.tx_id, e.hash, true
-                            from {schema}.events e where e.event_id = any(p_event_ids) order by e.position;
-                        return;
-                    end if;
-                    raise exception 'some event ids of this append are already stored' using errcode = 'ES002';
-                end if;
-
-                -- Lock the stream row first: losers of a race stop here, before any position is drawn.
-                if p_expected = 0 then
-                    insert into {schema}.streams (id, type, version, head_hash) values (p_stream_id, p_stream_type, 0, '\x'::bytea)
-                        on conflict (id) do nothing;
-                    if not found then
-                        select s.version into v_current from {schema}.streams s where s.id = p_stream_id;
-                        raise exception 'actual version %', coalesce(v_current, 0)::text using errcode = 'ES001';
-                    end if;
-                    v_current := 0; v_hash := '\x'::bytea;
-                else
-                    select s.version, s.head_hash, s.type into v_current, v_hash, v_type from {schema}.streams s where s.id = p_stream_id for update;
-                    if not found then
-                        if p_expected > 0 then
-                            raise exception 'actual version %', '0' using errcode = 'ES001';
-                        end if;
-                        insert into {schema}.streams (id, type, version, head_hash) values (p_stream_id, p_stream_type, 0, '\x'::bytea)
-                            on conflict (id) do nothing;
-                        if not found then
-                            raise exception 'actual version %', '1' using errcode = 'ES001';
-                        end if;
-                        v_current := 0; v_hash := '\x'::bytea;
-                    elsif p_expected > 0 and v_current <> p_expected then
-                        raise exception 'actual version %', v_current::text using errcode = 'ES001';
-                    end if;
-                end if;
-
-                -- Read the clock under the stream lock so recorded times never go backwards within a stream.
-                v_now := clock_timestamp();
-                for i in 1 .. v_count loop
-                    v_hash := sha256(v_hash || convert_to(concat_ws(E'\n',
-                        p_stream_id::text, (v_current + i)::text, p_event_ids[i]::text, p_types[i],
-                        p_data[i]::text, p_metadata[i]::text, ((extract(epoch from v_now) * 1000000)::bigint)::text), 'UTF8'));
-                    v_hashes := v_hashes || v_hash;
-                end loop;
-
-                update {schema}.streams s set version = v_current + v_count, head_hash = v_hash, updated_at = v_now where s.id = p_stream_id;
-
-                return query
-                    insert into {schema}.events as e (stream_id, version, event_id, type, data, metadata, recorded_at, hash)
-                    select p_stream_id, v_current + x.ord, x.id, p_types[x.ord], p_data[x.ord], p_metadata[x.ord], v_now, v_hashes[x.ord]
-                    from unnest(p_event_ids) with ordinality as x(id, ord)
-                    order by x.ord
-                    returning e.position, e.version, e.recorded_at, e.tx_id, e.hash, false;
-            end;
-            $$;
-            """),
-        new("eventstore/003-append-batch", """
+        new("eventstore/002-append-functions", """
             -- The core of one append. It reports a lost race as status 2 instead of raising, so a batch of appends
             -- can share one statement and one commit. Status: 0 appended, 1 already stored (a retry), 2 wrong version.
-            create or replace function {schema}.append_one(
-                p_stream_id uuid, p_stream_type text, p_expected bigint,
-                p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
-            returns table (o_status int, o_actual bigint, o_position bigint, o_version bigint, o_recorded_at timestamptz, o_tx_id xid8, o_hash bytea)
-            language plpgsql as $$
-            declare
-                v_count int := cardinality(p_event_ids);
-                v_stored int;
-                v_current bigint;
-                v_hash bytea;
-                v_hashes bytea[] := '{}';
-                v_now timestamptz;
-            begin
-                select count(*) into v_stored from {schema}.events e where e.event_id = any(p_event_ids);
-                if v_stored > 0 then
-                    if v_stored = v_count and not exists (select 1 from {schema}.events e where e.event_id = any(p_event_ids) and e.stream_id <> p_stream_id) then
-                        return query select 1, e.version, e.position, e.version, e.recorded_at, e.tx_id, e.hash
-                            from {schema}.events e where e.event_id = any(p_event_ids) order by e.position;
-                        return;
-                    end if;
-                    raise exception 'some event ids of this append are already stored' using errcode = 'ES002';
-                end if;
-
-                -- Lock the stream row first: losers of a race stop here, before any position is drawn.
-                select s.version, s.head_hash into v_current, v_hash from {schema}.streams s where s.id = p_stream_id for update;
-                if not found then
-                    if p_expected > 0 then
-                        return query select 2, 0::bigint, null::bigint, null::bigint, null::timestamptz, null::xid8, null::bytea;
-                        return;
-                    end if;
-                    insert into {schema}.streams (id, type, version, head_hash) values (p_stream_id, p_stream_type, 0, '\x'::bytea)
-                        on conflict (id) do nothing;
-                    if not found then
-                        -- Created by a concurrent writer that has now committed.
-                        select s.version into v_current from {schema}.streams s where s.id = p_stream_id;
-                        return query select 2, coalesce(v_current, 1), null::bigint, null::bigint, null::timestamptz, null::xid8, null::bytea;
-                        return;
-                    end if;
-                    v_current := 0; v_hash := '\x'::bytea;
-                elsif p_expected = 0 or (p_expected > 0 and v_current <> p_expected) then
-                    return query select 2, v_current, null::bigint, null::bigint, null::timestamptz, null::xid8, null::bytea;
-                    return;
-                end if;
-
-                -- Read the clock under the stream lock so recorded times never go backwards within a stream.
-                v_now := clock_timestamp();
-                for i in 1 .. v_count loop
-                    v_hash := sha256(v_hash || convert_to(concat_ws(E'\n',
-                        p_stream_id::text, (v_current + i)::text, p_event_ids[i]::text, p_types[i],
-                        p_data[i]::text, p_metadata[i]::text, ((extract(epoch from v_now) * 1000000)::bigint)::text), 'UTF8'));
-                    v_hashes := v_hashes || v_hash;
-                end loop;
-
-                update {schema}.streams s set version = v_current + v_count, head_hash = v_hash, updated_at = v_now where s.id = p_stream_id;
-
-                return query
-                    insert into {schema}.events as e (stream_id, version, event_id, type, data, metadata, recorded_at, hash)
-                    select p_stream_id, v_current + x.ord, x.id, p_types[x.ord], p_data[x.ord], p_metadata[x.ord], v_now, v_hashes[x.ord]
-                    from unnest(p_event_ids) with ordinality as x(id, ord)
-                    order by x.ord
-                    returning 0, e.version, e.position, e.version, e.recorded_at, e.tx_id, e.hash;
-            end;
-            $$;
-
-            -- One append, raising ES001 on a lost race (the single-append path).
-            create or replace function {schema}.append_events(
-                p_stream_id uuid, p_stream_type text, p_expected bigint,
-                p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
-            returns table (o_position bigint, o_version bigint, o_recorded_at timestamptz, o_tx_id xid8, o_hash bytea, o_retry boolean)
-            language plpgsql as $$
-            declare r record;
-            begin
-                for r in select * from {schema}.append_one(p_stream_id, p_stream_type, p_expected, p_event_ids, p_types, p_data, p_metadata) loop
-                    if r.o_status = 2 then
-                        raise exception 'actual version %', r.o_actual using errcode = 'ES001';
-                    end if;
-                    o_position := r.o_position; o_version := r.o_version; o_recorded_at := r.o_recorded_at;
-                    o_tx_id := r.o_tx_id; o_hash := r.o_hash; o_retry := r.o_status = 1;
-                    return next;
-                end loop;
-            end;
-            $$;
-
-            -- Many appends in one statement: p_counts says how many of the flattened events belong to each append.
-            create or replace function {schema}.append_batch(
-                p_stream_ids uuid[], p_stream_types text[], p_expected bigint[], p_counts int[],
-                p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
-            returns table (o_request int, o_status int, o_actual bigint, o_position bigint, o_version bigint, o_recorded_at timestamptz, o_tx_id xid8, o_hash bytea)
-            language plpgsql as $$
-            declare
-                v_from int := 1;
-                v_to int;
-            begin
-                for i in 1 .. cardinality(p_stream_ids) loop
-                    v_to := v_from + p_counts[i] - 1;
-                    return query select i, a.* from {schema}.append_one(p_stream_ids[i], p_stream_types[i], p_expected[i],
-                        p_event_ids[v_from:v_to], p_types[v_from:v_to], p_data[v_from:v_to], p_metadata[v_from:v_to]) a;
-                    v_from := v_to + 1;
-                end loop;
-            end;
-            $$;
-            """),
-        new("eventstore/004-retry-check-on-conflict-only", """
-            -- As 003, but an append looks for an earlier stored copy of its events only when its version check fails:
-            -- a retry of a committed append always fails that check, and the common path saves a read.
+            -- It looks for an earlier stored copy of its events only when its version check fails: a retry of a
+            -- committed append always fails that check, and the common path saves a read.
             create or replace function {schema}.append_one(
                 p_stream_id uuid, p_stream_type text, p_expected bigint,
                 p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
@@ -299,6 +124,43 @@ public static class EventStoreSchema
             end;
             $$;
 
+            -- One append, raising ES001 on a lost race (the single-append path).
+            create or replace function {schema}.append_events(
+                p_stream_id uuid, p_stream_type text, p_expected bigint,
+                p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
+            returns table (o_position bigint, o_version bigint, o_recorded_at timestamptz, o_tx_id xid8, o_hash bytea, o_retry boolean)
+            language plpgsql as $$
+            declare r record;
+            begin
+                for r in select * from {schema}.append_one(p_stream_id, p_stream_type, p_expected, p_event_ids, p_types, p_data, p_metadata) loop
+                    if r.o_status = 2 then
+                        raise exception 'actual version %', r.o_actual using errcode = 'ES001';
+                    end if;
+                    o_position := r.o_position; o_version := r.o_version; o_recorded_at := r.o_recorded_at;
+                    o_tx_id := r.o_tx_id; o_hash := r.o_hash; o_retry := r.o_status = 1;
+                    return next;
+                end loop;
+            end;
+            $$;
+
+            -- Many appends in one statement: p_counts says how many of the flattened events belong to each append.
+            create or replace function {schema}.append_batch(
+                p_stream_ids uuid[], p_stream_types text[], p_expected bigint[], p_counts int[],
+                p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[])
+            returns table (o_request int, o_status int, o_actual bigint, o_position bigint, o_version bigint, o_recorded_at timestamptz, o_tx_id xid8, o_hash bytea)
+            language plpgsql as $$
+            declare
+                v_from int := 1;
+                v_to int;
+            begin
+                for i in 1 .. cardinality(p_stream_ids) loop
+                    v_to := v_from + p_counts[i] - 1;
+                    return query select i, a.* from {schema}.append_one(p_stream_ids[i], p_stream_types[i], p_expected[i],
+                        p_event_ids[v_from:v_to], p_types[v_from:v_to], p_data[v_from:v_to], p_metadata[v_from:v_to]) a;
+                    v_from := v_to + 1;
+                end loop;
+            end;
+            $$;
             """),
     ];
 
