@@ -52,7 +52,7 @@ public sealed record CommandAnswer(int Status, object Body, long Version, string
 /// </summary>
 public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore idempotency, TimeProvider clock, ILogger<CommandPipeline> log)
 {
-    private const int MaxOptimisticRetries = 12;
+    private const int MaxOptimisticRetries = 30;
 
     public PostgresEventStore Store => store;
 
@@ -190,6 +190,8 @@ public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore i
                 if (context.IfMatch is not null) throw Problems.Fail(Problems.PreconditionFailed(context.IfMatch.Value, e.ActualVersion));
                 if (attempt >= MaxOptimisticRetries)
                     throw Problems.Fail(Problems.Make(409, "too-much-contention", "The resource is changing too fast.", "Retry the command."));
+                // Writers racing on one stream would otherwise collide again in the same group commit: spread them out.
+                await Task.Delay(Random.Shared.Next(1, 4 + Math.Min(attempt, 10) * 3), ct);
             }
         }
     }
