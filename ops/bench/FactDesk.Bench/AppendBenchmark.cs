@@ -11,7 +11,7 @@ public static class AppendBenchmark
 {
     public static async Task<int> RunAsync(BenchArguments args)
     {
-        args.RejectUnknown("connection", "seconds", "warmup", "writers", "events-per-stream", "pgbench", "results", "emmett-connection", "emmett-script");
+        args.RejectUnknown("connection", "seconds", "warmup", "writers", "events-per-stream", "pgbench", "results", "emmett-connection", "emmett-script", "lanes", "max-batch");
         var connectionString = args.Required("connection", "FACTDESK_BENCH_DB");
         var seconds = args.Int("seconds", 10);
         var warmUpSeconds = args.Int("warmup", 1);
@@ -29,6 +29,12 @@ public static class AppendBenchmark
         await using var factDeskSource = NpgsqlDataSource.Create(connection.ConnectionString);
         IAppendWorkload raw = new RawInsertWorkload(rawSource, eventsPerStream);
         IAppendWorkload factDesk = new FactDeskAppendWorkload(factDeskSource, eventsPerStream);
+        // Extra FactDesk columns with other group-commit settings, to find the best defaults side by side in one run.
+        var variants = new List<IAppendWorkload>();
+        foreach (var lanes in args.IntList("lanes", []))
+            variants.Add(new FactDeskAppendWorkload(NpgsqlDataSource.Create(connection.ConnectionString), eventsPerStream, $"{lanes} lanes", o => o.CommitLanes = lanes));
+        foreach (var maxBatch in args.IntList("max-batch", []))
+            variants.Add(new FactDeskAppendWorkload(NpgsqlDataSource.Create(connection.ConnectionString), eventsPerStream, $"batch <= {maxBatch}", o => o.MaxAppendsPerCommit = maxBatch));
         var pgbench = pgbenchPath is null ? null : new PgbenchInsert(pgbenchPath, connection);
         var emmett = emmettConnection is null || emmettScript is null ? null : new EmmettAppend(emmettScript, new NpgsqlConnectionStringBuilder(emmettConnection));
         await raw.PrepareAsync();
@@ -60,6 +66,7 @@ public static class AppendBenchmark
 
         var throughput = new MarkdownTable("writers", raw.Name, PgbenchInsert.Name, factDesk.Name, EmmettAppend.Name,
             "FactDesk/raw", "FactDesk/pgbench", "FactDesk/Emmett", "Emmett/pgbench");
+        var variantTable = new MarkdownTable(["writers", factDesk.Name, .. variants.Select(v => v.Name), .. variants.Select(v => v.Name + "/pgbench")]);
         var clientCpu = new MarkdownTable("writers", raw.Name, factDesk.Name, "FactDesk - raw", EmmettAppend.Name + " (node)");
         foreach (var writers in writerCounts)
         {
@@ -85,6 +92,12 @@ public static class AppendBenchmark
                 Ratio(factDeskResult, rawResult), pgbenchResult is null ? "-" : Ratio(factDeskResult, pgbenchResult),
                 emmettResult is null ? "-" : Ratio(factDeskResult, emmettResult),
                 emmettResult is null || pgbenchResult is null ? "-" : Ratio(emmettResult, pgbenchResult));
+            if (variants.Count > 0)
+            {
+                var measured = new List<Throughput>();
+                foreach (var variant in variants) measured.Add(await MeasureAsync(variant, writers, warmUpSeconds, seconds, ClearAll));
+                variantTable.Add([writers.ToString(), Rate(factDeskResult), .. measured.Select(Rate), .. measured.Select(m => pgbenchResult is null ? "-" : Ratio(m, pgbenchResult))]);
+            }
             var rawCpu = rawResult.ClientCpuMicrosecondsPerOperation!.Value;
             var factDeskCpu = factDeskResult.ClientCpuMicrosecondsPerOperation!.Value;
             clientCpu.Add(writers.ToString(), Micros(rawCpu), Micros(factDeskCpu), Micros(factDeskCpu - rawCpu),
@@ -100,6 +113,7 @@ public static class AppendBenchmark
             Client CPU per append (µs; .NET: this process, thread-pool spinning while waiting included; Emmett: its node process; pgbench's own CPU is not measured):
 
             {clientCpu}
+            {(variants.Count > 0 ? $"Group-commit settings side by side (defaults: {new FactDesk.EventStore.EventStoreOptions().CommitLanes} lanes, batch <= {new FactDesk.EventStore.EventStoreOptions().MaxAppendsPerCommit}):\n\n{variantTable}" : "")}
             """;
         Console.WriteLine();
         Console.WriteLine(report);
