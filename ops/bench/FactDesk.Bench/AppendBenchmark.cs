@@ -50,6 +50,7 @@ public static class AppendBenchmark
         }
 
         var server = await DescribeServerAsync(rawSource);
+        var serverCpu = await ServerCpu.FindAsync(rawSource);
         var settings = $"{seconds} s per cell after {warmUpSeconds} s warm-up; one event per append; {eventsPerStream} events per stream " +
                        $"(1 in {eventsPerStream} appends creates a stream, the rest expect an exact version); {Environment.ProcessorCount} cores{LoadAverage()}; {server}";
         Console.WriteLine($"append benchmark: {settings}");
@@ -68,23 +69,24 @@ public static class AppendBenchmark
             "FactDesk/raw", "FactDesk/pgbench", "FactDesk/Emmett", "Emmett/pgbench");
         var variantTable = new MarkdownTable(["writers", factDesk.Name, .. variants.Select(v => v.Name), .. variants.Select(v => v.Name + "/pgbench")]);
         var clientCpu = new MarkdownTable("writers", raw.Name, factDesk.Name, "FactDesk - raw", EmmettAppend.Name + " (node)");
+        var serverCpuTable = new MarkdownTable("writers", raw.Name, PgbenchInsert.Name, factDesk.Name, EmmettAppend.Name + " (approx.)");
         foreach (var writers in writerCounts)
         {
-            var rawResult = await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll);
+            var rawResult = await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll, serverCpu);
             Throughput? pgbenchResult = null;
             if (pgbench is not null)
             {
                 await ClearAll();
                 Console.WriteLine($"  {writers,2} writers, {PgbenchInsert.Name} ...");
-                pgbenchResult = await pgbench.RunAsync(writers, warmUpSeconds, seconds);
+                pgbenchResult = await pgbench.RunAsync(writers, warmUpSeconds, seconds, serverCpu);
             }
-            var factDeskResult = await MeasureAsync(factDesk, writers, warmUpSeconds, seconds, ClearAll);
+            var factDeskResult = await MeasureAsync(factDesk, writers, warmUpSeconds, seconds, ClearAll, serverCpu);
             Throughput? emmettResult = null;
             if (emmett is not null)
             {
                 await ClearAll(); // its own tables are emptied by the script; this checkpoint flushes FactDesk's cell
                 Console.WriteLine($"  {writers,2} writers, {EmmettAppend.Name} ...");
-                emmettResult = await emmett.RunAsync(writers, warmUpSeconds, seconds, eventsPerStream);
+                emmettResult = await emmett.RunAsync(writers, warmUpSeconds, seconds, eventsPerStream, serverCpu);
             }
 
             throughput.Add(writers.ToString(), Rate(rawResult), pgbenchResult is null ? "-" : Rate(pgbenchResult), Rate(factDeskResult),
@@ -92,10 +94,12 @@ public static class AppendBenchmark
                 Ratio(factDeskResult, rawResult), pgbenchResult is null ? "-" : Ratio(factDeskResult, pgbenchResult),
                 emmettResult is null ? "-" : Ratio(factDeskResult, emmettResult),
                 emmettResult is null || pgbenchResult is null ? "-" : Ratio(emmettResult, pgbenchResult));
+            string Server(Throughput? t) => t?.ServerCpuMicrosecondsPerOperation is { } us ? Micros(us) : "-";
+            serverCpuTable.Add(writers.ToString(), Server(rawResult), Server(pgbenchResult), Server(factDeskResult), Server(emmettResult));
             if (variants.Count > 0)
             {
                 var measured = new List<Throughput>();
-                foreach (var variant in variants) measured.Add(await MeasureAsync(variant, writers, warmUpSeconds, seconds, ClearAll));
+                foreach (var variant in variants) measured.Add(await MeasureAsync(variant, writers, warmUpSeconds, seconds, ClearAll, serverCpu));
                 variantTable.Add([writers.ToString(), Rate(factDeskResult), .. measured.Select(Rate), .. measured.Select(m => pgbenchResult is null ? "-" : Ratio(m, pgbenchResult))]);
             }
             var rawCpu = rawResult.ClientCpuMicrosecondsPerOperation!.Value;
@@ -113,6 +117,9 @@ public static class AppendBenchmark
             Client CPU per append (µs; .NET: this process, thread-pool spinning while waiting included; Emmett: its node process; pgbench's own CPU is not measured):
 
             {clientCpu}
+            PostgreSQL server CPU per append (µs; all its processes, from /proc; with the clients' figures above, what one append costs the 2 cores):
+
+            {serverCpuTable}
             {(variants.Count > 0 ? $"Group-commit settings side by side (defaults: {new FactDesk.EventStore.EventStoreOptions().CommitLanes} lanes, batch <= {new FactDesk.EventStore.EventStoreOptions().MaxAppendsPerCommit}):\n\n{variantTable}" : "")}
             """;
         Console.WriteLine();
@@ -125,11 +132,11 @@ public static class AppendBenchmark
         return 0;
     }
 
-    private static async Task<Throughput> MeasureAsync(IAppendWorkload workload, int writers, int warmUpSeconds, int seconds, Func<Task> clearAll)
+    private static async Task<Throughput> MeasureAsync(IAppendWorkload workload, int writers, int warmUpSeconds, int seconds, Func<Task> clearAll, ServerCpu? serverCpu)
     {
         await clearAll();
         Console.WriteLine($"  {writers,2} writers, {workload.Name} ...");
-        return await ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds));
+        return await ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds), serverCpu);
     }
 
     private static async Task<string> DescribeServerAsync(NpgsqlDataSource dataSource)

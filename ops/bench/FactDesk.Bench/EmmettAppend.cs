@@ -23,8 +23,11 @@ public sealed class EmmettAppend(string script, NpgsqlConnectionStringBuilder da
         return null;
     }
 
-    public async Task<Throughput> RunAsync(int writers, int warmUpSeconds, int seconds, int eventsPerStream)
+    /// <param name="server">its server CPU is taken over the whole script (warm-up and set-up too) and scaled to the measured window.</param>
+    public async Task<Throughput> RunAsync(int writers, int warmUpSeconds, int seconds, int eventsPerStream, ServerCpu? server = null)
     {
+        var serverAtStart = server?.Now();
+        var wall = Stopwatch.StartNew();
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = Path.GetDirectoryName(script)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -39,9 +42,11 @@ public sealed class EmmettAppend(string script, NpgsqlConnectionStringBuilder da
         var output = await stdout;
         if (process.ExitCode != 0) throw new InvalidOperationException($"Emmett's append failed ({process.ExitCode}): {await stderr}{output}");
         var result = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
+        var serverCpu = server?.Now() - serverAtStart;
         var events = result.GetProperty("events").GetInt64();
+        var measured = result.GetProperty("seconds").GetDouble();
         var cpu = result.GetProperty("clientCpuMicrosPerEvent") is { ValueKind: JsonValueKind.Number } c ? TimeSpan.FromMicroseconds(c.GetDouble() * events) : (TimeSpan?)null;
-        return new Throughput(events, TimeSpan.FromSeconds(result.GetProperty("seconds").GetDouble()), cpu);
+        return new Throughput(events, TimeSpan.FromSeconds(measured), cpu, serverCpu * (measured / wall.Elapsed.TotalSeconds));
     }
 
     private string Url() =>
