@@ -15,13 +15,15 @@ public sealed class PostgresServer : IAsyncDisposable
     private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
     private readonly string? _dataDirectory;
     private readonly string? _pgCtl;
+    private readonly string? _serverOptions;
     private int _databases;
 
-    private PostgresServer(string adminConnectionString, string? dataDirectory, string? pgCtl)
+    private PostgresServer(string adminConnectionString, string? dataDirectory, string? pgCtl, string? serverOptions = null)
     {
         AdminConnectionString = adminConnectionString;
         _dataDirectory = dataDirectory;
         _pgCtl = pgCtl;
+        _serverOptions = serverOptions;
     }
 
     public string AdminConnectionString { get; }
@@ -45,11 +47,30 @@ public sealed class PostgresServer : IAsyncDisposable
     private static string Sanitize(string purpose) =>
         new string(purpose.ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c == '_').Take(30).ToArray());
 
+    /// <summary>
+    /// A cluster of the caller's own, never shared and never the <c>FACTDESK_TEST_DB</c> server, so a test may stop and
+    /// start it (<see cref="StopServerAsync"/>, <see cref="StartServerAsync"/>) without disturbing other tests.
+    /// </summary>
+    public static Task<PostgresServer> StartPrivateAsync() => ProvisionAsync();
+
+    /// <summary>Stops a private cluster the way an operator's restart does (pg_ctl stop -m fast: sessions are cut off).</summary>
+    public Task StopServerAsync() => RunPgAsync(Environment.UserName == "root", RequirePgCtl(), ["-D", Path.Combine(_dataDirectory!, "data"), "-m", "fast", "-w", "stop"]);
+
+    /// <summary>Starts a stopped private cluster again on the same port and data.</summary>
+    public Task StartServerAsync() => RunPgAsync(Environment.UserName == "root", RequirePgCtl(),
+        ["-D", Path.Combine(_dataDirectory!, "data"), "-o", _serverOptions!, "-l", Path.Combine(_dataDirectory!, "server.log"), "-w", "start"]);
+
+    private string RequirePgCtl() => _pgCtl ?? throw new InvalidOperationException("Only a cluster this process provisioned can be stopped and started.");
+
     private static async Task<PostgresServer> StartAsync()
     {
         var external = Environment.GetEnvironmentVariable("FACTDESK_TEST_DB");
         if (!string.IsNullOrWhiteSpace(external)) return new PostgresServer(external, null, null);
+        return await ProvisionAsync();
+    }
 
+    private static async Task<PostgresServer> ProvisionAsync()
+    {
         var bin = FindServerBinaries();
         var runAsPostgres = Environment.UserName == "root";
         var root = Path.Combine(Path.GetTempPath(), $"factdesk-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
@@ -65,7 +86,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var pgCtl = Path.Combine(bin, "pg_ctl");
         await RunPgAsync(runAsPostgres, pgCtl, ["-D", data, "-o", options, "-l", Path.Combine(root, "server.log"), "-w", "start"]);
 
-        var server = new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true", root, pgCtl);
+        var server = new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true", root, pgCtl, options);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         return server;
     }

@@ -11,7 +11,7 @@ public static class AppendBenchmark
 {
     public static async Task<int> RunAsync(BenchArguments args)
     {
-        args.RejectUnknown("connection", "seconds", "warmup", "writers", "events-per-stream", "pgbench", "results");
+        args.RejectUnknown("connection", "seconds", "warmup", "writers", "events-per-stream", "pgbench", "results", "emmett-connection", "emmett-script", "lanes", "max-batch");
         var connectionString = args.Required("connection", "FACTDESK_BENCH_DB");
         var seconds = args.Int("seconds", 10);
         var warmUpSeconds = args.Int("warmup", 1);
@@ -19,6 +19,9 @@ public static class AppendBenchmark
         var eventsPerStream = args.Int("events-per-stream", 20);
         var pgbenchPath = args.Text("pgbench") ?? Environment.GetEnvironmentVariable("FACTDESK_BENCH_PGBENCH") ?? PgbenchInsert.Find();
         var resultsFolder = args.Text("results") ?? DefaultResultsFolder();
+        // Emmett gets a database of its own on the same server: its schema and FactDesk's must not share tables or statistics.
+        var emmettConnection = args.Text("emmett-connection") ?? Environment.GetEnvironmentVariable("FACTDESK_BENCH_EMMETT_DB");
+        var emmettScript = args.Text("emmett-script") ?? EmmettAppend.Find();
 
         // Every writer holds one connection at a time; a pool smaller than the writers would measure waiting for it.
         var connection = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = writerCounts.Max() + 2, MaxAutoPrepare = 50 }; // both sides prepared, as the service runs
@@ -26,7 +29,14 @@ public static class AppendBenchmark
         await using var factDeskSource = NpgsqlDataSource.Create(connection.ConnectionString);
         IAppendWorkload raw = new RawInsertWorkload(rawSource, eventsPerStream);
         IAppendWorkload factDesk = new FactDeskAppendWorkload(factDeskSource, eventsPerStream);
+        // Extra FactDesk columns with other group-commit settings, to find the best defaults side by side in one run.
+        var variants = new List<IAppendWorkload>();
+        foreach (var lanes in args.IntList("lanes", []))
+            variants.Add(new FactDeskAppendWorkload(NpgsqlDataSource.Create(connection.ConnectionString), eventsPerStream, $"{lanes} lanes", o => o.CommitLanes = lanes));
+        foreach (var maxBatch in args.IntList("max-batch", []))
+            variants.Add(new FactDeskAppendWorkload(NpgsqlDataSource.Create(connection.ConnectionString), eventsPerStream, $"batch <= {maxBatch}", o => o.MaxAppendsPerCommit = maxBatch));
         var pgbench = pgbenchPath is null ? null : new PgbenchInsert(pgbenchPath, connection);
+        var emmett = emmettConnection is null || emmettScript is null ? null : new EmmettAppend(emmettScript, new NpgsqlConnectionStringBuilder(emmettConnection));
         await raw.PrepareAsync();
         await factDesk.PrepareAsync();
 
@@ -40,10 +50,12 @@ public static class AppendBenchmark
         }
 
         var server = await DescribeServerAsync(rawSource);
+        var serverCpu = await ServerCpu.FindAsync(rawSource);
         var settings = $"{seconds} s per cell after {warmUpSeconds} s warm-up; one event per append; {eventsPerStream} events per stream " +
                        $"(1 in {eventsPerStream} appends creates a stream, the rest expect an exact version); {Environment.ProcessorCount} cores{LoadAverage()}; {server}";
         Console.WriteLine($"append benchmark: {settings}");
         if (pgbench is null) Console.WriteLine("pgbench not found (pass --pgbench PATH): its column stays empty");
+        if (emmett is null) Console.WriteLine("Emmett not set up (ops/bench/run installs it; or pass --emmett-connection and --emmett-script): its column stays empty");
 
         // The first cell would otherwise pay for JIT tiering and Npgsql's type loading in the measured window.
         Console.WriteLine($"  warming up the .NET workloads ({warmUpSeconds} s each, {writerCounts.Max()} writers)");
@@ -53,25 +65,47 @@ public static class AppendBenchmark
             await ClosedLoop.RunAsync(writerCounts.Max(), workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(warmUpSeconds));
         }
 
-        var throughput = new MarkdownTable("writers", raw.Name, PgbenchInsert.Name, factDesk.Name, "FactDesk/raw", "FactDesk/pgbench");
-        var clientCpu = new MarkdownTable("writers", raw.Name, factDesk.Name, "FactDesk - raw");
+        var throughput = new MarkdownTable("writers", raw.Name, PgbenchInsert.Name, factDesk.Name, EmmettAppend.Name,
+            "FactDesk/raw", "FactDesk/pgbench", "FactDesk/Emmett", "Emmett/pgbench");
+        var variantTable = new MarkdownTable(["writers", factDesk.Name, .. variants.Select(v => v.Name), .. variants.Select(v => v.Name + "/pgbench")]);
+        var clientCpu = new MarkdownTable("writers", raw.Name, factDesk.Name, "FactDesk - raw", EmmettAppend.Name + " (node)");
+        var serverCpuTable = new MarkdownTable("writers", raw.Name, PgbenchInsert.Name, factDesk.Name, EmmettAppend.Name + " (approx.)");
         foreach (var writers in writerCounts)
         {
-            var rawResult = await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll);
+            var rawResult = await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll, serverCpu);
             Throughput? pgbenchResult = null;
             if (pgbench is not null)
             {
                 await ClearAll();
                 Console.WriteLine($"  {writers,2} writers, {PgbenchInsert.Name} ...");
-                pgbenchResult = await pgbench.RunAsync(writers, warmUpSeconds, seconds);
+                pgbenchResult = await pgbench.RunAsync(writers, warmUpSeconds, seconds, serverCpu);
             }
-            var factDeskResult = await MeasureAsync(factDesk, writers, warmUpSeconds, seconds, ClearAll);
+            var factDeskResult = await MeasureAsync(factDesk, writers, warmUpSeconds, seconds, ClearAll, serverCpu);
+            Throughput? emmettResult = null;
+            if (emmett is not null)
+            {
+                await ClearAll(); // its own tables are emptied by the script; this checkpoint flushes FactDesk's cell
+                Console.WriteLine($"  {writers,2} writers, {EmmettAppend.Name} ...");
+                emmettResult = await emmett.RunAsync(writers, warmUpSeconds, seconds, eventsPerStream, serverCpu);
+            }
 
             throughput.Add(writers.ToString(), Rate(rawResult), pgbenchResult is null ? "-" : Rate(pgbenchResult), Rate(factDeskResult),
-                Ratio(factDeskResult, rawResult), pgbenchResult is null ? "-" : Ratio(factDeskResult, pgbenchResult));
+                emmettResult is null ? "-" : Rate(emmettResult),
+                Ratio(factDeskResult, rawResult), pgbenchResult is null ? "-" : Ratio(factDeskResult, pgbenchResult),
+                emmettResult is null ? "-" : Ratio(factDeskResult, emmettResult),
+                emmettResult is null || pgbenchResult is null ? "-" : Ratio(emmettResult, pgbenchResult));
+            string Server(Throughput? t) => t?.ServerCpuMicrosecondsPerOperation is { } us ? Micros(us) : "-";
+            serverCpuTable.Add(writers.ToString(), Server(rawResult), Server(pgbenchResult), Server(factDeskResult), Server(emmettResult));
+            if (variants.Count > 0)
+            {
+                var measured = new List<Throughput>();
+                foreach (var variant in variants) measured.Add(await MeasureAsync(variant, writers, warmUpSeconds, seconds, ClearAll, serverCpu));
+                variantTable.Add([writers.ToString(), Rate(factDeskResult), .. measured.Select(Rate), .. measured.Select(m => pgbenchResult is null ? "-" : Ratio(m, pgbenchResult))]);
+            }
             var rawCpu = rawResult.ClientCpuMicrosecondsPerOperation!.Value;
             var factDeskCpu = factDeskResult.ClientCpuMicrosecondsPerOperation!.Value;
-            clientCpu.Add(writers.ToString(), Micros(rawCpu), Micros(factDeskCpu), Micros(factDeskCpu - rawCpu));
+            clientCpu.Add(writers.ToString(), Micros(rawCpu), Micros(factDeskCpu), Micros(factDeskCpu - rawCpu),
+                emmettResult?.ClientCpuMicrosecondsPerOperation is { } emmettCpu ? Micros(emmettCpu) : "-");
         }
 
         var report = $"""
@@ -80,9 +114,13 @@ public static class AppendBenchmark
             {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}; {settings}.
 
             {throughput}
-            Client CPU per append (this .NET process, µs, thread-pool spinning while waiting included; pgbench's own CPU is not measured):
+            Client CPU per append (µs; .NET: this process, thread-pool spinning while waiting included; Emmett: its node process; pgbench's own CPU is not measured):
 
             {clientCpu}
+            PostgreSQL server CPU per append (µs; all its processes, from /proc; with the clients' figures above, what one append costs the 2 cores):
+
+            {serverCpuTable}
+            {(variants.Count > 0 ? $"Group-commit settings side by side (defaults: {new FactDesk.EventStore.EventStoreOptions().CommitLanes} lanes, batch <= {new FactDesk.EventStore.EventStoreOptions().MaxAppendsPerCommit}):\n\n{variantTable}" : "")}
             """;
         Console.WriteLine();
         Console.WriteLine(report);
@@ -94,11 +132,11 @@ public static class AppendBenchmark
         return 0;
     }
 
-    private static async Task<Throughput> MeasureAsync(IAppendWorkload workload, int writers, int warmUpSeconds, int seconds, Func<Task> clearAll)
+    private static async Task<Throughput> MeasureAsync(IAppendWorkload workload, int writers, int warmUpSeconds, int seconds, Func<Task> clearAll, ServerCpu? serverCpu)
     {
         await clearAll();
         Console.WriteLine($"  {writers,2} writers, {workload.Name} ...");
-        return await ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds));
+        return await ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds), serverCpu);
     }
 
     private static async Task<string> DescribeServerAsync(NpgsqlDataSource dataSource)

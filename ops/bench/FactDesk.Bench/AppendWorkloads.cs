@@ -114,14 +114,18 @@ public sealed class FactDeskAppendWorkload : IAppendWorkload
     private readonly PostgresEventStore _store;
     private readonly int _eventsPerStream;
 
-    public FactDeskAppendWorkload(NpgsqlDataSource dataSource, int eventsPerStream)
+    /// <param name="configure">changes to the store's defaults (commit lanes, batch size) for a variant's column; null: the defaults.</param>
+    public FactDeskAppendWorkload(NpgsqlDataSource dataSource, int eventsPerStream, string? variant = null, Action<EventStoreOptions>? configure = null)
     {
         var types = new EventTypeRegistry(AppendPayload.Json).Register(typeof(ClaimVerdictGiven), AppendPayload.EventType);
-        _store = new PostgresEventStore(dataSource, types, new EventStoreOptions { Schema = Schema });
+        var options = new EventStoreOptions { Schema = Schema };
+        configure?.Invoke(options);
+        _store = new PostgresEventStore(dataSource, types, options);
         _eventsPerStream = eventsPerStream;
+        Name = variant is null ? "FactDesk append" : $"FactDesk ({variant})";
     }
 
-    public string Name => "FactDesk append";
+    public string Name { get; }
 
     public Task PrepareAsync() => _store.MigrateAsync();
 

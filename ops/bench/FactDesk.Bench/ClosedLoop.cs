@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace FactDesk.Bench;
 
 /// <summary>What one cell measured: operations completed in the measured window and this process's CPU spent on them.</summary>
-public sealed record Throughput(long Operations, TimeSpan Elapsed, TimeSpan? ClientCpu)
+public sealed record Throughput(long Operations, TimeSpan Elapsed, TimeSpan? ClientCpu, TimeSpan? ServerCpu = null)
 {
+    public double? ServerCpuMicrosecondsPerOperation => Operations == 0 ? null : ServerCpu?.TotalMicroseconds / Operations;
     public double PerSecond => Operations / Elapsed.TotalSeconds;
     public double? ClientCpuMicrosecondsPerOperation => Operations == 0 ? null : ClientCpu?.TotalMicroseconds / Operations;
 }
@@ -16,7 +17,7 @@ public sealed record Throughput(long Operations, TimeSpan Elapsed, TimeSpan? Cli
 public static class ClosedLoop
 {
     /// <param name="createWriter">Called once per writer with its index; returns that writer's operation, which keeps its own state.</param>
-    public static async Task<Throughput> RunAsync(int writers, Func<int, Func<Task>> createWriter, TimeSpan warmUp, TimeSpan duration)
+    public static async Task<Throughput> RunAsync(int writers, Func<int, Func<Task>> createWriter, TimeSpan warmUp, TimeSpan duration, ServerCpu? server = null)
     {
         long completed = 0;
         var stop = false;
@@ -34,6 +35,7 @@ public static class ClosedLoop
         await Task.Delay(warmUp);
         process.Refresh();
         var cpuAtStart = process.TotalProcessorTime;
+        var serverAtStart = server?.Now();
         var countAtStart = Interlocked.Read(ref completed);
         var clock = Stopwatch.StartNew();
 
@@ -45,9 +47,10 @@ public static class ClosedLoop
         var elapsed = clock.Elapsed;
         process.Refresh();
         var cpuAtEnd = process.TotalProcessorTime;
+        var serverAtEnd = server?.Now();
         Volatile.Write(ref stop, true);
         await Task.WhenAll(loops);
 
-        return new Throughput(countAtEnd - countAtStart, elapsed, cpuAtEnd - cpuAtStart);
+        return new Throughput(countAtEnd - countAtStart, elapsed, cpuAtEnd - cpuAtStart, serverAtEnd - serverAtStart);
     }
 }

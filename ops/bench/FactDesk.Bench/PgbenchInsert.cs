@@ -25,7 +25,7 @@ public sealed partial class PgbenchInsert(string pgbench, NpgsqlConnectionString
         return candidates.Select(dir => Path.Combine(dir, "pgbench")).FirstOrDefault(File.Exists);
     }
 
-    public async Task<Throughput> RunAsync(int writers, int warmUpSeconds, int seconds)
+    public async Task<Throughput> RunAsync(int writers, int warmUpSeconds, int seconds, ServerCpu? server = null)
     {
         var script = Path.Combine(Path.GetTempPath(), $"factdesk-bench-insert-{Environment.ProcessId}.sql");
         await File.WriteAllTextAsync(script, InsertScript());
@@ -33,8 +33,9 @@ public sealed partial class PgbenchInsert(string pgbench, NpgsqlConnectionString
         {
             // pgbench has no warm-up of its own: a short run first opens the server's caches and the WAL files.
             await RunPgbenchAsync(script, writers, warmUpSeconds);
+            var serverAtStart = server?.Now();
             var (transactions, tps) = await RunPgbenchAsync(script, writers, seconds);
-            return new Throughput(transactions, TimeSpan.FromSeconds(transactions / tps), ClientCpu: null);
+            return new Throughput(transactions, TimeSpan.FromSeconds(transactions / tps), ClientCpu: null, server?.Now() - serverAtStart);
         }
         finally
         {
