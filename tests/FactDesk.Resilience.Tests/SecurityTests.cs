@@ -9,7 +9,7 @@ namespace FactDesk.Resilience.Tests;
 /// <summary>Who may call what: the contract's role matrix, route by route, for every role and for no token at all.</summary>
 public static class RoleMatrix
 {
-    public enum May { Anyone, Read, Flag, Edit, SignOff }
+    public enum May { Anyone, Read, Flag, Edit, SignOff, Oversee }
 
     /// <summary>Every route of the contract (and the service's own extra routes) with the least role that may call it.</summary>
     public static readonly (string Method, string Route, May Who)[] Routes =
@@ -35,11 +35,13 @@ public static class RoleMatrix
         ("GET", "/api/discrepancies", May.Read),
         ("GET", "/api/discrepancies/{id}", May.Read),
         ("POST", "/api/discrepancies/{id}/resolution", May.Edit),
+        ("POST", "/api/discrepancies/{id}/confirmation", May.Edit),
+        ("POST", "/api/discrepancies/{id}/decline", May.Edit),
         ("POST", "/api/subscriptions", May.Edit),
-        ("GET", "/api/subscriptions", May.Read),
-        ("GET", "/api/subscriptions/{id}", May.Read),
+        ("GET", "/api/subscriptions", May.Oversee),
+        ("GET", "/api/subscriptions/{id}", May.Oversee),
         ("DELETE", "/api/subscriptions/{id}", May.Edit),
-        ("GET", "/api/subscriptions/{id}/deliveries", May.Read),
+        ("GET", "/api/subscriptions/{id}/deliveries", May.Oversee),
         ("POST", "/api/subscriptions/{id}/deliveries/{deliveryId}/redelivery", May.Edit),
         ("GET", "/api/queue", May.Read),
         ("GET", "/api/queue/events", May.Read),
@@ -57,6 +59,7 @@ public static class RoleMatrix
         May.Flag => role is Roles.Tool or Roles.Editor or Roles.SeniorEditor,
         May.Edit => role is Roles.Editor or Roles.SeniorEditor,
         May.SignOff => role is Roles.SeniorEditor,
+        May.Oversee => role is Roles.Editor or Roles.SeniorEditor or Roles.Auditor,
         _ => false,
     };
 

@@ -16,6 +16,7 @@ public static class Roles
         public const string Flag = "flag";      // tools and up: ingest, flag, attach sources, open discrepancies
         public const string Edit = "edit";      // editors and up
         public const string SignOff = "sign-off"; // senior editors: approve, reject, publish
+        public const string Oversee = "oversee"; // editors and auditors: webhook targets and deliveries are not for tools
     }
 }
 

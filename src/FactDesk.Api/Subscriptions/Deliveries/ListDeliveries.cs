@@ -50,7 +50,7 @@ public sealed class ListDeliveriesEndpoint : IEndpoint
                     ], ct);
                 return Reads.Json(new { items, next = items.Count == limit ? items[^1].Position : (long?)null });
             }))
-            .RequireAuthorization(Roles.May.Read)
+            .RequireAuthorization(Roles.May.Oversee)
             .WithName("ListDeliveries").WithTags("Subscriptions")
             .Produces<DeliveryView[]>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
 }

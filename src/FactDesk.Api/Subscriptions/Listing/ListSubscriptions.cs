@@ -28,7 +28,7 @@ public sealed class ListSubscriptionsEndpoint : IEndpoint
                 await using var cmd = db.CreateCommand($"{Select} where s.removed_at is null order by s.created_position");
                 return Reads.Json(new { items = await ReadAsync(cmd, http.RequestAborted) });
             }))
-            .RequireAuthorization(Roles.May.Read)
+            .RequireAuthorization(Roles.May.Oversee)
             .WithName("ListSubscriptions").WithTags("Subscriptions")
             .Produces<SubscriptionView[]>().ProducesProblem(401);
 
@@ -41,7 +41,7 @@ public sealed class ListSubscriptionsEndpoint : IEndpoint
                 if (found.Count == 0) throw Problems.Fail(Problems.NotFound("subscription", id));
                 return Reads.Json(found[0], found[0].Version);
             }))
-            .RequireAuthorization(Roles.May.Read)
+            .RequireAuthorization(Roles.May.Oversee)
             .WithName("GetSubscription").WithTags("Subscriptions")
             .Produces<SubscriptionView>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
     }
