@@ -78,9 +78,9 @@ public static class EventStoreSchema
                         insert into {schema}.streams (id, type, version, head_hash) values (p_stream_id, p_stream_type, 0, '\x'::bytea)
                             on conflict (id) do nothing;
                         if not found then
-                            -- Created by a concurrent writer that has now committed.
-                            select s.version into v_current from {schema}.streams s where s.id = p_stream_id;
-                            v_conflict := true;
+                            -- Created by a concurrent writer that has now committed: "any" appends after it, "no stream" lost.
+                            select s.version, s.head_hash into v_current, v_hash from {schema}.streams s where s.id = p_stream_id for update;
+                            v_conflict := p_expected = 0;
                         else
                             v_current := 0; v_hash := '\x'::bytea;
                         end if;

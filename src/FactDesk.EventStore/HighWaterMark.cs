@@ -16,6 +16,7 @@ public sealed class HighWaterMark(NpgsqlDataSource dataSource, string schema)
     private readonly Queue<(long Position, ulong Barrier)> _pending = new();
     private readonly Lock _gate = new();
     private long _safe;
+    private long _lastQueued;
 
     public long Current { get { lock (_gate) return _safe; } }
 
@@ -42,7 +43,13 @@ public sealed class HighWaterMark(NpgsqlDataSource dataSource, string schema)
 
         lock (_gate)
         {
-            _pending.Enqueue((lastPosition, barrier));
+            // While a long transaction holds xmin back, keep one entry per new position rather than one per refresh,
+            // and at most a bounded number: any entry is a sound mark on its own, so skipping one only delays.
+            if (_pending.Count == 0 || lastPosition > _lastQueued && _pending.Count < 1024)
+            {
+                _pending.Enqueue((lastPosition, barrier));
+                _lastQueued = lastPosition;
+            }
             while (_pending.Count > 0 && _pending.Peek().Barrier < xmin)
                 _safe = Math.Max(_safe, _pending.Dequeue().Position);
             return _safe;

@@ -75,6 +75,9 @@ public sealed class LogVerifier(PostgresEventStore store)
         var storedHashes = new Dictionary<long, byte[]>();
         await using (var connection = await store.DataSource.OpenConnectionAsync(ct))
         {
+            // One snapshot for every read below: events committed meanwhile must not look missing from one of them.
+            await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+            await using (var readOnly = new NpgsqlCommand("set transaction read only", connection)) await readOnly.ExecuteNonQueryAsync(ct);
             await using (var cmd = new NpgsqlCommand($"""
                 select e.position, e.stream_id, e.version, e.event_id, e.type, e.data::text, e.metadata::text, e.recorded_at, e.hash
                 from {schema}.events e order by e.stream_id, e.version

@@ -75,6 +75,17 @@ public class AppendingTests
     }
 
     [Fact]
+    public async Task Writers_creating_one_stream_at_once_with_any_version_all_append()
+    {
+        var store = await TestStore.CreateAsync("any_race");
+        var stream = Guid.NewGuid();
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
+            store.AppendAsync(stream, "thing", ExpectedVersion.Any, new ThingHappened($"w{i}", 1), TestStore.Metadata))));
+        results.Select(r => r.NextVersion).Order().ShouldBe(Enumerable.Range(1, 16).Select(v => (long)v));
+        (await store.ReadStreamAsync(stream)).Count.ShouldBe(16);
+    }
+
+    [Fact]
     public async Task Some_ids_already_stored_with_others_new_is_refused()
     {
         var store = await TestStore.CreateAsync("partial");
