@@ -220,3 +220,61 @@ public class SecurityTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         BearerTokenHandler.Match("", principals).ShouldBeNull();
     }
 }
+
+public class HostileTextTests(FactDeskApi api) : IClassFixture<FactDeskApi>
+{
+    [Theory]
+    [InlineData("{\"quote\": \"a\\u0000b\", \"reason\": \"r\"}", "quote")]
+    [InlineData("{\"quote\": \"q\", \"reason\": \"r\", \"assertion\": {\"subject\": \"x\\u0000\"}}", "assertion.subject")]
+    public async Task Nul_characters_anywhere_in_a_body_are_400_naming_the_field(string json, string field)
+    {
+        var before = await api.CountEventsAsync();
+        var response = await api.Tool.PostRawAsync("/api/claims", json);
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.ReadJsonAsync()).GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue();
+        (await api.CountEventsAsync()).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task A_url_with_a_control_character_is_refused_not_a_500()
+    {
+        var claim = await api.FlagClaimAsync();
+        var response = await api.Tool.PostRawAsync($"/api/claims/{claim}/sources", "{\"url\": \"https://example.org/a\\u0007b\", \"stance\": \"supports\"}");
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.ReadJsonAsync()).GetProperty("errors").TryGetProperty("url", out _).ShouldBeTrue();
+    }
+}
+
+public class IdempotentRefusalTests(FactDeskApi api) : IClassFixture<FactDeskApi>
+{
+    [Fact]
+    public async Task A_refused_command_retried_with_its_key_gets_the_same_refusal_even_after_the_state_changed()
+    {
+        var claim = await api.FlagClaimAsync();
+        var verdict = new { rating = "false", summary = "No such share." };
+        var first = await api.Editor.PostJsonAsync($"/api/claims/{claim}/verdict", verdict, idempotencyKey: "propose-once");
+        first.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        first.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await api.Tool.PostJsonAsync($"/api/claims/{claim}/sources", new { citation = "CAICT white paper", stance = "contradicts" })).EnsureSuccessStatusCode();
+        var before = await api.CountEventsAsync();
+
+        var retry = await api.Editor.PostJsonAsync($"/api/claims/{claim}/verdict", verdict, idempotencyKey: "propose-once");
+        retry.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        retry.Headers.GetValues("Idempotent-Replayed").Single().ShouldBe("true");
+        retry.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await retry.Content.ReadAsStringAsync()).ShouldBe(await first.Content.ReadAsStringAsync());
+        (await api.CountEventsAsync()).ShouldBe(before);
+
+        // A new key is a new command: now it succeeds.
+        (await api.Editor.PostJsonAsync($"/api/claims/{claim}/verdict", verdict, idempotencyKey: "propose-again")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Validation_failures_are_not_remembered_so_a_corrected_body_can_use_the_key()
+    {
+        var bad = await api.Tool.PostJsonAsync("/api/claims", new { quote = "q" }, idempotencyKey: "fix-me");
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await api.Tool.PostJsonAsync("/api/claims", new { quote = "q", reason = "now complete" }, idempotencyKey: "fix-me"))
+            .StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+}

@@ -93,14 +93,30 @@ public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore i
                 return Replay(winner, requestHash);
             return Answer(answer);
         }
-        catch (Exception e) when (e is ProblemException or IdempotencyKeyTakenException)
+        catch (Exception e) when (e is ProblemException or IdempotencyKeyTakenException or DuplicateEventIdException)
         {
+            var problem = e switch
+            {
+                ProblemException refused => refused.Problem,
+                IdempotencyKeyTakenException => Problems.Make(409, "idempotency-key-in-use", "A request with this Idempotency-Key is in progress.", "Retry shortly."),
+                _ => Problems.Make(409, "concurrent-write", "Another request wrote these events first.", "Reload and retry."),
+            };
+            if (!(http.Items.TryGetValue(typeof(PendingIdempotency), out var p) && p is PendingIdempotency pending))
+                return Problems.Result(problem);
             // A concurrent copy of this request may have won while this one was deciding: then answer what it answered.
-            if (http.Items.TryGetValue(typeof(PendingIdempotency), out var p) && p is PendingIdempotency pending
-                && await idempotency.FindAsync(pending.Principal, pending.Key, CancellationToken.None) is { } stored)
+            if (await idempotency.FindAsync(pending.Principal, pending.Key, CancellationToken.None) is { } stored)
                 return Replay(stored, pending.RequestHash);
-            return Problems.Result(e is ProblemException problem ? problem.Problem
-                : Problems.Make(409, "idempotency-key-in-use", "A request with this Idempotency-Key is in progress.", "Retry shortly."));
+            // A refusal by the current state is the first answer too: a retry with the key gets it again, as the contract says.
+            if (problem.Status is 404 or 409 or 412 or 422 && e is ProblemException)
+            {
+                problem.Extensions["traceId"] = http.TraceIdentifier;
+                var refusal = new StoredResponse(pending.RequestHash, problem.Status.Value,
+                    JsonSerializer.Serialize(problem, problem.GetType(), JsonDefaults.Options), null, null);
+                if (!await idempotency.SaveAsync(null, pending.Principal, pending.Key, refusal, CancellationToken.None)
+                    && await idempotency.FindAsync(pending.Principal, pending.Key, CancellationToken.None) is { } winner)
+                    return Replay(winner, pending.RequestHash);
+            }
+            return Problems.Result(problem);
         }
         catch (Exception e) when (IsDatabaseUnavailable(e))
         {
@@ -213,7 +229,8 @@ public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore i
         if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash, requestHash))
             return Problems.Result(Problems.Unprocessable("idempotency-key-reused", "This Idempotency-Key was used with another request.",
                 "An Idempotency-Key may only be retried with the same method, path and body."));
-        return new RawJsonResult(stored.Status, stored.Body, stored.Location, stored.ETag, replayed: true);
+        return new RawJsonResult(stored.Status, stored.Body, stored.Location, stored.ETag, replayed: true,
+            contentType: stored.Status >= 400 ? "application/problem+json" : null);
     }
 
     private static StoredResponse ToStored(CommandAnswer answer, byte[] requestHash) =>
@@ -244,12 +261,12 @@ public sealed record FormOutcome(bool Succeeded, int Status, CommandAnswer? Answ
 }
 
 /// <summary>A JSON answer written as stored, with its ETag and Location.</summary>
-public sealed class RawJsonResult(int status, string json, string? location, string? etag, bool replayed) : IResult
+public sealed class RawJsonResult(int status, string json, string? location, string? etag, bool replayed, string? contentType = null) : IResult
 {
     public async Task ExecuteAsync(HttpContext http)
     {
         http.Response.StatusCode = status;
-        http.Response.ContentType = "application/json; charset=utf-8";
+        http.Response.ContentType = contentType ?? "application/json; charset=utf-8";
         if (location is not null) http.Response.Headers.Location = location;
         if (etag is not null) http.Response.Headers.ETag = etag;
         if (replayed) http.Response.Headers["Idempotent-Replayed"] = "true";

@@ -49,6 +49,8 @@ public static class RequestBody
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw Problems.Fail(Problems.Validation("body", "The body must be a JSON object."));
+            if (FindNulCharacter(document.RootElement, "") is { } where)
+                throw Problems.Fail(Problems.Validation(where.Length == 0 ? "body" : where, "Text must not contain NUL characters."));
             return document.RootElement.Deserialize<T>(JsonDefaults.Options)
                 ?? throw Problems.Fail(Problems.Validation("body", "A JSON object is required."));
         }
@@ -59,6 +61,31 @@ public static class RequestBody
                 ? "The body is not well-formed JSON."
                 : $"{field} has the wrong type or format.";
             throw Problems.Fail(Problems.Validation(field, message));
+        }
+    }
+
+    /// <summary>PostgreSQL cannot store U+0000 in text or jsonb: find it anywhere in the body, keys included, and name the field.</summary>
+    private static string? FindNulCharacter(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return element.GetString()!.Contains('\0') ? path : null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    var field = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+                    if (property.Name.Contains('\0')) return path.Length == 0 ? "body" : path;
+                    if (FindNulCharacter(property.Value, field) is { } found) return found;
+                }
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                    if (FindNulCharacter(item, $"{path}[{index++}]") is { } found) return found;
+                return null;
+            default:
+                return null;
         }
     }
 

@@ -53,7 +53,7 @@ public sealed class Validation
             if (required) Add(field, $"{field} is required.");
             return;
         }
-        if (value.Length > 2048 || !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (value.Length > 2048 || value.Any(char.IsControl) || !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             Add(field, $"{field} must be an absolute http or https URL of at most 2048 characters.");
     }
 
