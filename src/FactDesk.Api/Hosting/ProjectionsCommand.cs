@@ -24,7 +24,9 @@ public static class ProjectionsCommand
                     Console.WriteLine($"{p.Name,-24} {p.Lifecycle,-7} checkpoint {await runner.GetCheckpointAsync(p.Name)}");
                 return 0;
             case ["rebuild", .. var names]:
-                var targets = names.Length > 0 ? names : store.Options.Projections.Select(p => p.Name).ToArray();
+                // The ledger is evidence, not a view: rebuilding it would re-chain edited events, so only a named rebuild touches it.
+                var targets = names.Length > 0 ? names
+                    : store.Options.Projections.Select(p => p.Name).Where(n => n != LedgerProjection.ProjectionName).ToArray();
                 if (targets.FirstOrDefault(n => store.Options.Projections.All(p => p.Name != n)) is { } unknown)
                 {
                     Console.Error.WriteLine($"No projection named '{unknown}'. Known: {string.Join(", ", store.Options.Projections.Select(p => p.Name))}.");

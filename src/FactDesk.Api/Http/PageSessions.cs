@@ -19,13 +19,13 @@ public sealed class PageSessions(TimeProvider clock)
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(12);
     private readonly ConcurrentDictionary<string, PageSession> _sessions = new(StringComparer.Ordinal);
 
-    public sealed record PageSession(string Name, string Role, DateTimeOffset ExpiresAt);
+    public sealed record PageSession(string Name, string Role, string TokenSha256, DateTimeOffset ExpiresAt);
 
     /// <summary>Starts a session for the principal and answers the id to put in the cookie.</summary>
     public string Start(PrincipalOptions principal)
     {
         var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        _sessions[Digest(id)] = new PageSession(principal.Name, principal.Role, clock.GetUtcNow() + Lifetime);
+        _sessions[Digest(id)] = new PageSession(principal.Name, principal.Role, principal.TokenSha256, clock.GetUtcNow() + Lifetime);
         ForgetExpired();
         return id;
     }
@@ -65,7 +65,8 @@ public sealed class PageSessions(TimeProvider clock)
 /// never drive it.
 /// </summary>
 public sealed class PageSessionHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, PageSessions sessions)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, PageSessions sessions,
+    IOptionsMonitor<AuthOptions> auth)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "PageSession";
@@ -81,6 +82,13 @@ public sealed class PageSessionHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         if (sessions.Find(id) is not { } session)
             return Task.FromResult(AuthenticateResult.Fail("The session has ended."));
+        // A token removed from the configuration, or a principal whose role changed, ends its sessions at once.
+        if (!auth.CurrentValue.Principals.Any(p => p.Name == session.Name && p.Role == session.Role
+                && string.Equals(p.TokenSha256, session.TokenSha256, StringComparison.OrdinalIgnoreCase)))
+        {
+            sessions.End(id);
+            return Task.FromResult(AuthenticateResult.Fail("The session's principal is no longer configured."));
+        }
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, session.Name), new Claim(ClaimTypes.Role, session.Role)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));

@@ -29,5 +29,21 @@ public sealed class ProjectedAuditTrail(NpgsqlDataSource db, LogVerifier verifie
             e.RecordedAt, e.CorrelationId, e.Hash)).ToList();
     }
 
-    public Task<VerificationResult> VerifyAsync(CancellationToken ct) => verifier.VerifyAsync(ct);
+    /// <summary>Verification reads the whole log: a result younger than this is shown again instead of rereading it per view.</summary>
+    public static readonly TimeSpan VerificationReuse = TimeSpan.FromSeconds(30);
+    private readonly SemaphoreSlim _verifying = new(1, 1);
+    private (VerificationResult Result, DateTimeOffset At)? _lastVerification;
+
+    public async Task<VerificationResult> VerifyAsync(CancellationToken ct)
+    {
+        await _verifying.WaitAsync(ct);
+        try
+        {
+            if (_lastVerification is { } last && DateTimeOffset.UtcNow - last.At < VerificationReuse) return last.Result;
+            var result = await verifier.VerifyAsync(ct);
+            _lastVerification = (result, DateTimeOffset.UtcNow);
+            return result;
+        }
+        finally { _verifying.Release(); }
+    }
 }
