@@ -25,7 +25,9 @@ public sealed class QueueNoticesProjection : IProjection
         {
             if (e.StreamType == global::FactDesk.Api.Claims.Claim.StreamType) claimIds.Add(e.StreamId);
             else if (e.Type == ReviewQueueProjection.DiscrepancyOpenedType) claimIds.UnionWith(ReviewQueueProjection.ClaimIdsOf(e.DataJson));
-            else if (e.Type == ReviewQueueProjection.DiscrepancyResolvedType && ReviewQueueProjection.DiscrepancyIdOf(e.DataJson) is { } id) discrepancyIds.Add(id);
+            // A proposal changes no count, so it is not announced; confirming and declining are, through its links.
+            else if (e.Type is ReviewQueueProjection.DiscrepancyResolvedType or ReviewQueueProjection.DiscrepancyConfirmedType or ReviewQueueProjection.DiscrepancyDeclinedType
+                     && ReviewQueueProjection.DiscrepancyIdOf(e.DataJson) is { } id) discrepancyIds.Add(id);
         }
         if (claimIds.Count == 0 && discrepancyIds.Count == 0) return;
 

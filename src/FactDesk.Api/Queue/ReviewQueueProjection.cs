@@ -21,6 +21,10 @@ public sealed class ReviewQueueProjection : IProjection
     // Discrepancies belong to another slice; the queue reads them by stored name so it does not depend on their classes.
     public const string DiscrepancyOpenedType = "discrepancy-opened.v1";
     public const string DiscrepancyResolvedType = "discrepancy-resolved.v1";
+    // A proposal links its claims without counting; confirming opens it like an opened one, declining ends it.
+    public const string DiscrepancyProposedType = "discrepancy-proposed.v1";
+    public const string DiscrepancyConfirmedType = "discrepancy-confirmed.v1";
+    public const string DiscrepancyDeclinedType = "discrepancy-declined.v1";
 
     public string Name => ProjectionName;
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
@@ -65,7 +69,7 @@ public sealed class ReviewQueueProjection : IProjection
     {
         var relevant = events.Where(e => e.Data is ClaimFlagged or ClaimAssigned or SourceAttached or SourceRetracted or VerdictProposed
             or VerdictApproved or VerdictRejected or FactCheckPublished or ClaimDismissed or ClaimReopened
-            || e.Type is DiscrepancyOpenedType or DiscrepancyResolvedType).ToList();
+            || e.Type is DiscrepancyOpenedType or DiscrepancyResolvedType or DiscrepancyProposedType or DiscrepancyConfirmedType or DiscrepancyDeclinedType).ToList();
         if (relevant.Count == 0) return;
 
         // Claims created in this batch need no read; every other touched claim and discrepancy link is read and locked.
@@ -74,8 +78,11 @@ public sealed class ReviewQueueProjection : IProjection
         var discrepancyIds = new HashSet<Guid>();
         foreach (var e in relevant)
         {
-            if (e.Type is DiscrepancyOpenedType) claimIds.UnionWith(ClaimIdsOf(e.DataJson));
-            else if (e.Type is DiscrepancyResolvedType) { if (DiscrepancyIdOf(e.DataJson) is { } id) discrepancyIds.Add(id); }
+            if (e.Type is DiscrepancyOpenedType or DiscrepancyProposedType) claimIds.UnionWith(ClaimIdsOf(e.DataJson));
+            else if (e.Type is DiscrepancyResolvedType or DiscrepancyConfirmedType or DiscrepancyDeclinedType)
+            {
+                if (DiscrepancyIdOf(e.DataJson) is { } id) discrepancyIds.Add(id);
+            }
             else claimIds.Add(e.StreamId);
         }
         var links = await LoadLinksAsync(connection, discrepancyIds, ct);
@@ -99,7 +106,28 @@ public sealed class ReviewQueueProjection : IProjection
                         if (rows.TryGetValue(claimId, out var row)) { row.OpenDiscrepancies++; row.UpdatedAt = e.RecordedAt; changedRows.Add(claimId); }
                     }
                     break;
-                case DiscrepancyResolvedType when DiscrepancyIdOf(e.DataJson) is { } discrepancyId:
+                case DiscrepancyProposedType when DiscrepancyIdOf(e.DataJson) is { } discrepancyId:
+                    // Linked but not counted: nobody has stood behind the conflict yet.
+                    if (!links.TryGetValue(discrepancyId, out var proposed)) links[discrepancyId] = proposed = [];
+                    foreach (var claimId in ClaimIdsOf(e.DataJson))
+                    {
+                        if (!proposed.TryAdd(claimId, false)) continue;
+                        changedLinks.Add((discrepancyId, claimId));
+                    }
+                    break;
+                case DiscrepancyConfirmedType when DiscrepancyIdOf(e.DataJson) is { } discrepancyId:
+                    // Only a proposal is confirmed (the decision refuses the rest), so every closed link here is a
+                    // proposed one; an open link was already counted and is left alone.
+                    if (!links.TryGetValue(discrepancyId, out var confirmed)) break;
+                    foreach (var claimId in confirmed.Where(l => !l.Value).Select(l => l.Key).ToList())
+                    {
+                        confirmed[claimId] = true;
+                        changedLinks.Add((discrepancyId, claimId));
+                        if (rows.TryGetValue(claimId, out var row)) { row.OpenDiscrepancies++; row.UpdatedAt = e.RecordedAt; changedRows.Add(claimId); }
+                    }
+                    break;
+                // Declining closes like resolving: only links that were counted open are taken off the count.
+                case DiscrepancyResolvedType or DiscrepancyDeclinedType when DiscrepancyIdOf(e.DataJson) is { } discrepancyId:
                     if (!links.TryGetValue(discrepancyId, out var resolved)) break;
                     foreach (var claimId in resolved.Where(l => l.Value).Select(l => l.Key).ToList())
                     {
@@ -113,7 +141,7 @@ public sealed class ReviewQueueProjection : IProjection
                         }
                     }
                     break;
-                case DiscrepancyOpenedType or DiscrepancyResolvedType:
+                case DiscrepancyOpenedType or DiscrepancyResolvedType or DiscrepancyProposedType or DiscrepancyConfirmedType or DiscrepancyDeclinedType:
                     break;
                 default:
                     if (e.Data is ClaimFlagged flagged) rows[e.StreamId] = QueueRow.From(flagged);

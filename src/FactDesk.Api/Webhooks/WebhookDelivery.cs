@@ -12,8 +12,11 @@ namespace FactDesk.Api.Webhooks;
 /// Sends the webhook outbox after commit. Each round claims due deliveries with <c>for update skip locked</c> and a
 /// lease (so two instances never send the same one at once, and a crashed instance's claims come back), posts them,
 /// and records the outcome. Only the oldest undelivered event of each (subscription, stream) is ever due, so a
-/// subscriber receives a claim's events in the order they happened, even across retries. Failures are retried with
-/// full-jitter exponential back-off; after the last attempt a delivery is dead until an editor asks for it again.
+/// subscriber receives a claim's events in the order they happened, even across retries. The exception is a row
+/// added late by <see cref="WebhookOutboxCatchUp"/>: only a pending row with a lower position holds a line back, so a
+/// late row whose stream's later events were already sent (or are in flight) is still due at once and sent, after (or
+/// beside) them: at-least-once wins over order there. Failures are retried with full-jitter exponential back-off;
+/// after the last attempt a delivery is dead until an editor asks for it again.
 /// Woken by appends in this process, and polls for the rest. All state is in the table, so a restart loses nothing.
 /// </summary>
 public sealed class WebhookDelivery : BackgroundService

@@ -12,6 +12,9 @@ namespace FactDesk.Api.Webhooks;
 /// <para>A delivery's id is derived from (subscription, event), and a subscription only owes events after the one that
 /// created it and before the one that removed it, so replaying the log reproduces the same rows. The table is not
 /// listed in <see cref="Tables"/>: a rebuild must add missing rows, never forget what was already delivered.</para>
+/// <para>Positions are drawn before commit, so an append can run here while a subscription with a lower position is
+/// still uncommitted and invisible to it (READ COMMITTED): that row is missed here and added later by
+/// <see cref="WebhookOutboxCatchUp"/>. Writing the row here still covers the common case in the event's own transaction.</para>
 /// </summary>
 public sealed class WebhookOutboxProjection : IProjection
 {
@@ -49,25 +52,7 @@ public sealed class WebhookOutboxProjection : IProjection
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {
-        var owed = events.Where(e => e.StreamType != Subscription.StreamType).ToArray();
-        if (owed.Length > 0)
-        {
-            // Matching mirrors WebhookEventTypes.Matches: all, the exact versioned name, or the name without its version.
-            await using var insert = new NpgsqlCommand($"""
-                insert into {S}.webhook_outbox (id, subscription_id, position, event_id, stream_id, event_type, next_attempt_at)
-                select md5(s.id::text || '/' || x.event_id::text)::uuid, s.id, x.position, x.event_id, x.stream_id, x.type, clock_timestamp()
-                from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[]) as x(position, event_id, stream_id, type)
-                join {S}.subscriptions s on s.created_position < x.position and (s.removed_position is null or s.removed_position > x.position)
-                where cardinality(s.event_types) = 0 or x.type = any(s.event_types) or regexp_replace(x.type, '\.v[0-9]+$', '') = any(s.event_types)
-                order by x.position
-                on conflict (subscription_id, event_id) do nothing
-                """, connection);
-            insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = owed.Select(e => e.Position).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.EventId).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.StreamId).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = owed.Select(e => e.Type).ToArray() });
-            await insert.ExecuteNonQueryAsync(ct);
-        }
+        await InsertOwedAsync(connection, events, ct);
 
         foreach (var e in events)
         {
@@ -100,5 +85,35 @@ public sealed class WebhookOutboxProjection : IProjection
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Inserts the outbox rows owed for these events to every subscription created before and not removed before each,
+    /// as far as this transaction can see. Shared with <see cref="WebhookOutboxCatchUp"/>, which adds what an append's
+    /// own transaction could not see; the id derived from (subscription, event) makes a second insert a no-op.
+    /// A subscription already removed when the row is written gets it dead: its removal has already given up the
+    /// subscription's pending rows, and a late row must not outlive it.
+    /// </summary>
+    internal static async Task InsertOwedAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    {
+        var owed = events.Where(e => e.StreamType != Subscription.StreamType).ToArray();
+        if (owed.Length == 0) return;
+        // Matching mirrors WebhookEventTypes.Matches: all, the exact versioned name, or the name without its version.
+        await using var insert = new NpgsqlCommand($"""
+            insert into {S}.webhook_outbox (id, subscription_id, position, event_id, stream_id, event_type, next_attempt_at, status, last_error)
+            select md5(s.id::text || '/' || x.event_id::text)::uuid, s.id, x.position, x.event_id, x.stream_id, x.type, clock_timestamp(),
+                   case when s.removed_position is null then 'pending' else 'dead' end,
+                   case when s.removed_position is null then null else 'The subscription was removed.' end
+            from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[]) as x(position, event_id, stream_id, type)
+            join {S}.subscriptions s on s.created_position < x.position and (s.removed_position is null or s.removed_position > x.position)
+            where cardinality(s.event_types) = 0 or x.type = any(s.event_types) or regexp_replace(x.type, '\.v[0-9]+$', '') = any(s.event_types)
+            order by x.position
+            on conflict (subscription_id, event_id) do nothing
+            """, connection);
+        insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = owed.Select(e => e.Position).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.EventId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.StreamId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = owed.Select(e => e.Type).ToArray() });
+        await insert.ExecuteNonQueryAsync(ct);
     }
 }
