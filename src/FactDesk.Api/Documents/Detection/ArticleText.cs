@@ -14,7 +14,7 @@ internal static partial class ArticleText
 
     /// <summary>Spans (UTF-16) that are markup rather than copy: inline images (any namespace prefix), data URIs, links, e-mail addresses.</summary>
     public static List<(int Start, int End)> Furniture(string text) =>
-        FurnitureMarkup().Matches(text).Select(m => (m.Index, m.Index + m.Length)).ToList();
+        FurnitureMarkup().SafeMatches(text).Select(m => (m.Index, m.Index + m.Length)).ToList();
 
     /// <summary>Sentence spans (UTF-16), trimmed of surrounding whitespace and list bullets.</summary>
     public static List<(int Start, int End)> Sentences(string text)
@@ -96,7 +96,11 @@ internal static partial class ArticleText
             sentences.Add((start, end));
     }
 
-    [GeneratedRegex(@"<(?:[\w-]+:)?(?:image|img|figure)\b[^>]*>.*?</(?:[\w-]+:)?(?:image|img|figure)>|<img\b[^>]*>|!\[[^\]\n]*\]\([^)\n]*\)|\bdata:[^\s""')]+|https?://[^\s)>\]]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
-        RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    // Each alternative stops its scan where the next attempt would begin, so no stretch of text is re-read from every
+    // starting position (1 MiB of "a" took minutes when the e-mail branch could start inside a word):
+    // an element's body stops at the next opening tag of its kind, tags and image links at the next "<", "[" or "(",
+    // and an e-mail address starts only where a run of address characters starts.
+    [GeneratedRegex(@"<(?:[\w-]+:)?(?<tag>image|img|figure)\b[^<>]*>(?:(?!<(?:[\w-]+:)?\k<tag>\b).)*?</(?:[\w-]+:)?(?:image|img|figure)>|<img\b[^<>]*>|!\[[^\[\]\n]*\]\([^()\n]*\)|\bdata:[^\s""')]+|https?://[^\s)>\]]+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+        RegexOptions.Singleline | RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex FurnitureMarkup();
 }

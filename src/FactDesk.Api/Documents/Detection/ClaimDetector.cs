@@ -79,7 +79,7 @@ public static partial class ClaimDetector
         }
 
         var quote = text[start..end];
-        var score = Math.Min(1.0, mention.Score + (Attribution().IsMatch(quote) ? 0.05 : 0));
+        var score = Math.Min(1.0, mention.Score + (Attribution().SafeIsMatch(quote) ? 0.05 : 0));
         return new CandidateClaim(
             quote,
             codePoints.Before(start, ContextLength),
@@ -97,6 +97,6 @@ public static partial class ClaimDetector
     }
 
     // Attributed figures ("according to", "says") are the ones a checker can trace to a source.
-    [GeneratedRegex(@"\baccording\s+to\b|\bsaid\b|\bsays\b|\breported(?:ly)?\b|\bestimat|\bdata\s+from\b|\bsurvey\b|\breport\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\baccording\s+to\b|\bsaid\b|\bsays\b|\breported(?:ly)?\b|\bestimat|\bdata\s+from\b|\bsurvey\b|\breport\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Attribution();
 }

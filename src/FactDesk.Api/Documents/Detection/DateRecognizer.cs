@@ -13,16 +13,18 @@ internal static partial class DateRecognizer
 
     public static IEnumerable<ValueMention> Find(string text, DateOnly publishedOn)
     {
-        foreach (Match m in DayMonthYear().Matches(text))
+        foreach (Match m in DayMonthYear().SafeMatches(text))
         {
-            var date = new DateOnly(Year(m), MonthNumber(m), int.Parse(m.Groups["day"].Value, CultureInfo.InvariantCulture));
+            // The pattern admits "February 30, 2024", "31 June 2024", "0 March 2024" and year 0000; no such day exists.
+            if (!TryDate(Year(m), MonthNumber(m), int.Parse(m.Groups["day"].Value, CultureInfo.InvariantCulture), out var date))
+                continue;
             yield return Mention(m, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), null, 0.75);
         }
 
-        foreach (Match m in MonthYear().Matches(text))
+        foreach (Match m in MonthYear().SafeMatches(text))
             yield return Mention(m, $"{Year(m):D4}-{MonthNumber(m):D2}", PartNote(m), 0.7);
 
-        foreach (Match m in SeasonYear().Matches(text))
+        foreach (Match m in SeasonYear().SafeMatches(text))
         {
             var (first, last) = m.Groups["season"].Value.ToLowerInvariant() switch
             {
@@ -37,35 +39,43 @@ internal static partial class DateRecognizer
             yield return season with { Value = season.Value with { UpperDate = upper } };
         }
 
-        foreach (Match m in RelativePeriod().Matches(text))
+        foreach (Match m in RelativePeriod().SafeMatches(text))
         {
             var relation = m.Groups["rel"].Value.ToLowerInvariant();
             var offset = relation switch { "last" => -1, "next" => 1, _ => 0 };
             var resolved = m.Groups["unit"].Value.ToLowerInvariant() switch
             {
-                "year" => $"{publishedOn.Year + offset:D4}",
-                "month" => publishedOn.AddMonths(offset).ToString("yyyy-MM", CultureInfo.InvariantCulture),
-                _ => publishedOn.AddDays(7 * offset).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                "year" => YearOf(publishedOn.Year + offset),
+                "month" => MonthsFrom(publishedOn, offset),
+                _ => DaysFrom(publishedOn, 7 * offset),
             };
+            // Beyond the calendar (next week from 9999-12-31): there is no date to resolve to.
+            if (resolved is null)
+                continue;
             yield return Mention(m, resolved, Resolved(publishedOn), 0.6);
         }
 
-        foreach (Match m in Ago().Matches(text))
+        foreach (Match m in Ago().SafeMatches(text))
         {
-            var amount = (int)NewsNumbers.Parse(m.Groups["n"].Value);
+            // The pattern allows at most three digits or a number word, so the amount always parses and fits an int.
+            if (!NewsNumbers.TryParse(m.Groups["n"].Value, out var written))
+                continue;
+            var amount = (int)written;
             var unit = m.Groups["unit"].Value.ToLowerInvariant().TrimEnd('s');
             var resolved = unit switch
             {
-                "decade" => $"{publishedOn.Year - 10 * amount:D4}",
-                "year" => $"{publishedOn.Year - amount:D4}",
-                "month" => publishedOn.AddMonths(-amount).ToString("yyyy-MM", CultureInfo.InvariantCulture),
-                "week" => publishedOn.AddDays(-7 * amount).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                _ => publishedOn.AddDays(-amount).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                "decade" => YearOf(publishedOn.Year - 10 * amount),
+                "year" => YearOf(publishedOn.Year - amount),
+                "month" => MonthsFrom(publishedOn, -amount),
+                "week" => DaysFrom(publishedOn, -7 * amount),
+                _ => DaysFrom(publishedOn, -amount),
             };
+            if (resolved is null)
+                continue;
             yield return Mention(m, resolved, Resolved(publishedOn), 0.55);
         }
 
-        foreach (Match m in RelativeMonth().Matches(text))
+        foreach (Match m in RelativeMonth().SafeMatches(text))
         {
             var month = MonthNumber(m);
             var year = m.Groups["rel"].Value.ToLowerInvariant() switch
@@ -75,10 +85,12 @@ internal static partial class DateRecognizer
                 "next" => month > publishedOn.Month ? publishedOn.Year : publishedOn.Year + 1,
                 _ => publishedOn.Year,
             };
+            if (YearOf(year) is null)
+                continue;
             yield return Mention(m, $"{year:D4}-{month:D2}", Resolved(publishedOn), 0.6);
         }
 
-        foreach (Match m in BareMonth().Matches(text))
+        foreach (Match m in BareMonth().SafeMatches(text))
         {
             var month = MonthNumber(m);
             var name = m.Groups["month"].Value;
@@ -87,15 +99,17 @@ internal static partial class DateRecognizer
                 continue;
             // Without a year, a month in news copy is the latest one not after publication.
             var year = month <= publishedOn.Month ? publishedOn.Year : publishedOn.Year - 1;
+            if (YearOf(year) is null)
+                continue;
             var monthGroup = m.Groups["month"];
             yield return new ValueMention(monthGroup.Index, monthGroup.Index + monthGroup.Length, ClaimKinds.Date,
                 new NormalizedValue(null, null, null, null, $"{year:D4}-{month:D2}", monthGroup.Value, Resolved(publishedOn)), 0.55);
         }
 
-        foreach (Match m in PartOfYear().Matches(text))
+        foreach (Match m in PartOfYear().SafeMatches(text))
             yield return Mention(m, $"{Year(m):D4}", PartNote(m), 0.55);
 
-        foreach (Match m in Year().Matches(text))
+        foreach (Match m in Year().SafeMatches(text))
         {
             if (Context.FollowsProperName(text, m.Index))
                 continue;
@@ -103,6 +117,31 @@ internal static partial class DateRecognizer
             var isCitation = m.Index > 0 && text[m.Index - 1] == '(' && end < text.Length && text[end] == ')';
             yield return Mention(m, m.Groups["year"].Value, isCitation ? "citation year" : null, isCitation ? 0.15 : 0.5);
         }
+    }
+
+    /// <summary>A calendar day, or false when the article names one that does not exist.</summary>
+    private static bool TryDate(int year, int month, int day, out DateOnly date)
+    {
+        var exists = year is >= 1 and <= 9999 && day >= 1 && day <= DateTime.DaysInMonth(year, month);
+        date = exists ? new DateOnly(year, month, day) : default;
+        return exists;
+    }
+
+    // Relative dates are resolved with checked bounds rather than AddMonths/AddDays, which throw at the calendar's ends.
+    private static string? YearOf(int year) => year is >= 1 and <= 9999 ? $"{year:D4}" : null;
+
+    private static string? MonthsFrom(DateOnly date, int months)
+    {
+        var index = date.Year * 12 + date.Month - 1 + months;
+        return YearOf(index / 12) is { } year ? $"{year}-{index % 12 + 1:D2}" : null;
+    }
+
+    private static string? DaysFrom(DateOnly date, int days)
+    {
+        var dayNumber = (long)date.DayNumber + days;
+        return dayNumber >= DateOnly.MinValue.DayNumber && dayNumber <= DateOnly.MaxValue.DayNumber
+            ? DateOnly.FromDayNumber((int)dayNumber).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+            : null;
     }
 
     private static ValueMention Mention(Match m, string date, string? note, double score) =>
@@ -120,30 +159,30 @@ internal static partial class DateRecognizer
     private static int MonthNumber(Match m) =>
         DateTime.ParseExact(m.Groups["month"].Value, "MMMM", CultureInfo.InvariantCulture).Month;
 
-    [GeneratedRegex(@"\b(?<day>[0-3]?\d)(?:st|nd|rd|th)?\s+" + Month + @",?\s+(?<year>\d{4})\b|\b" + Month + @"\s+(?<day>[0-3]?\d)(?:st|nd|rd|th)?,\s*(?<year>\d{4})\b")]
+    [GeneratedRegex(@"\b(?<day>[0-3]?\d)(?:st|nd|rd|th)?\s+" + Month + @",?\s+(?<year>\d{4})\b|\b" + Month + @"\s+(?<day>[0-3]?\d)(?:st|nd|rd|th)?,\s*(?<year>\d{4})\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex DayMonthYear();
 
-    [GeneratedRegex(@"\b(?:(?<part>(?i:early|late|mid-?))\s*)?" + Month + @",?\s+(?:of\s+)?(?<year>(?:1[89]|20)\d\d)\b")]
+    [GeneratedRegex(@"\b(?:(?<part>(?i:early|late|mid-?))\s*)?" + Month + @",?\s+(?:of\s+)?(?<year>(?:1[89]|20)\d\d)\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex MonthYear();
 
-    [GeneratedRegex(@"\b(?:(?i:the)\s+)?(?<season>(?i:fall|autumn|spring|summer|winter))\s+(?:of\s+)?(?<year>(?:1[89]|20)\d\d)\b")]
+    [GeneratedRegex(@"\b(?:(?i:the)\s+)?(?<season>(?i:fall|autumn|spring|summer|winter))\s+(?:of\s+)?(?<year>(?:1[89]|20)\d\d)\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex SeasonYear();
 
-    [GeneratedRegex(@"\b(?<rel>(?i:last|this|next))\s+(?<unit>(?i:month|year|week))(?:['’]s)?\b")]
+    [GeneratedRegex(@"\b(?<rel>(?i:last|this|next))\s+(?<unit>(?i:month|year|week))(?:['’]s)?\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex RelativePeriod();
 
-    [GeneratedRegex(@"\b(?<n>\d{1,3}|" + NewsNumbers.Words + @")\s+(?<unit>(?i:years?|months?|weeks?|days?|decades?))\s+(?i:ago)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?<n>\d{1,3}|" + NewsNumbers.Words + @")\s+(?<unit>(?i:years?|months?|weeks?|days?|decades?))\s+(?i:ago)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Ago();
 
-    [GeneratedRegex(@"\b(?<rel>(?i:last|this|next))\s+" + Month + @"(?:['’]s)?\b")]
+    [GeneratedRegex(@"\b(?<rel>(?i:last|this|next))\s+" + Month + @"(?:['’]s)?\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex RelativeMonth();
 
-    [GeneratedRegex(@"(?:(?<lead>\b(?i:in|on|by|since|until|from|during|early|late|mid|a|the|this|that|each|every|of|last|next|came|before|after)\s+)|\b)" + Month + @"\b(?!\s+\d)")]
+    [GeneratedRegex(@"(?:(?<lead>\b(?i:in|on|by|since|until|from|during|early|late|mid|a|the|this|that|each|every|of|last|next|came|before|after)\s+)|\b)" + Month + @"\b(?!\s+\d)", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex BareMonth();
 
-    [GeneratedRegex(@"\b(?<part>(?i:early|late|mid-?))\s*(?<year>(?:1[89]|20)\d\d)\b(?!['’]?s\b)")]
+    [GeneratedRegex(@"\b(?<part>(?i:early|late|mid-?))\s*(?<year>(?:1[89]|20)\d\d)\b(?!['’]?s\b)", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex PartOfYear();
 
-    [GeneratedRegex(@"(?<![\w$£€¥.,\\/'’-])(?<year>(?:1[89]|20)\d\d)(?:['’]s\b)?(?![\w%\uFE0F\u20E3]|[.,]\d|\s+dollars)")]
+    [GeneratedRegex(@"(?<![\w$£€¥.,\\/'’-])(?<year>(?:1[89]|20)\d\d)(?:['’]s\b)?(?![\w%\uFE0F\u20E3]|[.,]\d|\s+dollars)", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Year();
 }

@@ -36,7 +36,7 @@ public static partial class DuplicateDetection
 
     private static HashSet<string> Shingles(string text)
     {
-        var words = Word().Matches(QuoteMatching.Normalize(text).ToLowerInvariant()).Select(m => m.Value).ToArray();
+        var words = Word().SafeMatches(QuoteMatching.Normalize(text).ToLowerInvariant()).Select(m => m.Value).ToArray();
         var shingles = new HashSet<string>(StringComparer.Ordinal);
         if (words.Length < ShingleWords)
         {
@@ -49,6 +49,6 @@ public static partial class DuplicateDetection
         return shingles;
     }
 
-    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    [GeneratedRegex(@"[\p{L}\p{N}]+", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Word();
 }

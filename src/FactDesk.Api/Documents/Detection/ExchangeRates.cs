@@ -37,8 +37,11 @@ public static class ExchangeRates
         if (amount == 0 || fromUsd is null || toUsd is null)
             return new CurrencyConversion(converted, toCurrency, expression, null, fromUsd, null);
 
-        var implied = converted * toUsd.Value / amount;
-        var deviation = Math.Abs(implied - fromUsd.Value) / fromUsd.Value;
+        // Amounts come from client text: a rate implied by absurd figures may not fit in decimal, and is then left unjudged.
+        if (!NewsNumbers.TryMultiply(converted, toUsd.Value, out var convertedUsd) ||
+            !NewsNumbers.TryDivide(convertedUsd, amount, out var implied) ||
+            !NewsNumbers.TryDivide(Math.Abs(implied - fromUsd.Value), fromUsd.Value, out var deviation))
+            return new CurrencyConversion(converted, toCurrency, expression, null, fromUsd, null);
         return new CurrencyConversion(
             converted, toCurrency, expression,
             Math.Round(implied, 6), fromUsd, deviation <= PlausibleDeviation);

@@ -32,10 +32,43 @@ internal static class NewsNumbers
 
     public static bool IsWord(string number) => WordValues.ContainsKey(number);
 
-    public static decimal Parse(string number) =>
-        WordValues.TryGetValue(number, out var value)
-            ? value
-            : decimal.Parse(number.Replace(",", ""), NumberStyles.Number, CultureInfo.InvariantCulture);
+    /// <summary>The value of a number word ("second", "three"); for patterns that capture only words from the table.</summary>
+    public static decimal WordValue(string word) => WordValues[word];
+
+    /// <summary>
+    /// The value of a written number, or false when it is beyond what <see cref="decimal"/> holds (a client may send
+    /// "$100000000000000000000000000000"); the recogniser then skips that mention rather than failing the article.
+    /// </summary>
+    public static bool TryParse(string number, out decimal value) =>
+        WordValues.TryGetValue(number, out value) ||
+        decimal.TryParse(number.Replace(",", ""), NumberStyles.Number, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>
+    /// <paramref name="number"/> times the scale word, or false when the product would overflow <see cref="decimal"/>.
+    /// </summary>
+    public static bool TryScale(string number, string? scale, out decimal value)
+    {
+        value = 0;
+        return TryParse(number, out var parsed) && TryMultiply(parsed, ScaleOf(scale), out value);
+    }
+
+    // decimal arithmetic always throws on overflow; estimating the magnitude in double first (15 significant digits,
+    // far more than the headroom below decimal.MaxValue ≈ 7.9e28 needs) avoids paying for an exception per mention.
+    private const double Representable = 7e28;
+
+    public static bool TryMultiply(decimal a, decimal b, out decimal product)
+    {
+        var fits = Math.Abs((double)a * (double)b) < Representable;
+        product = fits ? a * b : 0;
+        return fits;
+    }
+
+    public static bool TryDivide(decimal a, decimal b, out decimal quotient)
+    {
+        var fits = b != 0 && Math.Abs((double)a / (double)b) < Representable;
+        quotient = fits ? a / b : 0;
+        return fits;
+    }
 
     public static decimal ScaleOf(string? scale) => scale?.ToLowerInvariant() switch
     {

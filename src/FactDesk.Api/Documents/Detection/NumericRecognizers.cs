@@ -45,40 +45,44 @@ internal static partial class NumericRecognizers
 
     private static IEnumerable<ValueMention> Money(string text)
     {
-        foreach (Match m in SymbolMoney().Matches(text))
+        foreach (Match m in SymbolMoney().SafeMatches(text))
         {
             var (currency, note) = CurrencyFromSymbol(m.Groups["cur"].Value);
             if (m.Groups["base"].Success)
                 note = Join(note, $"in constant {m.Groups["base"].Value} dollars");
-            yield return MoneyMention(text, m, currency, note);
+            if (MoneyMention(text, m, currency, note) is { } mention)
+                yield return mention;
         }
 
-        foreach (Match m in WordMoney().Matches(text))
+        foreach (Match m in WordMoney().SafeMatches(text))
         {
             var number = m.Groups["num"].Value;
             var hasScale = m.Groups["scale"].Success;
             // "in 2018 dollars" names a price base, not an amount.
-            if (!hasScale && (number is "a" or "an" || (number.Length == 4 && !number.Contains(',') && Parse(number) is >= 1800 and < 2100)))
+            if (!hasScale && (number is "a" or "an" || (number.Length == 4 && !number.Contains(',') && TryParse(number, out var year) && year is >= 1800 and < 2100)))
                 continue;
-            yield return MoneyMention(text, m, CurrencyFromWords(m.Groups["cur"].Value), null);
+            if (MoneyMention(text, m, CurrencyFromWords(m.Groups["cur"].Value), null) is { } mention)
+                yield return mention;
         }
     }
 
-    private static ValueMention MoneyMention(string text, Match m, string? currency, string? note)
+    /// <summary>Null when the amount is too large to represent: no article states one, so it is not a claim to check.</summary>
+    private static ValueMention? MoneyMention(string text, Match m, string? currency, string? note)
     {
-        var amount = Parse(m.Groups["num"].Value) * ScaleOf(m.Groups["scale"].Value);
+        if (!TryScale(m.Groups["num"].Value, m.Groups["scale"].Value, out var amount))
+            return null;
         var qualifier = QualifierOf(m.Groups["qual"].Value);
         var (number, upper) = Bounds(amount, qualifier);
         var end = m.Index + m.Length;
         CurrencyConversion? conversion = null;
 
-        var converted = StatedConversion().Match(text, end);
+        var converted = StatedConversion().SafeMatch(text, end);
         if (converted.Success)
         {
             var (toCurrency, _) = CurrencyFromSymbol(converted.Groups["cur"].Value);
-            if (toCurrency is not null)
+            // An unrepresentable converted amount leaves the stated amount standing on its own.
+            if (toCurrency is not null && TryScale(converted.Groups["num"].Value, converted.Groups["scale"].Value, out var toAmount))
             {
-                var toAmount = Parse(converted.Groups["num"].Value) * ScaleOf(converted.Groups["scale"].Value);
                 var words = converted.Value.Trim().TrimStart('(').TrimEnd(')').Trim();
                 conversion = ExchangeRates.Check(amount, currency, toAmount, toCurrency, words);
                 end = converted.Index + converted.Length;
@@ -96,13 +100,18 @@ internal static partial class NumericRecognizers
 
     private static IEnumerable<ValueMention> Percentages(string text)
     {
-        foreach (Match m in Percentage().Matches(text))
+        foreach (Match m in Percentage().SafeMatches(text))
         {
-            var low = Parse(m.Groups["num"].Value);
+            if (!TryParse(m.Groups["num"].Value, out var low))
+                continue;
             var qualifier = QualifierOf(m.Groups["qual"].Value);
             var (number, upper) = Bounds(low, qualifier);
             if (m.Groups["num2"].Success)
-                (number, upper, qualifier) = (low, Parse(m.Groups["num2"].Value), ValueQualifiers.Range);
+            {
+                if (!TryParse(m.Groups["num2"].Value, out var high))
+                    continue;
+                (number, upper, qualifier) = (low, high, ValueQualifiers.Range);
+            }
             var unit = m.Groups["points"].Success ? "percentage points" : "%";
             var value = new NormalizedValue(number, upper, unit, null, null, m.Value, null) { Qualifier = qualifier };
             yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Percentage, value, 0.85);
@@ -111,18 +120,18 @@ internal static partial class NumericRecognizers
 
     private static IEnumerable<ValueMention> Ratios(string text)
     {
-        foreach (Match m in Ratio().Matches(text))
+        foreach (Match m in Ratio().SafeMatches(text))
         {
             var written = m.Groups["num"].Value;
-            if (written is "a" or "an" || FollowsProperName(text, m.Index))
+            if (written is "a" or "an" || FollowsProperName(text, m.Index) || !TryParse(written, out var factor))
                 continue;
             var qualifier = QualifierOf(m.Groups["qual"].Value);
-            var value = new NormalizedValue(Parse(written), null, "times", null, null, m.Value,
+            var value = new NormalizedValue(factor, null, "times", null, null, m.Value,
                 m.Groups["cmp"].Value.ToLowerInvariant()) { Qualifier = qualifier };
             yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Ratio, value, 0.8);
         }
 
-        foreach (Match m in Multiple().Matches(text))
+        foreach (Match m in Multiple().SafeMatches(text))
         {
             var factor = m.Groups["word"].Value.ToLowerInvariant() switch { "twice" => 2m, "thrice" => 3m, _ => 0.5m };
             var value = new NormalizedValue(factor, null, "times", null, null, m.Value, m.Groups["cmp"].Value.ToLowerInvariant())
@@ -135,7 +144,7 @@ internal static partial class NumericRecognizers
 
     private static IEnumerable<ValueMention> Counts(string text)
     {
-        foreach (Match m in CountNumber().Matches(text))
+        foreach (Match m in CountNumber().SafeMatches(text))
         {
             var written = m.Groups["num"].Value;
             var isWord = IsWord(written);
@@ -148,7 +157,7 @@ internal static partial class NumericRecognizers
                 continue;
             if (!hasQualifier && FollowsProperName(text, m.Index))
                 continue;
-            if (!isWord && !hasScale && !written.Contains(',') && written.Length == 4 && Parse(written) is >= 1800 and < 2100)
+            if (!isWord && !hasScale && !written.Contains(',') && written.Length == 4 && TryParse(written, out var year) && year is >= 1800 and < 2100)
                 continue;
 
             var words = FollowingWords(text, m.Index + m.Length, 4);
@@ -162,16 +171,21 @@ internal static partial class NumericRecognizers
                 first.Word.Equals("per", StringComparison.OrdinalIgnoreCase) || first.Word.Equals("percent", StringComparison.OrdinalIgnoreCase))
                 continue;
 
-            var low = Parse(written) * ScaleOf(m.Groups["scale"].Value);
+            if (!TryScale(written, m.Groups["scale"].Value, out var low))
+                continue;
             var qualifier = QualifierOf(m.Groups["qual"].Value);
             var (number, upper) = Bounds(low, qualifier);
             if (m.Groups["num2"].Success)
-                (number, upper, qualifier) = (low, Parse(m.Groups["num2"].Value) * ScaleOf(m.Groups["scale"].Value), ValueQualifiers.Range);
+            {
+                if (!TryScale(m.Groups["num2"].Value, m.Groups["scale"].Value, out var high))
+                    continue;
+                (number, upper, qualifier) = (low, high, ValueQualifiers.Range);
+            }
 
             if (MeasurementUnits.TryGetValue(first.Word, out var unit))
             {
                 var end = first.End;
-                var bound = TrailingBound().Match(text, end);
+                var bound = TrailingBound().SafeMatch(text, end);
                 if (bound.Success)
                 {
                     end = bound.Index + bound.Length;
@@ -204,12 +218,12 @@ internal static partial class NumericRecognizers
     /// <summary>"hundreds of millions of viewers": only the order of magnitude is asserted, so it is kept as a lower bound.</summary>
     private static IEnumerable<ValueMention> VagueMagnitudes(string text)
     {
-        foreach (Match m in VagueMagnitude().Matches(text))
+        foreach (Match m in VagueMagnitude().SafeMatches(text))
         {
             var multiple = m.Groups["v"].Value.ToLowerInvariant() switch { "tens" => 10m, "dozens" => 12m, _ => 100m };
             var number = multiple * ScaleOf(m.Groups["scale"].Value);
             var noun = m.Groups["noun"].Success ? m.Groups["noun"].Value : null;
-            var isMoney = noun is null && MoneyCue().IsMatch(Context.Window(text, m.Index, m.Index + m.Length, 80));
+            var isMoney = noun is null && MoneyCue().SafeIsMatch(Context.Window(text, m.Index, m.Index + m.Length, 80));
             var value = new NormalizedValue(number, null, isMoney ? null : noun, null, null, m.Value, "order of magnitude only")
             {
                 Qualifier = ValueQualifiers.AtLeast,
@@ -235,7 +249,7 @@ internal static partial class NumericRecognizers
         var position = index;
         while (words.Count < count)
         {
-            var next = NextWord().Match(text, position);
+            var next = NextWord().SafeMatch(text, position);
             if (!next.Success)
                 break;
             var word = next.Groups["w"];
@@ -286,36 +300,36 @@ internal static partial class NumericRecognizers
 
     private static string? Join(string? a, string b) => a is null ? b : $"{a}; {b}";
 
-    [GeneratedRegex(@"(?<![\w$])(?:(?<qual>" + Qualifier + @"))?(?<cur>" + CurrencySymbol + @")(?<num>" + Digits + @")(?:\s*(?<scale>" + Scale + @"|m|k)\b)?(?:\s+in\s+(?<base>\d{4})\s+dollars)?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<![\w$])(?:(?<qual>" + Qualifier + @"))?(?<cur>" + CurrencySymbol + @")(?<num>" + Digits + @")(?:\s*(?<scale>" + Scale + @"|m|k)\b)?(?:\s+in\s+(?<base>\d{4})\s+dollars)?", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex SymbolMoney();
 
-    [GeneratedRegex(@"(?<![\w$.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s+(?<scale>" + Scale + @"))?\s+(?<cur>" + CurrencyWords + @")\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<![\w$.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s+(?<scale>" + Scale + @"))?\s+(?<cur>" + CurrencyWords + @")\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex WordMoney();
 
-    [GeneratedRegex(@"\G\s*\(\s*(?:approximately|approx\.|about|around|roughly|some|nearly|almost|equivalent\s+to|or|~|≈)?\s*(?<cur>" + CurrencySymbol + @")(?<num>" + Digits + @")(?:\s*(?<scale>" + Scale + @"|m|k)\b)?\s*\)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\G\s*\(\s*(?:approximately|approx\.|about|around|roughly|some|nearly|almost|equivalent\s+to|or|~|≈)?\s*(?<cur>" + CurrencySymbol + @")(?<num>" + Digits + @")(?:\s*(?<scale>" + Scale + @"|m|k)\b)?\s*\)", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex StatedConversion();
 
-    [GeneratedRegex(@"(?<![\w.,])(?:(?<qual>" + Qualifier + @")(?:a\s+)?)?(?<num>" + Digits + @")(?:\s*(?:–|—|-|to)\s*(?<num2>" + Digits + @"))?(?:\s?%|\s?per\s?cent\b|\s?percent\b|(?<points>\s+percentage\s+points?\b))", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<![\w.,])(?:(?<qual>" + Qualifier + @")(?:a\s+)?)?(?<num>" + Digits + @")(?:\s*(?:–|—|-|to)\s*(?<num2>" + Digits + @"))?(?:\s?%|\s?per\s?cent\b|\s?percent\b|(?<points>\s+percentage\s+points?\b))", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Percentage();
 
-    [GeneratedRegex(@"(?<![\w.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*times|\s*-?fold)\s+(?<cmp>cheaper|faster|more|less|larger|bigger|smaller|higher|lower|greater|slower|longer|shorter|as)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<![\w.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*times|\s*-?fold)\s+(?<cmp>cheaper|faster|more|less|larger|bigger|smaller|higher|lower|greater|slower|longer|shorter|as)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Ratio();
 
-    [GeneratedRegex(@"\b(?<word>twice|thrice|half)\s+(?<cmp>as)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?<word>twice|thrice|half)\s+(?<cmp>as)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Multiple();
 
-    [GeneratedRegex(@"(?<![\w$£€¥\\.,:/'’-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*(?:–|—|-|to)\s*(?<num2>" + Digits + "|" + Words + @"))?(?:\s+(?<scale>" + Scale + @"))?(?![\w%\uFE0F\u20E3]|[.,:]\d|\.\w|['’]s\b|-\w)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<![\w$£€¥\\.,:/'’-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*(?:–|—|-|to)\s*(?<num2>" + Digits + "|" + Words + @"))?(?:\s+(?<scale>" + Scale + @"))?(?![\w%\uFE0F\u20E3]|[.,:]\d|\.\w|['’]s\b|-\w)", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex CountNumber();
 
-    [GeneratedRegex(@"\G(?:\s+|-)(?<w>\p{L}[\p{L}\p{N}'’-]*)")]
+    [GeneratedRegex(@"\G(?:\s+|-)(?<w>\p{L}[\p{L}\p{N}'’-]*)", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex NextWord();
 
-    [GeneratedRegex(@"\G\s+(?:or|and)\s+(?<dir>less|fewer|smaller|below|under|more|greater|larger|above|over|up)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\G\s+(?:or|and)\s+(?<dir>less|fewer|smaller|below|under|more|greater|larger|above|over|up)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex TrailingBound();
 
-    [GeneratedRegex(@"(?<![\w])(?<v>tens|hundreds|dozens)(?:,?\s+or\s+(?:even\s+)?(?:tens|hundreds|thousands),?)?\s+of\s+(?<scale>thousands|millions|billions)(?:\s+of\s+(?<noun>\p{L}[\p{L}-]*))?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<![\w])(?<v>tens|hundreds|dozens)(?:,?\s+or\s+(?:even\s+)?(?:tens|hundreds|thousands),?)?\s+of\s+(?<scale>thousands|millions|billions)(?:\s+of\s+(?<noun>\p{L}[\p{L}-]*))?", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex VagueMagnitude();
 
-    [GeneratedRegex(@"\$|\bcost|\bbudget|\bpoured|\bspent|\binvest|\bfunding|\bdollars|\brevenue", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\$|\bcost|\bbudget|\bpoured|\bspent|\binvest|\bfunding|\bdollars|\brevenue", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex MoneyCue();
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace FactDesk.Api.Documents.Detection;
@@ -10,9 +11,9 @@ internal static partial class RankingRecognizer
 {
     public static IEnumerable<ValueMention> Find(string text)
     {
-        foreach (Match m in OnlyTo().Matches(text))
+        foreach (Match m in OnlyTo().SafeMatches(text))
         {
-            var rank = NewsNumbers.Parse(m.Groups["ord"].Value);
+            var rank = NewsNumbers.WordValue(m.Groups["ord"].Value);
             var value = new NormalizedValue(rank, null, null, null, null, m.Value, $"behind {m.Groups["who"].Value}")
             {
                 Qualifier = ValueQualifiers.Exact,
@@ -20,9 +21,9 @@ internal static partial class RankingRecognizer
             yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Ranking, value, 0.75);
         }
 
-        foreach (Match m in Superlative().Matches(text))
+        foreach (Match m in Superlative().SafeMatches(text))
         {
-            var ranked = RankedThing().Match(text, m.Index + m.Length);
+            var ranked = RankedThing().SafeMatch(text, m.Index + m.Length);
             if (!ranked.Success)
                 continue;
             var words = ranked.Groups["w"].Captures.Select(c => c.Value)
@@ -37,7 +38,7 @@ internal static partial class RankingRecognizer
             decimal? upper = null;
             var qualifier = ValueQualifiers.Exact;
             if (m.Groups["n"].Success)
-                (rank, upper, qualifier) = (1m, NewsNumbers.Parse(m.Groups["n"].Value), ValueQualifiers.Range);
+                (rank, upper, qualifier) = (1m, NewsNumbers.WordValue(m.Groups["n"].Value), ValueQualifiers.Range);
             if (m.Groups["oneof"].Success)
                 (rank, upper, qualifier) = (null, null, ValueQualifiers.Approximately);
 
@@ -50,9 +51,9 @@ internal static partial class RankingRecognizer
             yield return new ValueMention(m.Index, end, ClaimKinds.Ranking, value, m.Groups["oneof"].Success ? 0.5 : 0.6);
         }
 
-        foreach (Match m in RankedNumber().Matches(text))
+        foreach (Match m in RankedNumber().SafeMatches(text))
         {
-            var value = new NormalizedValue(decimal.Parse(m.Groups["n"].Value), null, null, null, null, m.Value, null)
+            var value = new NormalizedValue(decimal.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture), null, null, null, null, m.Value, null)
             {
                 Qualifier = ValueQualifiers.Exact,
             };
@@ -60,16 +61,18 @@ internal static partial class RankingRecognizer
         }
     }
 
-    [GeneratedRegex(@"\b(?<ord>second|third|fourth|fifth)\s+only\s+to\s+(?<who>(?:the\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+)?[A-Z][\w.&-]*)*)")]
+    [GeneratedRegex(@"\b(?<ord>second|third|fourth|fifth)\s+only\s+to\s+(?<who>(?:the\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+)?[A-Z][\w.&-]*)*)", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex OnlyTo();
 
     // Requires "the" or a possessive so that adjectives such as "largest-ever" in passing are not taken as ranks.
-    [GeneratedRegex(@"(?<oneof>\b[Oo]ne\s+of\s+)?(?:\b[Tt]he\s+(?:(?:world|country|nation|region|planet)['’]s\s+)?|\b(?:world|country|nation|[A-Z][\p{L}.]*|(?:1[89]|20)\d\d)['’]s\s+)(?:(?<n>two|three|four|five|six|seven|eight|nine|ten)\s+)?(?<sup>largest|biggest|fastest(?:-[a-z]+)?|most-[a-z]+|first)\b(?![\s]+to\b|-(?![a-z]))")]
+    // A capitalised possessive starts only where its run of letters and dots starts: "A.A.A…" has a word boundary at
+    // every letter, and re-scanning the run from each one was quadratic.
+    [GeneratedRegex(@"(?<oneof>\b[Oo]ne\s+of\s+)?(?:\b[Tt]he\s+(?:(?:world|country|nation|region|planet)['’]s\s+)?|\b(?:world|country|nation|(?<![\p{L}.])[A-Z][\p{L}.]*|(?:1[89]|20)\d\d)['’]s\s+)(?:(?<n>two|three|four|five|six|seven|eight|nine|ten)\s+)?(?<sup>largest|biggest|fastest(?:-[a-z]+)?|most-[a-z]+|first)\b(?![\s]+to\b|-(?![a-z]))", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Superlative();
 
-    [GeneratedRegex(@"\G(?:\s+(?<w>\p{L}[\p{L}-]*)){1,3}")]
+    [GeneratedRegex(@"\G(?:\s+(?<w>\p{L}[\p{L}-]*)){1,3}", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex RankedThing();
 
-    [GeneratedRegex(@"\branked\s+(?:No\.\s*|number\s+)?(?<n>\d{1,3})(?:st|nd|rd|th)?\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\branked\s+(?:No\.\s*|number\s+)?(?<n>\d{1,3})(?:st|nd|rd|th)?\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex RankedNumber();
 }

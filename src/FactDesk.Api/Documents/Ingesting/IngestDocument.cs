@@ -8,6 +8,9 @@ namespace FactDesk.Api.Documents.Ingesting;
 public sealed record IngestDocumentRequest(
     string? Title, string? Text, string? Outlet, string? Author, string? Url, DateOnly? PublishedOn, string? Language) : IValidatable
 {
+    public static readonly DateOnly EarliestPublication = new(1800, 1, 1);
+    public static readonly DateOnly LatestPublication = new(2100, 12, 31);
+
     public void Validate(Validation check)
     {
         check.Text("title", Title, 500);
@@ -16,6 +19,10 @@ public sealed record IngestDocumentRequest(
         check.Text("author", Author, 300, required: false);
         check.Url("url", Url);
         check.Required("publishedOn", PublishedOn);
+        // Relative dates in the copy ("last month", "two decades ago") resolve against this; news has no date outside
+        // these bounds, and near the calendar's ends those resolutions would fall off it.
+        if (PublishedOn is { } published && (published < EarliestPublication || published > LatestPublication))
+            check.Add("publishedOn", "publishedOn must be between 1800-01-01 and 2100-12-31.");
         // A language tag such as "en" or "pt-BR": letters, digits and hyphens, as BCP 47 spells them.
         if (Language is not null && (Language.Length is < 2 or > 35 || !Language.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
             check.Add("language", "language must be a language tag such as \"en\" or \"pt-BR\".");
