@@ -110,7 +110,26 @@ public sealed class HostileTextTests(ITestOutputHelper output)
     public void An_address_after_a_long_word_is_still_furniture()
     {
         // Were the address not furniture, "2025" in it would be read as a year.
-        var text = new string('a', 80_000) + " Write to desk+2025@example.org about the 36% figure.";
+        var text = new string('a', 80_000) + ". Write to desk+2025@example.org about the 36% figure.";
         Detect(text).ShouldHaveSingleItem().Expression.ShouldBe("36%");
+    }
+}
+
+public class BoundedDetectionTests
+{
+    [Fact]
+    public void A_list_of_thousands_of_figures_in_one_sentence_yields_no_candidates_and_returns()
+    {
+        var list = string.Concat(Enumerable.Repeat("5 apples, ", 16_000)) + "and 7 pears.";
+        var candidates = ClaimDetector.Detect("The market grew 36% last year. " + list, new DateOnly(2025, 2, 1));
+        candidates.ShouldContain(c => c.Expression == "36%");
+        candidates.ShouldNotContain(c => c.Expression.Contains("apples"));
+    }
+
+    [Fact]
+    public void No_document_yields_more_than_the_candidate_cap()
+    {
+        var sentences = string.Concat(Enumerable.Range(0, 3_000).Select(i => $"Exports rose {i % 90 + 1}% in {2000 + i % 25}. "));
+        ClaimDetector.Detect(sentences, new DateOnly(2025, 2, 1)).Count.ShouldBeLessThanOrEqualTo(ClaimDetector.MaxCandidates);
     }
 }

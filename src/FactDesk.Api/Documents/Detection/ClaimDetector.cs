@@ -33,8 +33,11 @@ public static partial class ClaimDetector
             .Concat(RankingRecognizer.Find(text))
             .Where(m => !furniture.Any(f => m.Start < f.End && f.Start < m.End));
 
-        var mentions = ResolveOverlaps(found);
         var sentences = ArticleText.Sentences(text);
+        // A "sentence" of thousands of characters is a list or a table, not prose, and each value would copy all of it
+        // as its quote; and no article needs thousands of candidates. Both bounds keep one request's work linear.
+        var prose = found.Where(m => SentenceLength(sentences, m.Start) <= MaxSentenceLength).OrderBy(m => m.Start).Take(MaxCandidates);
+        var mentions = ResolveOverlaps(prose);
         var codePoints = new CodePointText(text);
 
         return mentions
@@ -43,6 +46,22 @@ public static partial class ClaimDetector
             // A question ("What are the biggest challenges?") asks rather than asserts.
             .Where(c => !c.Quote.EndsWith('?'))
             .ToList();
+    }
+
+    public const int MaxSentenceLength = 1_500;
+    public const int MaxCandidates = 2_000;
+
+    private static int SentenceLength(List<(int Start, int End)> sentences, int position)
+    {
+        // Sentences are in text order: find the last one starting at or before the position.
+        int low = 0, high = sentences.Count - 1, found = -1;
+        while (low <= high)
+        {
+            var middle = (low + high) / 2;
+            if (sentences[middle].Start <= position) { found = middle; low = middle + 1; }
+            else high = middle - 1;
+        }
+        return found >= 0 && position < sentences[found].End ? sentences[found].End - sentences[found].Start : 0;
     }
 
     private static List<ValueMention> ResolveOverlaps(IEnumerable<ValueMention> found)
