@@ -109,10 +109,15 @@ public sealed class FactDeskSite : WebApplicationFactory<Program>, IAsyncLifetim
     public async Task<Guid> FlagAsync(string quote, string priority = "normal", Guid? documentId = null, DateTimeOffset? dueAt = null) =>
         (await PostAsync(Roles.Tool, "/api/claims", new { quote, reason = "a figure worth checking", priority, documentId, dueAt })).GetProperty("id").GetGuid();
 
-    /// <summary>Saves a full-page screenshot under docs/screenshots so the README can show each page.</summary>
+    /// <summary>
+    /// Saves a full-page screenshot: into docs/screenshots (the README's pictures) when FACTDESK_SCREENSHOTS=docs is set,
+    /// else beside the test binaries, so an ordinary test run leaves the work tree clean.
+    /// </summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var directory = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+        var directory = Environment.GetEnvironmentVariable("FACTDESK_SCREENSHOTS") == "docs"
+            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
+            : Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(directory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
     }
