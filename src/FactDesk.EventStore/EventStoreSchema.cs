@@ -36,7 +36,6 @@ public static class EventStoreSchema
                 hash bytea not null,
                 unique (stream_id, version)
             );
-            create index events_recorded_at on {schema}.events (recorded_at);
             create table {schema}.projection_checkpoints (
                 name text primary key,
                 position bigint not null default 0,
