@@ -24,3 +24,11 @@ public static class EndpointDiscovery
     public static Guid ParseId(string value, string field = "id") =>
         Guid.TryParse(value, out var id) ? id : throw Problems.Fail(Problems.Validation(field, $"{field} must be a UUID."));
 }
+
+public static class CommandRouteMetadata
+{
+    /// <summary>The problems a command on an existing stream can answer, for the OpenAPI document.</summary>
+    public static RouteHandlerBuilder ProducesCommandProblems(this RouteHandlerBuilder route) => route
+        .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
+        .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+}

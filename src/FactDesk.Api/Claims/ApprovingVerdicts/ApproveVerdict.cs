@@ -40,8 +40,7 @@ public sealed class ApproveVerdictEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.SignOff)
             .WithName("ApproveVerdict").WithTags("Claims")
             .Accepts<ApproveVerdictRequest>("application/json")
-            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
-            .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+            .Produces(200).ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, ApproveVerdictRequest body, CommandContext context, CommandPipeline pipeline)

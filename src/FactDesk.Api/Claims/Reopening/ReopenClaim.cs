@@ -29,8 +29,7 @@ public sealed class ReopenClaimEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ReopenClaim").WithTags("Claims")
             .Accepts<ReopenClaimRequest>("application/json")
-            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
-            .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+            .Produces(200).ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, ReopenClaimRequest body, CommandContext context, CommandPipeline pipeline)

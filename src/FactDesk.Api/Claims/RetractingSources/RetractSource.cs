@@ -38,8 +38,7 @@ public sealed class RetractSourceEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("RetractSource").WithTags("Claims")
             .Accepts<RetractSourceRequest>("application/json")
-            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
-            .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+            .Produces(200).ProducesCommandProblems();
 
     /// <summary>The command, shared by the JSON route and the claim page's retract form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, Guid sourceId, RetractSourceRequest body, CommandContext context, CommandPipeline pipeline)

@@ -41,6 +41,5 @@ public sealed class ConfirmDiscrepancyEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ConfirmDiscrepancy").WithTags("Discrepancies")
             .Accepts<ConfirmDiscrepancyRequest>("application/json")
-            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
-            .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+            .Produces(200).ProducesCommandProblems();
 }

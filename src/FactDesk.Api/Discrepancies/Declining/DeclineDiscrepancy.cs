@@ -39,6 +39,5 @@ public sealed class DeclineDiscrepancyEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("DeclineDiscrepancy").WithTags("Discrepancies")
             .Accepts<DeclineDiscrepancyRequest>("application/json")
-            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
-            .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
+            .Produces(200).ProducesCommandProblems();
 }
