@@ -53,42 +53,12 @@ public sealed class DiscrepancyLinksProjection : IProjection
             switch (e.Data)
             {
                 case DiscrepancyOpened opened:
-                    var claimIds = opened.ClaimIds.ToArray();
-                    await ExecuteAsync(connection, ct,
-                        ($"""
-                         insert into {Schema}.discrepancies (id, status, kind, description, "values", claim_ids, opened_at, version)
-                         values ($1, 'open', $2, $3, $4, $5, $6, $7)
-                         on conflict (id) do nothing
-                         """,
-                        [
-                            Param(opened.DiscrepancyId), Param(EnumNames<DiscrepancyKind>.Name(opened.Kind)), Param(opened.Description),
-                            new NpgsqlParameter { Value = JsonSerializer.Serialize(opened.Values, JsonDefaults.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
-                            Param(claimIds), Param(opened.At), Param(e.Version),
-                        ]),
-                        ($"""
-                         insert into {Schema}.claim_discrepancies (claim_id, discrepancy_id, status)
-                         select c, $1, 'open' from unnest($2::uuid[]) as c
-                         on conflict do nothing
-                         """, [Param(opened.DiscrepancyId), Param(claimIds)]));
+                    await RecordAsync(connection, opened.DiscrepancyId, "open", opened.Kind, opened.Description, opened.Values,
+                        opened.ClaimIds.ToArray(), opened.At, e.Version, ct);
                     break;
                 case DiscrepancyProposed proposed:
-                    var proposedClaims = proposed.ClaimIds.ToArray();
-                    await ExecuteAsync(connection, ct,
-                        ($"""
-                         insert into {Schema}.discrepancies (id, status, kind, description, "values", claim_ids, opened_at, version)
-                         values ($1, 'proposed', $2, $3, $4, $5, $6, $7)
-                         on conflict (id) do nothing
-                         """,
-                        [
-                            Param(proposed.DiscrepancyId), Param(EnumNames<DiscrepancyKind>.Name(proposed.Kind)), Param(proposed.Description),
-                            new NpgsqlParameter { Value = JsonSerializer.Serialize(proposed.Values, JsonDefaults.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
-                            Param(proposedClaims), Param(proposed.At), Param(e.Version),
-                        ]),
-                        ($"""
-                         insert into {Schema}.claim_discrepancies (claim_id, discrepancy_id, status)
-                         select c, $1, 'proposed' from unnest($2::uuid[]) as c
-                         on conflict do nothing
-                         """, [Param(proposed.DiscrepancyId), Param(proposedClaims)]));
+                    await RecordAsync(connection, proposed.DiscrepancyId, "proposed", proposed.Kind, proposed.Description, proposed.Values,
+                        proposed.ClaimIds.ToArray(), proposed.At, e.Version, ct);
                     break;
                 case DiscrepancyConfirmed confirmed:
                     await SetStatusAsync(connection, confirmed.DiscrepancyId, "open", e.Version, ct);
@@ -113,6 +83,26 @@ public sealed class DiscrepancyLinksProjection : IProjection
             }
         }
     }
+
+    /// <summary>A new discrepancy (opened, or proposed by conflict detection) and its links to each claim, in the given status.</summary>
+    private async Task RecordAsync(NpgsqlConnection connection, Guid id, string status, DiscrepancyKind kind, string description,
+        object values, Guid[] claimIds, DateTimeOffset at, long version, CancellationToken ct) =>
+        await ExecuteAsync(connection, ct,
+            ($"""
+             insert into {Schema}.discrepancies (id, status, kind, description, "values", claim_ids, opened_at, version)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)
+             on conflict (id) do nothing
+             """,
+            [
+                Param(id), Param(status), Param(EnumNames<DiscrepancyKind>.Name(kind)), Param(description),
+                new NpgsqlParameter { Value = JsonSerializer.Serialize(values, JsonDefaults.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                Param(claimIds), Param(at), Param(version),
+            ]),
+            ($"""
+             insert into {Schema}.claim_discrepancies (claim_id, discrepancy_id, status)
+             select c, $1, $2 from unnest($3::uuid[]) as c
+             on conflict do nothing
+             """, [Param(id), Param(status), Param(claimIds)]));
 
     private static NpgsqlParameter<T> Param<T>(T value) => new() { TypedValue = value };
 
