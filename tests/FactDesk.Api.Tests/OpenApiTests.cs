@@ -5,7 +5,7 @@ namespace FactDesk.Api.Tests;
 
 public class OpenApiTests(FactDeskApi api) : IClassFixture<FactDeskApi>
 {
-    /// <summary>Every route of ../shared/api-contract.md, as tools are written against it.</summary>
+    /// <summary>Every route of docs/http-contract.md, as tools are written against it.</summary>
     public static readonly TheoryData<string, string> ContractRoutes = new()
     {
         { "POST", "/api/documents" }, { "GET", "/api/documents/{id}" },

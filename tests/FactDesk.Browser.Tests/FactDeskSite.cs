@@ -116,16 +116,9 @@ public sealed class FactDeskSite : WebApplicationFactory<Program>, IAsyncLifetim
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         var directory = Environment.GetEnvironmentVariable("FACTDESK_SCREENSHOTS") == "docs"
-            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
+            ? Path.Combine(RepositorySeeds.RepositoryRoot, "docs", "screenshots")
             : Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(directory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "FactDesk.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("FactDesk.sln not found above the test binaries.");
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using FactDesk.Api.Documents.Conflicts;
 using Microsoft.Extensions.DependencyInjection;
+using FactDesk.Testing;
 using Shouldly;
 
 namespace FactDesk.Api.Tests.Conflicts;
@@ -20,16 +21,9 @@ internal static class ConflictDesk
     public static async Task<JsonElement> DetailsAsync(this FactDeskApi api, Guid id) =>
         await (await api.Auditor.GetAsync($"/api/discrepancies/{id}")).ReadJsonAsync();
 
-    public static string SeedsDirectory()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FactDesk.sln"))) dir = dir.Parent;
-        return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "seeds"));
-    }
-
     public static async Task<Guid> IngestSeedAsync(this FactDeskApi api, string prefix, string publishedOn)
     {
-        var file = Directory.GetFiles(SeedsDirectory(), prefix + "_*.txt").Single();
+        var file = RepositorySeeds.ArticlePath(prefix);
         var document = await api.IngestAsync(await File.ReadAllTextAsync(file), Path.GetFileName(file), publishedOn);
         return document.GetProperty("id").GetGuid();
     }

@@ -1,22 +1,16 @@
 using System.Net;
 using System.Text.Json;
+using FactDesk.Testing;
 using Shouldly;
 
 namespace FactDesk.Api.Tests.Documents;
 
-/// <summary>The five seed articles (../shared/seeds beside the repository), ingested through HTTP as a CMS would send them.</summary>
+/// <summary>The excerpts of the five seed articles (seeds/articles), ingested through HTTP as a CMS would send them.</summary>
 public class SeedArticleTests(FactDeskApi api) : IClassFixture<FactDeskApi>
 {
-    private static string SeedsDirectory()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FactDesk.sln"))) dir = dir.Parent;
-        return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "seeds"));
-    }
-
     private async Task<JsonElement> IngestSeedAsync(string prefix, string publishedOn)
     {
-        var file = Directory.GetFiles(SeedsDirectory(), prefix + "_*.txt").Single();
+        var file = RepositorySeeds.ArticlePath(prefix);
         var response = await api.Tool.PostJsonAsync("/api/documents",
             new { title = Path.GetFileName(file), text = await File.ReadAllTextAsync(file), publishedOn, language = "en" });
         response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
