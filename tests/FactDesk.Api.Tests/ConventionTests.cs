@@ -251,6 +251,7 @@ public class IdempotentRefusalTests(FactDeskApi api) : IClassFixture<FactDeskApi
     public async Task A_refused_command_retried_with_its_key_gets_the_same_refusal_even_after_the_state_changed()
     {
         var claim = await api.FlagClaimAsync();
+        (await api.Senior.PostJsonAsync($"/api/claims/{claim}/assignment", new { assignee = "Mara Lind" })).EnsureSuccessStatusCode();
         var verdict = new { rating = "false", summary = "No such share." };
         var first = await api.Editor.PostJsonAsync($"/api/claims/{claim}/verdict", verdict, idempotencyKey: "propose-once");
         first.StatusCode.ShouldBe(HttpStatusCode.Conflict);

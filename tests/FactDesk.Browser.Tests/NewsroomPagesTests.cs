@@ -72,6 +72,7 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
     public async Task A_senior_editor_cannot_approve_the_verdict_they_proposed()
     {
         var claimId = await site.FlagAsync("Exports rose 12% in a year");
+        await site.PostAsync(Roles.SeniorEditor, $"/api/claims/{claimId}/assignment", new { assignee = "Tomás Ruiz" });
         await site.PostAsync(Roles.Tool, $"/api/claims/{claimId}/sources", new { citation = "Customs bulletin", stance = "supports" });
         await site.PostAsync(Roles.SeniorEditor, $"/api/claims/{claimId}/verdict", new { rating = "true", summary = "The bulletin says 12%." });
 
@@ -207,6 +208,7 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
     public async Task A_refused_form_shows_the_message_next_to_the_field()
     {
         var claimId = await site.FlagAsync("Crime fell by a third");
+        await site.PostAsync(Roles.SeniorEditor, $"/api/claims/{claimId}/assignment", new { assignee = "Mara Lind" });
         var editor = await site.SignInAsync(Roles.Editor);
         await editor.GotoAsync($"/claims/{claimId}");
         // No source yet: the rule is explained, and a missing summary is marked on its field.

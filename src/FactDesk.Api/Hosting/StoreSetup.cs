@@ -39,6 +39,7 @@ public static class StoreSetup
         services.AddSingleton(sp => new LogVerifier(sp.GetRequiredService<PostgresEventStore>()));
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<CommandPipeline>();
+        services.AddSingleton<People.DeskPeople>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SchemaState>();
         services.AddHostedService<SchemaMigrationService>();

@@ -50,9 +50,11 @@ public sealed record CommandAnswer(int Status, object Body, long Version, string
 /// Runs a command request the same way on every route: correlation id, size limit, idempotency replay, JSON parsing
 /// and validation, load-decide-append with the expected version (If-Match or optimistic retry), and problem answers.
 /// </summary>
-public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore idempotency, TimeProvider clock, ILogger<CommandPipeline> log)
+public sealed class CommandPipeline(
+    PostgresEventStore store, IdempotencyStore idempotency, TimeProvider clock, IConfiguration configuration, ILogger<CommandPipeline> log)
 {
-    private const int MaxOptimisticRetries = 30;
+    /// <summary>How often a command that lost a race is decided again on the new state (<c>Commands:MaxOptimisticRetries</c>).</summary>
+    private readonly int _maxOptimisticRetries = configuration.GetValue("Commands:MaxOptimisticRetries", 30);
 
     public PostgresEventStore Store => store;
 
@@ -107,7 +109,7 @@ public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore i
             if (await idempotency.FindAsync(pending.Principal, pending.Key, CancellationToken.None) is { } stored)
                 return Replay(stored, pending.RequestHash);
             // A refusal by the current state is the first answer too: a retry with the key gets it again, as the contract says.
-            if (problem.Status is 404 or 409 or 412 or 422 && e is ProblemException)
+            if (problem.Status is 404 or 409 or 412 or 422 && e is ProblemException && !Problems.IsRetryable(problem))
             {
                 problem.Extensions["traceId"] = http.TraceIdentifier;
                 var refusal = new StoredResponse(pending.RequestHash, problem.Status.Value,
@@ -202,10 +204,12 @@ public sealed class CommandPipeline(PostgresEventStore store, IdempotencyStore i
             }
             catch (WrongExpectedVersionException e)
             {
+                // Someone created the stream first: decide once more on what they wrote, so the refusal names it.
+                if (creates && attempt == 0) continue;
                 if (creates) throw Problems.Fail(Problems.Rule(new RuleViolation("already-exists", $"A {notFoundName} with id {streamId} already exists.")));
                 if (context.IfMatch is not null) throw Problems.Fail(Problems.PreconditionFailed(context.IfMatch.Value, e.ActualVersion));
-                if (attempt >= MaxOptimisticRetries)
-                    throw Problems.Fail(Problems.Make(409, "too-much-contention", "The resource is changing too fast.", "Retry the command."));
+                if (attempt >= _maxOptimisticRetries)
+                    throw Problems.Fail(Problems.TooMuchContention());
                 // Writers racing on one stream would otherwise collide again in the same group commit: spread them out.
                 await Task.Delay(Random.Shared.Next(1, 4 + Math.Min(attempt, 10) * 3), ct);
             }

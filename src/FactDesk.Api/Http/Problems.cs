@@ -4,7 +4,11 @@ using Microsoft.AspNetCore.Mvc;
 namespace FactDesk.Api.Http;
 
 /// <summary>A command the current state forbids; answered 409 with a <c>type</c> naming the rule.</summary>
-public sealed record RuleViolation(string Rule, string Detail);
+public sealed record RuleViolation(string Rule, string Detail)
+{
+    /// <summary>Members added to the problem body, such as the id of the claim a refusal points to.</summary>
+    public IReadOnlyDictionary<string, object?> Extensions { get; init; } = new Dictionary<string, object?>();
+}
 
 /// <summary>An answer that ends a request early with a problem+json body.</summary>
 public sealed class ProblemException(ProblemDetails problem) : Exception(problem.Detail ?? problem.Title)
@@ -37,8 +41,12 @@ public static class Problems
         return problem;
     }
 
-    public static ProblemDetails Rule(RuleViolation violation) =>
-        new() { Status = 409, Type = RuleTypeBase + violation.Rule, Title = $"Rule: {violation.Rule.Replace('-', ' ')}", Detail = violation.Detail };
+    public static ProblemDetails Rule(RuleViolation violation)
+    {
+        var problem = new ProblemDetails { Status = 409, Type = RuleTypeBase + violation.Rule, Title = $"Rule: {violation.Rule.Replace('-', ' ')}", Detail = violation.Detail };
+        foreach (var (name, value) in violation.Extensions) problem.Extensions[name] = value;
+        return problem;
+    }
 
     public static ProblemDetails NotFound(string what, string id) => Make(404, "not-found", $"No such {what}.", $"There is no {what} with id '{id}'.");
     public static ProblemDetails Unauthorized() => Make(401, "unauthorized", "A valid bearer token is required.", "Send 'Authorization: Bearer <token>' with a token known to FactDesk.");
@@ -47,6 +55,13 @@ public static class Problems
         Make(412, "precondition-failed", "The resource has changed.", $"If-Match expected version {expected} but it is at version {actual}. Reload and try again.");
     public static ProblemDetails TooLarge(long limit) => Make(413, "too-large", "The request body is too large.", $"Request bodies may be at most {limit} bytes.");
     public static ProblemDetails Unavailable() => Make(503, "database-unavailable", "The database is not answering.", "FactDesk cannot reach its database right now. Retry shortly; nothing was written.");
+
+    /// <summary>Too many writers raced on one stream: nothing was decided, so the same request may succeed when retried.</summary>
+    public static ProblemDetails TooMuchContention() =>
+        Make(409, "too-much-contention", "The resource is changing too fast.", "Nothing was written. Retry the command; the same Idempotency-Key may be reused.");
+
+    /// <summary>A refusal that says nothing about the request itself, so it must never become an idempotency key's answer.</summary>
+    public static bool IsRetryable(ProblemDetails problem) => problem.Type?.EndsWith("/too-much-contention", StringComparison.Ordinal) == true;
 
     public static ProblemException Fail(ProblemDetails problem) => new(problem);
 

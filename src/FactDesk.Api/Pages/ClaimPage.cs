@@ -30,7 +30,8 @@ public sealed class ClaimPage : IEndpoint
                 PageResults.Guard(http, () => RenderAsync(new PageContext(http), EndpointDiscovery.ParseId(id), pipeline.Store, 200)))
             .RequireAuthorization(PagePolicies.Read).ExcludeFromDescription();
 
-        Action(app, "assign", PagePolicies.Edit, f => new AssignClaimRequest(V(f, "assignee")), AssignClaimEndpoint.Handle);
+        Action(app, "assign", PagePolicies.Edit, f => new AssignClaimRequest(V(f, "assignee")), (claimId, body, context, pipeline) =>
+            AssignClaimEndpoint.Handle(claimId, body, context, pipeline, context.Http.RequestServices.GetRequiredService<FactDesk.Api.People.DeskPeople>()));
         Action(app, "sources", PagePolicies.Flag, ReadSource, AttachSourceEndpoint.Handle);
         Action(app, "verdict", PagePolicies.Edit, f => new ProposeVerdictRequest(V(f, "rating"), V(f, "summary"), V(f, "correction")), ProposeVerdictEndpoint.Handle);
         Action(app, "approve", PagePolicies.SignOff, f => new ApproveVerdictRequest(V(f, "note")), ApproveVerdictEndpoint.Handle);

@@ -17,11 +17,19 @@ public static class ClaimSituations
 
     public static async Task<ClaimAt> FlaggedClaimAsync(this FactDeskApi api) => new(await api.FlagClaimAsync(), 1);
 
-    public static async Task<ClaimAt> ClaimWithSourceAsync(this FactDeskApi api)
+    public static async Task<ClaimAt> AssignedClaimAsync(this FactDeskApi api)
     {
         var claim = await api.FlaggedClaimAsync();
+        await api.Senior.PostOkAsync(claim.Url("/assignment"), new { assignee = "Mara Lind" });
+        return claim with { Version = 2 };
+    }
+
+    /// <summary>In review, with one source: ready for a verdict.</summary>
+    public static async Task<ClaimAt> ClaimWithSourceAsync(this FactDeskApi api)
+    {
+        var claim = await api.AssignedClaimAsync();
         var body = await api.Tool.PostOkAsync(claim.Url("/sources"), ASource);
-        return claim with { Version = 2, SourceId = body.GetProperty("sourceId").GetGuid() };
+        return claim with { Version = 3, SourceId = body.GetProperty("sourceId").GetGuid() };
     }
 
     /// <summary>A verdict proposed by the first editor unless someone else is named.</summary>
@@ -29,21 +37,21 @@ public static class ClaimSituations
     {
         var claim = await api.ClaimWithSourceAsync();
         await (proposer ?? api.Editor).PostOkAsync(claim.Url("/verdict"), AVerdict);
-        return claim with { Version = 3 };
+        return claim with { Version = 4 };
     }
 
     public static async Task<ClaimAt> ClaimWithApprovedVerdictAsync(this FactDeskApi api)
     {
         var claim = await api.ClaimWithProposedVerdictAsync();
         await api.Senior.PostOkAsync(claim.Url("/verdict/approval"), new { note = "checked" });
-        return claim with { Version = 4 };
+        return claim with { Version = 5 };
     }
 
     public static async Task<ClaimAt> PublishedClaimAsync(this FactDeskApi api)
     {
         var claim = await api.ClaimWithApprovedVerdictAsync();
         await api.Senior.PostOkAsync(claim.Url("/publication"), new { url = "https://news.example/fact-checks/llm-share" });
-        return claim with { Version = 5 };
+        return claim with { Version = 6 };
     }
 
     public static async Task<ClaimAt> DismissedClaimAsync(this FactDeskApi api)

@@ -10,8 +10,9 @@ public class ReopeningClaimsTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         var claim = await api.PublishedClaimAsync();
         await api.Editor.PostOkAsync(claim.Url("/reopening"), new { reason = "new census figures" });
         var read = await api.ReadClaimAsync(claim.Id);
-        // Nobody was ever assigned, so it goes back to the flagged pile rather than to someone's review.
-        read.GetProperty("status").GetString().ShouldBe("flagged");
+        // It was hers: it goes back to her review, not to the flagged pile.
+        read.GetProperty("status").GetString().ShouldBe("in-review");
+        read.GetProperty("assignee").GetString().ShouldBe("Mara Lind");
         read.GetProperty("verdict").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
         read.GetProperty("closingReason").GetString().ShouldBe("new census figures");
         read.GetProperty("sources").GetArrayLength().ShouldBe(1);

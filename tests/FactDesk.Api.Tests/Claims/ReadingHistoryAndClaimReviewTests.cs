@@ -18,17 +18,17 @@ public class ClaimHistoryTests(FactDeskApi api) : IClassFixture<FactDeskApi>
 
         var response = await api.Auditor.GetAsync(claim.Url("/history"));
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        response.ETag().ShouldBe("\"4\"");
+        response.ETag().ShouldBe("\"5\"");
         var history = await response.ReadJsonAsync();
         history.GetProperty("id").GetGuid().ShouldBe(claim.Id);
-        history.GetProperty("version").GetInt64().ShouldBe(4);
+        history.GetProperty("version").GetInt64().ShouldBe(5);
         var events = history.GetProperty("events").EnumerateArray().ToArray();
         events.Select(e => e.GetProperty("type").GetString())
-            .ShouldBe(["claim-flagged.v1", "source-attached.v1", "verdict-proposed.v1", "claim-dismissed.v1"]);
-        events.Select(e => e.GetProperty("version").GetInt64()).ShouldBe([1L, 2, 3, 4]);
+            .ShouldBe(["claim-flagged.v1", "claim-assigned.v1", "source-attached.v1", "verdict-proposed.v1", "claim-dismissed.v1"]);
+        events.Select(e => e.GetProperty("version").GetInt64()).ShouldBe([1L, 2, 3, 4, 5]);
         events.Select(e => e.GetProperty("position").GetInt64()).ShouldBeInOrder(SortDirection.Ascending);
-        events.Select(e => e.GetProperty("actor").GetString()).ShouldBe(["cms-plugin", "cms-plugin", "Mara Lind", "Mara Lind"]);
-        events.Select(e => e.GetProperty("role").GetString()).ShouldBe(["tool", "tool", "editor", "editor"]);
+        events.Select(e => e.GetProperty("actor").GetString()).ShouldBe(["cms-plugin", "Tomás Ruiz", "cms-plugin", "Mara Lind", "Mara Lind"]);
+        events.Select(e => e.GetProperty("role").GetString()).ShouldBe(["tool", "senior-editor", "tool", "editor", "editor"]);
 
         var last = events[^1];
         last.GetProperty("data").GetProperty("reason").GetString().ShouldBe("duplicate");
@@ -70,11 +70,12 @@ public class ClaimReviewTests(FactDeskApi api) : IClassFixture<FactDeskApi>
 
     private async Task<ClaimAt> PublishAsync(Guid claimId)
     {
+        await api.Senior.PostOkAsync($"/api/claims/{claimId}/assignment", new { assignee = "Mara Lind" });
         await api.Tool.PostOkAsync($"/api/claims/{claimId}/sources", ClaimSituations.ASource);
         await api.Editor.PostOkAsync($"/api/claims/{claimId}/verdict", new { rating = "false", summary = "Only 12% are." });
         await api.Senior.PostOkAsync($"/api/claims/{claimId}/verdict/approval", new { });
         await api.Senior.PostOkAsync($"/api/claims/{claimId}/publication", new { url = "https://news.example/fc/llm" });
-        return new ClaimAt(claimId, 5);
+        return new ClaimAt(claimId, 6);
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public class ClaimReviewTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         var response = await api.Auditor.GetAsync(claim.Url("/claimreview"));
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/ld+json");
-        response.ETag().ShouldBe("\"5\"");
+        response.ETag().ShouldBe("\"6\"");
         var review = await response.ReadJsonAsync();
         review.GetProperty("@context").GetString().ShouldBe("https://schema.org");
         review.GetProperty("@type").GetString().ShouldBe("ClaimReview");

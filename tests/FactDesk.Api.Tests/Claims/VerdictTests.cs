@@ -21,7 +21,7 @@ public class ProposingVerdictsTests(FactDeskApi api) : IClassFixture<FactDeskApi
     [Fact]
     public async Task A_verdict_needs_a_source()
     {
-        var claim = await api.FlaggedClaimAsync();
+        var claim = await api.AssignedClaimAsync();
         await api.Editor.PostJsonAsync(claim.Url("/verdict"), ClaimSituations.AVerdict).ShouldBreakRuleAsync("verdict-needs-a-source", api, claim);
     }
 
@@ -31,7 +31,7 @@ public class ProposingVerdictsTests(FactDeskApi api) : IClassFixture<FactDeskApi
         var claim = await api.ClaimWithSourceAsync();
         await api.Editor.PostOkAsync(claim.Url($"/sources/{claim.SourceId}/retraction"), new { reason = "withdrawn" });
         await api.Editor.PostJsonAsync(claim.Url("/verdict"), ClaimSituations.AVerdict)
-            .ShouldBreakRuleAsync("verdict-needs-a-source", api, claim with { Version = 3 });
+            .ShouldBreakRuleAsync("verdict-needs-a-source", api, claim with { Version = 4 });
     }
 
     [Fact]

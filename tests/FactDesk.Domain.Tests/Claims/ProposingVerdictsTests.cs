@@ -22,9 +22,9 @@ public class ProposingVerdictsTests
     }
 
     [Fact]
-    public void A_verdict_can_be_proposed_before_anyone_is_assigned()
+    public void A_verdict_is_not_proposed_before_anyone_is_assigned()
     {
-        ProposeVerdictDecision.Decide(Given(Flagged(), SourceAttached()), Propose()).ShouldBeSingleEvent().ShouldBeOfType<VerdictProposed>();
+        ProposeVerdictDecision.Decide(Given(Flagged(), SourceAttached()), Propose()).ShouldBreak("claim-not-in-review");
     }
 
     [Fact]

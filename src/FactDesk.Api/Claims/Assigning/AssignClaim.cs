@@ -1,4 +1,5 @@
 using FactDesk.Api.Http;
+using FactDesk.Api.People;
 
 namespace FactDesk.Api.Claims.Assigning;
 
@@ -13,7 +14,7 @@ public sealed record AssignClaim(Guid ClaimId, string Assignee, Actor By, DateTi
 
 public static class AssignClaimDecision
 {
-    /// <summary>Any open claim can be (re)assigned; assigning it to whoever already has it changes nothing.</summary>
+    /// <summary>Any open claim can be (re)assigned to someone on the desk; assigning it to whoever already has it changes nothing.</summary>
     public static Decision Decide(Claim claim, AssignClaim command)
     {
         if (claim.IsClosed) return ClaimRules.Closed(claim);
@@ -26,16 +27,17 @@ public static class AssignClaimDecision
 public sealed class AssignClaimEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/api/claims/{id}/assignment", (string id, HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<AssignClaimRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline)))
+        app.MapPost("/api/claims/{id}/assignment", (string id, HttpContext http, CommandPipeline pipeline, DeskPeople people) =>
+            pipeline.Run<AssignClaimRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline, people)))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("AssignClaim").WithTags("Claims")
             .Accepts<AssignClaimRequest>("application/json")
             .Produces(200).ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
-    public static Task<CommandAnswer> Handle(Guid claimId, AssignClaimRequest body, CommandContext context, CommandPipeline pipeline)
+    public static Task<CommandAnswer> Handle(Guid claimId, AssignClaimRequest body, CommandContext context, CommandPipeline pipeline, DeskPeople people)
     {
+        people.RequireAssignable(body.Assignee!);
         var command = new AssignClaim(claimId, body.Assignee!, context.Actor, context.Now);
         return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
             claim => AssignClaimDecision.Decide(claim!, command),

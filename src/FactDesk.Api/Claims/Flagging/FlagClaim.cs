@@ -1,4 +1,5 @@
 using FactDesk.Api.Documents;
+using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Http;
 
 namespace FactDesk.Api.Claims.Flagging;
@@ -6,7 +7,7 @@ namespace FactDesk.Api.Claims.Flagging;
 /// <summary>The body of <c>POST /api/claims</c>.</summary>
 public sealed record FlagClaimRequest(
     string? Quote, Guid? DocumentId, string? Prefix, string? Suffix, string? Reason, string? Priority,
-    DateTimeOffset? DueAt, Assertion? Assertion) : IValidatable
+    DateTimeOffset? DueAt, Assertion? Assertion, bool? AllowDuplicate = null) : IValidatable
 {
     public void Validate(Validation check)
     {
@@ -31,14 +32,20 @@ public sealed record FlagClaim(
     Guid ClaimId, string Quote, Guid? DocumentId, string? Prefix, string? Suffix, string Reason, Priority Priority,
     DateTimeOffset? DueAt, Assertion? Assertion, Actor By, DateTimeOffset At);
 
-/// <summary>Where the quote was found: in the named document or in a near-identical copy of it; null when not found.</summary>
-public sealed record QuoteAnchor(Guid DocumentId);
-
 public static class FlagClaimDecision
 {
+    /// <summary>
+    /// A quote of an article has one claim (its id is made from the article and the quote): flagging it again points to
+    /// the claim that exists, so two tools never create two claims for one sentence.
+    /// </summary>
     public static Decision Decide(Claim? existing, FlagClaim command)
     {
-        if (existing is not null) return new RuleViolation("claim-already-flagged", $"Claim {command.ClaimId} already exists.");
+        if (existing is not null)
+            return new RuleViolation("claim-already-flagged",
+                $"This quote is already flagged as claim {existing.Id} ({EnumNames<ClaimStatus>.Name(existing.Status)}). Work on that claim, or, as an editor, send allowDuplicate: true to flag it again.")
+            {
+                Extensions = new Dictionary<string, object?> { ["claimId"] = existing.Id },
+            };
         return new object[]
         {
             new ClaimFlagged(command.ClaimId, command.Quote.Trim(), command.DocumentId, command.Prefix, command.Suffix, command.Reason.Trim(),
@@ -60,14 +67,29 @@ public sealed class FlagClaimEndpoint : IEndpoint
     /// <summary>The command, shared by the JSON route and the document page's flag form.</summary>
     public static async Task<CommandAnswer> Handle(FlagClaimRequest body, CommandContext context, CommandPipeline pipeline)
     {
-        if (body.DocumentId is { } documentId)
-            await QuoteInDocument.RequireAsync(pipeline.Store, documentId, body.Quote!, context.Http.RequestAborted);
-        var command = new FlagClaim(context.NewId("claim"), body.Quote!, body.DocumentId, body.Prefix, body.Suffix, body.Reason!,
+        if (body.AllowDuplicate == true && context.Actor.Role == Roles.Tool)
+            throw Problems.Fail(Problems.Make(403, "forbidden", "Your role may not do this.",
+                "Only editors may flag a quote that is already flagged (allowDuplicate: true)."));
+        Guid? article = body.DocumentId is { } documentId
+            ? await QuoteInDocument.RequireAsync(pipeline.Store, documentId, body.Quote!, context.Http.RequestAborted)
+            : null;
+        var claimId = article is { } articleId && body.AllowDuplicate != true ? ClaimOfQuote(articleId, body.Quote!) : context.NewId("claim");
+        var command = new FlagClaim(claimId, body.Quote!, body.DocumentId, body.Prefix, body.Suffix, body.Reason!,
             body.Priority is null ? Priority.Normal : EnumNames<Priority>.Parse(body.Priority), body.DueAt, body.Assertion,
             context.Actor, context.Now);
         return await pipeline.Decide<Claim>(context, Claim.StreamType, command.ClaimId, creates: true,
             state => FlagClaimDecision.Decide(state, command),
             version => new CommandAnswer(201, new { id = command.ClaimId, version }, version, $"/api/claims/{command.ClaimId}"),
             "claim");
+    }
+
+    /// <summary>The one claim id a quote of an article gets, whoever flags it, however its spaces and quote marks are typed.</summary>
+    public static Guid ClaimOfQuote(Guid article, string quote)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"claim-of-quote\n{article}\n{QuoteMatching.Normalize(quote).ToLowerInvariant()}"));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8: name-based
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
 }

@@ -18,13 +18,15 @@ public sealed record ProposeVerdict(Guid ClaimId, Rating Rating, string Summary,
 
 public static class ProposeVerdictDecision
 {
-    /// <summary>A verdict can be proposed on an open claim without one, and only on unretracted evidence.</summary>
+    /// <summary>A verdict is proposed on a claim in review that has none yet, and only on unretracted evidence.</summary>
     public static Decision Decide(Claim claim, ProposeVerdict command)
     {
         if (claim.IsClosed) return ClaimRules.Closed(claim);
         if (claim.Verdict is not null)
             return new RuleViolation("verdict-already-proposed",
                 $"A verdict ({EnumNames<Rating>.Name(claim.Verdict.Rating)}) is already {(claim.Status == ClaimStatus.Approved ? "approved" : "proposed")}; a senior editor must reject it first.");
+        if (claim.Status == ClaimStatus.Flagged)
+            return new RuleViolation("claim-not-in-review", "A verdict is proposed on a claim in review: assign the claim first.");
         if (!claim.ActiveSources.Any())
             return new RuleViolation("verdict-needs-a-source", "A verdict needs at least one source that is not retracted; attach one first.");
         var correction = string.IsNullOrWhiteSpace(command.Correction) ? null : command.Correction.Trim();

@@ -48,17 +48,24 @@ public static class ResolveDiscrepancyDecision
         if (discrepancy.Status == DiscrepancyStatus.Declined)
             return new RuleViolation("discrepancy-declined", $"The proposed discrepancy was declined by {discrepancy.Decline?.By.Name}: there is nothing to resolve.");
         if (discrepancy.Resolution is { } earlier)
-            // Resolving again to the same outcome is a retry in effect: success, nothing new to record.
-            return earlier.Outcome == command.Outcome
+            // Only an exact repeat (same person, same words, same evidence) is a retry; anything else would drop what was typed.
+            return IsRepeatOf(earlier, command)
                 ? Decision.Nothing
                 : new RuleViolation("discrepancy-already-resolved",
-                    $"The discrepancy was resolved as {EnumNames<DiscrepancyOutcome>.Name(earlier.Outcome)} by {earlier.By.Name}.");
+                    $"The discrepancy was resolved as {EnumNames<DiscrepancyOutcome>.Name(earlier.Outcome)} by {earlier.By.Name}; reopen the claims or open a new discrepancy to record another view.");
         return new object[]
         {
             new DiscrepancyResolved(command.DiscrepancyId, command.Outcome, command.Rationale.Trim(), command.ResolvedValue?.Trim(),
                 command.EvidenceSourceIds, command.By, command.At),
         };
     }
+
+    private static bool IsRepeatOf(DiscrepancyResolution earlier, ResolveDiscrepancy command) =>
+        earlier.Outcome == command.Outcome
+        && earlier.Rationale == command.Rationale.Trim()
+        && earlier.ResolvedValue == command.ResolvedValue?.Trim()
+        && earlier.EvidenceSourceIds.Order().SequenceEqual(command.EvidenceSourceIds.Order())
+        && earlier.By.Name == command.By.Name;
 }
 
 public sealed class ResolveDiscrepancyEndpoint : IEndpoint
