@@ -36,6 +36,10 @@ public static class Reads
     {
         var events = await store.ReadStreamAsync(id, toVersion, asOf, ct);
         var state = StateFolder<TState>.Instance.Fold(events) ?? throw Problems.Fail(Problems.NotFound(what, id.ToString()));
+        // A version the stream never reached is not "the current state": the caller asked for something that does not exist.
+        if (toVersion is { } wanted && wanted > events[^1].Version)
+            throw Problems.Fail(Problems.Make(404, "not-found", $"No such {what} version.",
+                $"The {what} '{id}' is at version {events[^1].Version}; it has no version {wanted}."));
         return (state, events[^1].Version, events);
     }
 }

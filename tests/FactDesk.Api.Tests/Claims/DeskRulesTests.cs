@@ -28,6 +28,16 @@ public class DeskRulesTests(FactDeskApi api) : IClassFixture<FactDeskApi>
     }
 
     [Fact]
+    public async Task A_version_the_claim_never_reached_is_404_not_the_current_state()
+    {
+        var claim = await api.FlagClaimAsync();
+        (await api.Auditor.GetAsync($"/api/claims/{claim}?version=1")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var missing = await api.Auditor.GetAsync($"/api/claims/{claim}?version=2");
+        missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await missing.ReadJsonAsync()).GetProperty("detail").GetString()!.ShouldContain("at version 1");
+    }
+
+    [Fact]
     public async Task The_desk_lists_its_people_and_a_claim_goes_only_to_an_editor_on_it()
     {
         var people = (await (await api.Tool.GetAsync("/api/people")).ReadJsonAsync()).GetProperty("items").EnumerateArray()
