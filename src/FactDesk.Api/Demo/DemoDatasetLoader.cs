@@ -59,6 +59,7 @@ public static class DemoDatasetLoader
         private int _written;
         private int _replayed;
         private int _discrepancies;
+        private DateTimeOffset _loadedAt;
 
         public DemoLoad Result => new(_documents.Count, _claims, _sources.Count, _discrepancies, _written, _replayed);
 
@@ -83,6 +84,9 @@ public static class DemoDatasetLoader
                 _documentNames[key] = (string?)document["outlet"] ?? (string)document["title"]!;
             }
 
+            // Due dates count from when the desk was first loaded (the first article's ingestion), so every later load
+            // sends the very same commands and is answered from their idempotency keys.
+            _loadedAt = await FirstLoadedAtAsync();
             var sourcesByClaim = Objects("sources").ToLookup(s => (string)s["claim"]!);
             foreach (var claim in Objects("claims"))
                 await FlagAndWorkAsync(claim, sourcesByClaim[(string)claim["key"]!].ToList());
@@ -104,6 +108,18 @@ public static class DemoDatasetLoader
             }
         }
 
+        private async Task<DateTimeOffset> FirstLoadedAtAsync()
+        {
+            var first = _documents[(string)Objects("documents").First()["key"]!];
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/documents/{first}");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens["tool"]);
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            var ingestedAt = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["ingestedAt"]!.GetValue<DateTimeOffset>();
+            // Whole seconds: the same instant must print the same way on every load.
+            return new DateTimeOffset(ingestedAt.UtcTicks - ingestedAt.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        }
+
         private async Task FlagAndWorkAsync(JsonObject claim, IReadOnlyList<JsonObject> sources)
         {
             var key = (string)claim["key"]!;
@@ -115,9 +131,12 @@ public static class DemoDatasetLoader
                 ["priority"] = (string?)claim["priority"] ?? "normal",
                 ["documentId"] = _documents[documentKey],
             };
-            // Due at 17:00 UTC, counted in days from the day of loading; a negative count makes the claim overdue.
+            // Due at 17:00 UTC some days after loading, or some hours from now: a few hours ago makes the claim overdue
+            // from the start (a due date more than a day before flagging would be refused).
             if (claim["dueInDays"] is JsonValue due)
-                body["dueAt"] = DateTimeOffset.UtcNow.Date.AddDays(due.GetValue<int>()).AddHours(17).ToString("O");
+                body["dueAt"] = new DateTimeOffset(_loadedAt.UtcDateTime.Date, TimeSpan.Zero).AddDays(due.GetValue<int>()).AddHours(17).ToString("O");
+            else if (claim["dueInHours"] is JsonValue dueSoon)
+                body["dueAt"] = _loadedAt.AddHours(dueSoon.GetValue<int>()).ToString("O");
             if (claim["assertion"] is JsonObject assertion) body["assertion"] = assertion.DeepClone();
             var flagged = await PostAsync("tool", "/api/claims", $"demo:claim:{key}", body);
             var claimId = flagged["id"]!.GetValue<Guid>();
