@@ -10,6 +10,8 @@ namespace FactDesk.GroupCommit;
 /// with its own expected-version check, and each caller awaits its own outcome. No timer: a batch is whatever queued
 /// while its lane's previous commit was in flight, so a lone append goes at once. Appends to one stream never share a
 /// batch. A version conflict fails only its own append (retried alone); any other failure of a batch replays it append by append.
+/// A commit whose outcome is unknown (connection lost during COMMIT) is replayed too: appends that had landed then
+/// report a version conflict, as a plain Marten retry would.
 /// </summary>
 public sealed class GroupCommitAppender : IAsyncDisposable
 {
