@@ -1,11 +1,13 @@
 using System.Globalization;
+using JasperFx.Events;
 using Npgsql;
 
 namespace FactDesk.Bench;
 
 /// <summary>
 /// Append throughput, one event per append, at several writer counts: FactDesk's append beside a raw INSERT of the
-/// same row from .NET and from pgbench, in one run on one database, each cell starting from empty tables.
+/// same row from .NET and from pgbench, and Marten (plain, and under FactDesk's group commit), in one run on one
+/// database, each cell starting from empty tables. A cell that fails prints as failed; the rest of the tables still print.
 /// </summary>
 public static class AppendBenchmark
 {
@@ -37,14 +39,31 @@ public static class AppendBenchmark
             variants.Add(new FactDeskAppendWorkload(NpgsqlDataSource.Create(connection.ConnectionString), eventsPerStream, $"batch <= {maxBatch}", o => o.MaxAppendsPerCommit = maxBatch));
         var pgbench = pgbenchPath is null ? null : new PgbenchInsert(pgbenchPath, connection);
         var emmett = emmettConnection is null || emmettScript is null ? null : new EmmettAppend(emmettScript, new NpgsqlConnectionStringBuilder(emmettConnection));
+        // Marten's event store, schema factdesk (its mt_ tables beside the engine's): default (rich) and Quick append, one
+        // session and transaction per append; and FactDesk's group commit on Marten (Quick). They share mt_events.
+        var martenDefault = new MartenAppendWorkload(connection.ConnectionString, eventsPerStream, EventAppendMode.Rich);
+        var martenQuick = new MartenAppendWorkload(connection.ConnectionString, eventsPerStream, EventAppendMode.Quick);
+        var groupCommit = new MartenGroupCommitWorkload(connection.ConnectionString, eventsPerStream);
+        IAppendWorkload[] marten = [martenDefault, martenQuick, groupCommit];
         await raw.PrepareAsync();
         await factDesk.PrepareAsync();
+        string? martenFailure = null;
+        try
+        {
+            foreach (var workload in marten) await workload.PrepareAsync();
+        }
+        catch (Exception e)
+        {
+            martenFailure = $"{e.GetType().Name}: {e.Message}";
+            Console.WriteLine($"Marten could not be set up, its columns fail: {martenFailure}");
+        }
 
         // Every cell starts from empty tables with their pages flushed: none inherits size or a pending checkpoint from another.
         async Task ClearAll()
         {
             await raw.ClearAsync();
             await factDesk.ClearAsync();
+            if (martenFailure is null) await martenQuick.ClearAsync(); // the three Marten workloads share its tables
             await using var checkpoint = rawSource.CreateCommand("checkpoint");
             await checkpoint.ExecuteNonQueryAsync();
         }
@@ -59,10 +78,17 @@ public static class AppendBenchmark
 
         // The first cell would otherwise pay for JIT tiering and Npgsql's type loading in the measured window.
         Console.WriteLine($"  warming up the .NET workloads ({warmUpSeconds} s each, {writerCounts.Max()} writers)");
-        foreach (var workload in new[] { raw, factDesk })
+        foreach (var workload in new[] { raw, factDesk }.Concat(martenFailure is null ? marten : []))
         {
             await ClearAll();
-            await ClosedLoop.RunAsync(writerCounts.Max(), workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(warmUpSeconds));
+            try
+            {
+                await ClosedLoop.RunAsync(writerCounts.Max(), workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(warmUpSeconds));
+            }
+            catch (Exception e)
+            {
+                Console.WriteLine($"  warm-up of {workload.Name} failed: {e.GetType().Name}: {e.Message}");
+            }
         }
 
         var throughput = new MarkdownTable("writers", raw.Name, PgbenchInsert.Name, factDesk.Name, EmmettAppend.Name,
@@ -70,23 +96,27 @@ public static class AppendBenchmark
         var variantTable = new MarkdownTable(["writers", factDesk.Name, .. variants.Select(v => v.Name), .. variants.Select(v => v.Name + "/pgbench")]);
         var clientCpu = new MarkdownTable("writers", raw.Name, factDesk.Name, "FactDesk - raw", EmmettAppend.Name + " (node)");
         var serverCpuTable = new MarkdownTable("writers", raw.Name, PgbenchInsert.Name, factDesk.Name, EmmettAppend.Name + " (approx.)");
+        var martenTable = new MarkdownTable("writers", martenDefault.Name, martenQuick.Name, groupCommit.Name,
+            "group commit/Marten Quick", "group commit/Marten", "group commit/FactDesk", "group commit/pgbench");
+        var martenCpuTable = new MarkdownTable(["writers", .. marten.Select(m => $"{m.Name}, client"), .. marten.Select(m => $"{m.Name}, server")]);
+        var failures = new List<string>();
         foreach (var writers in writerCounts)
         {
-            var rawResult = await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll, serverCpu);
+            var rawResult = await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures);
             Throughput? pgbenchResult = null;
             if (pgbench is not null)
             {
                 await ClearAll();
                 Console.WriteLine($"  {writers,2} writers, {PgbenchInsert.Name} ...");
-                pgbenchResult = await pgbench.RunAsync(writers, warmUpSeconds, seconds, serverCpu);
+                pgbenchResult = await CellAsync(PgbenchInsert.Name, writers, () => pgbench.RunAsync(writers, warmUpSeconds, seconds, serverCpu), failures);
             }
-            var factDeskResult = await MeasureAsync(factDesk, writers, warmUpSeconds, seconds, ClearAll, serverCpu);
+            var factDeskResult = await MeasureAsync(factDesk, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures);
             Throughput? emmettResult = null;
             if (emmett is not null)
             {
                 await ClearAll(); // its own tables are emptied by the script; this checkpoint flushes FactDesk's cell
                 Console.WriteLine($"  {writers,2} writers, {EmmettAppend.Name} ...");
-                emmettResult = await emmett.RunAsync(writers, warmUpSeconds, seconds, eventsPerStream, serverCpu);
+                emmettResult = await CellAsync(EmmettAppend.Name, writers, () => emmett.RunAsync(writers, warmUpSeconds, seconds, eventsPerStream, serverCpu), failures);
             }
 
             throughput.Add(writers.ToString(), Rate(rawResult), pgbenchResult is null ? "-" : Rate(pgbenchResult), Rate(factDeskResult),
@@ -99,13 +129,24 @@ public static class AppendBenchmark
             if (variants.Count > 0)
             {
                 var measured = new List<Throughput>();
-                foreach (var variant in variants) measured.Add(await MeasureAsync(variant, writers, warmUpSeconds, seconds, ClearAll, serverCpu));
+                foreach (var variant in variants) measured.Add(await MeasureAsync(variant, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures));
                 variantTable.Add([writers.ToString(), Rate(factDeskResult), .. measured.Select(Rate), .. measured.Select(m => pgbenchResult is null ? "-" : Ratio(m, pgbenchResult))]);
             }
-            var rawCpu = rawResult.ClientCpuMicrosecondsPerOperation!.Value;
-            var factDeskCpu = factDeskResult.ClientCpuMicrosecondsPerOperation!.Value;
-            clientCpu.Add(writers.ToString(), Micros(rawCpu), Micros(factDeskCpu), Micros(factDeskCpu - rawCpu),
-                emmettResult?.ClientCpuMicrosecondsPerOperation is { } emmettCpu ? Micros(emmettCpu) : "-");
+            string Client(Throughput? t) => t?.ClientCpuMicrosecondsPerOperation is { } us ? Micros(us) : "-";
+            clientCpu.Add(writers.ToString(), Client(rawResult), Client(factDeskResult),
+                rawResult.ClientCpuMicrosecondsPerOperation is { } rawCpu && factDeskResult.ClientCpuMicrosecondsPerOperation is { } factDeskCpu ? Micros(factDeskCpu - rawCpu) : "-",
+                Client(emmettResult));
+
+            var martenResults = new List<Throughput>();
+            foreach (var workload in marten)
+                martenResults.Add(martenFailure is null
+                    ? await MeasureAsync(workload, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures)
+                    : new Throughput(0, TimeSpan.Zero, null) { Failure = martenFailure });
+            var (martenDefaultResult, martenQuickResult, groupCommitResult) = (martenResults[0], martenResults[1], martenResults[2]);
+            martenTable.Add(writers.ToString(), Rate(martenDefaultResult), Rate(martenQuickResult), Rate(groupCommitResult),
+                Ratio(groupCommitResult, martenQuickResult), Ratio(groupCommitResult, martenDefaultResult), Ratio(groupCommitResult, factDeskResult),
+                pgbenchResult is null ? "-" : Ratio(groupCommitResult, pgbenchResult));
+            martenCpuTable.Add([writers.ToString(), .. martenResults.Select(Client), .. martenResults.Select(Server)]);
         }
 
         var report = $"""
@@ -120,6 +161,15 @@ public static class AppendBenchmark
             PostgreSQL server CPU per append (µs; all its processes, from /proc; with the clients' figures above, what one append costs the 2 cores):
 
             {serverCpuTable}
+            On Marten {MartenVersion()} (schema factdesk; one event per append, same streams and payload; Marten's rows carry no
+            metadata or hash): plain Marten, one session and transaction per append, default (rich) and Quick append mode;
+            FactDesk's group commit on Marten (FactDesk.GroupCommit, Quick append, {new FactDesk.GroupCommit.GroupCommitOptions().Lanes} lanes, batch <= {new FactDesk.GroupCommit.GroupCommitOptions().MaxAppendsPerCommit}):
+
+            {martenTable}
+            CPU per append on Marten (µs; client: this process; server: PostgreSQL's processes):
+
+            {martenCpuTable}
+            {(failures.Count > 0 ? "Failed cells:\n\n" + string.Join("\n", failures.Select(f => "- " + f)) + "\n" : "")}
             {(variants.Count > 0 ? $"Group-commit settings side by side (defaults: {new FactDesk.EventStore.EventStoreOptions().CommitLanes} lanes, batch <= {new FactDesk.EventStore.EventStoreOptions().MaxAppendsPerCommit}):\n\n{variantTable}" : "")}
             """;
         Console.WriteLine();
@@ -132,12 +182,31 @@ public static class AppendBenchmark
         return 0;
     }
 
-    private static async Task<Throughput> MeasureAsync(IAppendWorkload workload, int writers, int warmUpSeconds, int seconds, Func<Task> clearAll, ServerCpu? serverCpu)
+    private static async Task<Throughput> MeasureAsync(IAppendWorkload workload, int writers, int warmUpSeconds, int seconds, Func<Task> clearAll, ServerCpu? serverCpu, List<string> failures)
     {
         await clearAll();
         Console.WriteLine($"  {writers,2} writers, {workload.Name} ...");
-        return await ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds), serverCpu);
+        return await CellAsync(workload.Name, writers, () => ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds), serverCpu), failures);
     }
+
+    /// <summary>Runs one cell; an error makes it a failed cell (recorded with its reason) instead of ending the run.</summary>
+    private static async Task<Throughput> CellAsync(string name, int writers, Func<Task<Throughput>> run, List<string> failures)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (Exception e)
+        {
+            var failed = Throughput.Failed(e);
+            failures.Add($"{name}, {writers} writers: {failed.Failure}");
+            Console.WriteLine($"  {writers,2} writers, {name} failed: {failed.Failure}");
+            return failed;
+        }
+    }
+
+    private static string MartenVersion() =>
+        typeof(Marten.DocumentStore).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "";
 
     private static async Task<string> DescribeServerAsync(NpgsqlDataSource dataSource)
     {
@@ -152,8 +221,9 @@ public static class AppendBenchmark
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start" : "";
 
-    private static string Rate(Throughput t) => t.PerSecond.ToString("N0", CultureInfo.InvariantCulture);
-    private static string Ratio(Throughput a, Throughput b) => (a.PerSecond / b.PerSecond).ToString("0.00", CultureInfo.InvariantCulture) + "x";
+    private static string Rate(Throughput t) => t.Failure is null ? t.PerSecond.ToString("N0", CultureInfo.InvariantCulture) : "failed";
+    private static string Ratio(Throughput a, Throughput b) =>
+        a.Failure is null && b.Failure is null && b.PerSecond > 0 ? (a.PerSecond / b.PerSecond).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
     private static string Micros(double value) => value.ToString("0", CultureInfo.InvariantCulture);
 
     /// <summary>ops/bench/results of the repository around the current folder (git-ignored), else ./results.</summary>

@@ -5,6 +5,11 @@ namespace FactDesk.Bench;
 /// <summary>What one cell measured: operations completed in the measured window and this process's CPU spent on them.</summary>
 public sealed record Throughput(long Operations, TimeSpan Elapsed, TimeSpan? ClientCpu, TimeSpan? ServerCpu = null)
 {
+    /// <summary>Why the cell failed (its first error), or null: a failed cell prints as failed, the rest of the table still does.</summary>
+    public string? Failure { get; init; }
+    public static Throughput Failed(Exception e) => new(0, TimeSpan.Zero, null) { Failure = OneLine($"{e.GetType().Name}: {e.Message}") };
+    private static string OneLine(string text) => string.Join(' ', text.Split((char[])['\n', '\r', '$'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
     public double? ServerCpuMicrosecondsPerOperation => Operations == 0 ? null : ServerCpu?.TotalMicroseconds / Operations;
     public double PerSecond => Operations / Elapsed.TotalSeconds;
     public double? ClientCpuMicrosecondsPerOperation => Operations == 0 ? null : ClientCpu?.TotalMicroseconds / Operations;

@@ -1,0 +1,222 @@
+using System.Threading.Channels;
+using JasperFx.Events;
+using Marten;
+using Npgsql;
+
+namespace FactDesk.GroupCommit;
+
+/// <summary>
+/// Group commit on Marten: concurrent appends to different streams are written in one session and one commit, each
+/// with its own expected-version check, and each caller awaits its own outcome. No timer: a batch is whatever queued
+/// while its lane's previous commit was in flight, so a lone append goes at once. Appends to one stream never share a
+/// batch. A version conflict fails only its own append (retried alone); any other failure of a batch replays it append by append.
+/// A commit whose outcome is unknown (connection lost during COMMIT) is replayed too: appends that had landed then
+/// report a version conflict, as a plain Marten retry would.
+/// </summary>
+public sealed class GroupCommitAppender : IAsyncDisposable
+{
+    private readonly IDocumentStore _store;
+    private readonly int _maxBatch;
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
+    private readonly Task[] _lanes;
+    private long _commits;
+    private long _committedAppends;
+
+    /// <param name="store">a store configured with <see cref="MartenEvents.UseFactDeskEvents"/> (Quick append, Guid streams).</param>
+    public GroupCommitAppender(IDocumentStore store, GroupCommitOptions? options = null)
+    {
+        options ??= new GroupCommitOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAppendsPerCommit, 1, nameof(options.MaxAppendsPerCommit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Lanes, 1, nameof(options.Lanes));
+        if (store.Options.Events.AppendMode != EventAppendMode.Quick || store.Options.Events.StreamIdentity != StreamIdentity.AsGuid)
+            throw new ArgumentException("Group commit needs Marten's Quick append mode and Guid stream ids (StoreOptions.UseFactDeskEvents()).", nameof(store));
+        _store = store;
+        _maxBatch = options.MaxAppendsPerCommit;
+        _lanes = Enumerable.Range(0, options.Lanes).Select(_ => Task.Run(RunLaneAsync)).ToArray();
+    }
+
+    /// <summary>Commits so far and the appends they carried (an append run alone counts as one commit).</summary>
+    public GroupCommitCounts Counts => new(Interlocked.Read(ref _commits), Interlocked.Read(ref _committedAppends));
+
+    /// <summary>
+    /// Appends events to one stream if it is at <paramref name="expectedVersion"/> (its version before this append;
+    /// 0: the stream must not exist yet) and returns the stream's version after it, once committed.
+    /// </summary>
+    /// <exception cref="JasperFx.Events.EventStreamUnexpectedMaxEventIdException">the stream is at another version; nothing was written.</exception>
+    /// <exception cref="Marten.Exceptions.ExistingStreamIdCollisionException">a new stream was expected but it exists; nothing was written.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// cancelled while still queued; nothing was written. Once its batch has taken it, an append runs to its outcome.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">the appender is being disposed; nothing was written.</exception>
+    public Task<long> AppendAsync(Guid streamId, long expectedVersion, IReadOnlyList<object> events, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
+        if (events.Count == 0) throw new ArgumentException("An append needs at least one event.", nameof(events));
+        if (ct.IsCancellationRequested) return Task.FromCanceled<long>(ct);
+
+        var pending = new PendingAppend(streamId, expectedVersion, events.ToArray());
+        // Registered before it is queued, so a lane that takes it always finds the registration to release.
+        if (ct.CanBeCanceled)
+            pending.Registration = ct.Register(static (state, token) => ((PendingAppend)state!).TryCancel(token), pending);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            pending.Registration.Dispose();
+            return Task.FromException<long>(new ObjectDisposedException(nameof(GroupCommitAppender)));
+        }
+        return pending.Done.Task;
+    }
+
+    /// <summary>Stops taking appends and waits until every queued one has reached its outcome.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_lanes).ConfigureAwait(false);
+    }
+
+    private async Task RunLaneAsync()
+    {
+        var batch = new List<PendingAppend>(_maxBatch);
+        var streams = new HashSet<Guid>();
+        // Taken from the queue but to a stream already in the batch: they go first in the next one, in arrival order.
+        var deferred = new Queue<PendingAppend>();
+        while (deferred.Count > 0 || await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            streams.Clear();
+            for (var n = deferred.Count; n > 0; n--)
+            {
+                var pending = deferred.Dequeue();
+                if (batch.Count < _maxBatch && streams.Add(pending.StreamId)) batch.Add(pending);
+                else deferred.Enqueue(pending);
+            }
+            for (var reads = 0; batch.Count < _maxBatch && reads < _maxBatch && _queue.Reader.TryRead(out var pending); reads++)
+            {
+                if (!pending.TryTake()) continue; // cancelled while queued
+                if (streams.Add(pending.StreamId)) batch.Add(pending);
+                else deferred.Enqueue(pending);
+            }
+            if (batch.Count == 0) continue;
+            try
+            {
+                await CommitAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // CommitAsync settles every append itself; this only keeps the lane alive should that ever fail.
+                foreach (var pending in batch) pending.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task CommitAsync(List<PendingAppend> batch)
+    {
+        if (batch.Count == 1)
+        {
+            await CommitAloneAsync(batch[0]).ConfigureAwait(false);
+            return;
+        }
+        if (await TryCommitTogetherAsync(batch).ConfigureAwait(false)) return;
+
+        // The batch rolled back. Marten's exception from a batch may name the wrong stream, so the conflicts are found
+        // by reading the streams' versions: those appends are retried alone (and fail there with Marten's own exception),
+        // the rest go together once more. Anything else (an event that fails to serialise, a deadlock, a lost connection)
+        // is replayed append by append, so only the faulty append fails.
+        var conflicts = await FindVersionConflictsAsync(batch).ConfigureAwait(false);
+        var rest = batch.Where(p => !conflicts.Contains(p)).ToList();
+        if (conflicts.Count == 0 || rest.Count < 2 || !await TryCommitTogetherAsync(rest).ConfigureAwait(false))
+            conflicts = batch;
+        foreach (var pending in conflicts) await CommitAloneAsync(pending).ConfigureAwait(false);
+    }
+
+    private async Task<bool> TryCommitTogetherAsync(List<PendingAppend> batch)
+    {
+        // Stable order by stream: every batch locks stream rows in the same order, so lanes cannot deadlock each other.
+        batch.Sort((a, b) => a.StreamId.CompareTo(b.StreamId));
+        try
+        {
+            await SaveAsync(batch).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+        foreach (var pending in batch) pending.Done.TrySetResult(pending.VersionAfter);
+        return true;
+    }
+
+    private async Task CommitAloneAsync(PendingAppend pending)
+    {
+        try
+        {
+            await SaveAsync([pending]).ConfigureAwait(false);
+            pending.Done.TrySetResult(pending.VersionAfter);
+        }
+        catch (Exception e)
+        {
+            pending.Done.TrySetException(e);
+        }
+    }
+
+    /// <summary>The appends whose stream is not at their expected version now (committed state); empty if that cannot be read.</summary>
+    private async Task<List<PendingAppend>> FindVersionConflictsAsync(List<PendingAppend> batch)
+    {
+        try
+        {
+            var versions = new Dictionary<Guid, long>();
+            await using var connection = _store.Storage.Database.CreateConnection();
+            await connection.OpenAsync().ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand($"select id, version from {_store.Options.Events.DatabaseSchemaName}.mt_streams where id = any($1)", connection);
+            cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.Select(p => p.StreamId).ToArray() });
+            await using var reader = await cmd.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false)) versions[reader.GetGuid(0)] = reader.GetInt64(1);
+            return batch.Where(p => versions.GetValueOrDefault(p.StreamId) != p.ExpectedVersion).ToList();
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+    }
+
+    private async Task SaveAsync(IReadOnlyList<PendingAppend> appends)
+    {
+        await using var session = _store.LightweightSession();
+        foreach (var pending in appends)
+        {
+            if (pending.ExpectedVersion == 0) session.Events.StartStream(pending.StreamId, pending.Events);
+            else session.Events.Append(pending.StreamId, pending.VersionAfter, pending.Events); // Marten expects the version after
+        }
+        // Not cancellable: once taken, an append runs to a known outcome.
+        await session.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _committedAppends, appends.Count);
+    }
+
+    private sealed class PendingAppend(Guid streamId, long expectedVersion, object[] events)
+    {
+        private const int Queued = 0, Taken = 1, Cancelled = 2;
+        private int _state;
+
+        public Guid StreamId { get; } = streamId;
+        public long ExpectedVersion { get; } = expectedVersion;
+        public object[] Events { get; } = events;
+        public long VersionAfter => ExpectedVersion + Events.Length;
+        public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public CancellationTokenRegistration Registration { get; set; }
+
+        /// <summary>A lane takes it for a batch: from here on the caller's token no longer cancels it.</summary>
+        public bool TryTake()
+        {
+            if (Interlocked.CompareExchange(ref _state, Taken, Queued) != Queued) return false;
+            Registration.Dispose();
+            return true;
+        }
+
+        public void TryCancel(CancellationToken token)
+        {
+            if (Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued) Done.TrySetCanceled(token);
+        }
+    }
+}
+
+/// <summary>What a <see cref="GroupCommitAppender"/> has committed: transactions, and the appends they carried.</summary>
+public readonly record struct GroupCommitCounts(long Commits, long Appends);

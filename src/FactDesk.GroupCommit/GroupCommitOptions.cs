@@ -1,0 +1,11 @@
+namespace FactDesk.GroupCommit;
+
+/// <summary>How <see cref="GroupCommitAppender"/> groups appends into commits.</summary>
+public sealed class GroupCommitOptions
+{
+    /// <summary>At most this many appends (each to a different stream) share one session and one commit.</summary>
+    public int MaxAppendsPerCommit { get; set; } = 64;
+
+    /// <summary>How many commits may be under way at once, each on its own connection.</summary>
+    public int Lanes { get; set; } = 4;
+}
