@@ -10,6 +10,7 @@ if (args is ["demo", "load", ..]) return await FactDesk.Api.Demo.DemoDatasetLoad
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
 builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
+builder.Services.AddPrincipalsCheck();
 builder.Services.AddFactDeskStore(builder.Configuration);
 builder.Services.AddSingleton<SignInThrottle>();
 builder.Services.AddProblemDetails();

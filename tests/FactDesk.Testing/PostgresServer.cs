@@ -2,29 +2,58 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Testcontainers.PostgreSql;
 
 namespace FactDesk.Testing;
 
+/// <summary>Where a test PostgreSQL runs.</summary>
+public enum PostgresKind
+{
+    /// <summary>The server named by <c>FACTDESK_TEST_DB</c>.</summary>
+    External,
+    /// <summary>A container started with Testcontainers.PostgreSql on the Docker engine.</summary>
+    Container,
+    /// <summary>A throwaway cluster made with the installed server's initdb and pg_ctl (no Docker engine answered).</summary>
+    LocalCluster,
+}
+
 /// <summary>
-/// A real PostgreSQL for tests: the one named by <c>FACTDESK_TEST_DB</c>, or else a throwaway cluster made with the
-/// installed server's initdb and pg_ctl on a free loopback port (as the postgres user when running as root).
-/// One per test process; each test class asks it for a fresh database.
+/// A real PostgreSQL for tests, one per test process; each test class asks it for a fresh database. In order: the server
+/// named by <c>FACTDESK_TEST_DB</c>; a container started with Testcontainers.PostgreSql (image
+/// <c>FACTDESK_POSTGRES_IMAGE</c>, default postgres:15) when a Docker engine answers; else a throwaway cluster made
+/// with the installed server's initdb and pg_ctl on a free loopback port (as the postgres user when running as root),
+/// saying so in one line. <c>FACTDESK_TEST_POSTGRES=container</c> (what ops/test sets) makes a missing engine an
+/// error instead; <c>=local</c> skips Docker.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(() => StartAsync(PostgresChoice.FromEnvironment()));
     private readonly string? _dataDirectory;
     private readonly string? _pgCtl;
     private readonly string? _serverOptions;
+    private readonly PostgreSqlContainer? _container;
+    private readonly int _containerPort;
+    private readonly string? _dockerEndpoint;
     private int _databases;
 
-    private PostgresServer(string adminConnectionString, string? dataDirectory, string? pgCtl, string? serverOptions = null)
+    private PostgresServer(PostgresKind kind, string adminConnectionString, string description, string? dataDirectory = null,
+        string? pgCtl = null, string? serverOptions = null, PostgreSqlContainer? container = null, int containerPort = 0, string? dockerEndpoint = null)
     {
+        Kind = kind;
         AdminConnectionString = adminConnectionString;
+        Description = description;
         _dataDirectory = dataDirectory;
         _pgCtl = pgCtl;
         _serverOptions = serverOptions;
+        _container = container;
+        _containerPort = containerPort;
+        _dockerEndpoint = dockerEndpoint;
     }
+
+    public PostgresKind Kind { get; }
+
+    /// <summary>One line saying what this server is (written to the test output when it starts).</summary>
+    public string Description { get; }
 
     public string AdminConnectionString { get; }
 
@@ -48,25 +77,94 @@ public sealed class PostgresServer : IAsyncDisposable
         new string(purpose.ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c == '_').Take(30).ToArray());
 
     /// <summary>
-    /// A cluster of the caller's own, never shared and never the <c>FACTDESK_TEST_DB</c> server, so a test may stop and
-    /// start it (<see cref="StopServerAsync"/>, <see cref="StartServerAsync"/>) without disturbing other tests.
+    /// A server of the caller's own, never shared and never the <c>FACTDESK_TEST_DB</c> server, so a test may stop and
+    /// start it (<see cref="StopServerAsync"/>, <see cref="StartServerAsync"/>) without disturbing other tests: a
+    /// container of its own (its host port pinned, so a restart keeps the address) when an engine answers, else a
+    /// cluster of its own.
     /// </summary>
-    public static Task<PostgresServer> StartPrivateAsync() => ProvisionAsync();
+    public static Task<PostgresServer> StartPrivateAsync() =>
+        StartAsync(PostgresChoice.FromEnvironment() with { ExternalConnectionString = null }, privatePort: FreePort());
 
-    /// <summary>Stops a private cluster the way an operator's restart does (pg_ctl stop -m fast: sessions are cut off).</summary>
-    public Task StopServerAsync() => RunPgAsync(Environment.UserName == "root", RequirePgCtl(), ["-D", Path.Combine(_dataDirectory!, "data"), "-m", "fast", "-w", "stop"]);
-
-    /// <summary>Starts a stopped private cluster again on the same port and data.</summary>
-    public Task StartServerAsync() => RunPgAsync(Environment.UserName == "root", RequirePgCtl(),
-        ["-D", Path.Combine(_dataDirectory!, "data"), "-o", _serverOptions!, "-l", Path.Combine(_dataDirectory!, "server.log"), "-w", "start"]);
-
-    private string RequirePgCtl() => _pgCtl ?? throw new InvalidOperationException("Only a cluster this process provisioned can be stopped and started.");
-
-    private static async Task<PostgresServer> StartAsync()
+    /// <summary>Stops the server the way an operator's restart does, cutting sessions off: pg_ctl stop -m fast, or
+    /// docker stop (the image's stop signal is SIGINT, PostgreSQL's fast shutdown).</summary>
+    public async Task StopServerAsync()
     {
-        var external = Environment.GetEnvironmentVariable("FACTDESK_TEST_DB");
-        if (!string.IsNullOrWhiteSpace(external)) return new PostgresServer(external, null, null);
-        return await ProvisionAsync();
+        if (_container is not null) { await _container.StopAsync(); return; }
+        await RunPgAsync(Environment.UserName == "root", RequirePgCtl(), ["-D", Path.Combine(_dataDirectory!, "data"), "-m", "fast", "-w", "stop"]);
+    }
+
+    /// <summary>Starts a stopped private server again on the same port and data.</summary>
+    public async Task StartServerAsync()
+    {
+        if (_container is not null)
+        {
+            await _container.StartAsync();
+            // A restarted container gets its host port anew unless it was pinned; the service under test keeps its
+            // connection string, so a moved port would look like a database that never came back.
+            var port = _container.GetMappedPublicPort(5432);
+            if (port != _containerPort)
+                throw new InvalidOperationException($"The restarted container answers on port {port}, not {_containerPort}.");
+            return;
+        }
+        await RunPgAsync(Environment.UserName == "root", RequirePgCtl(),
+            ["-D", Path.Combine(_dataDirectory!, "data"), "-o", _serverOptions!, "-l", Path.Combine(_dataDirectory!, "server.log"), "-w", "start"]);
+    }
+
+    private string RequirePgCtl() => _pgCtl ?? throw new InvalidOperationException("Only a server this process started can be stopped and started.");
+
+    /// <summary>Starts (or names) a server as <paramref name="choice"/> says; the shared one is made with the environment's choice.</summary>
+    public static async Task<PostgresServer> StartAsync(PostgresChoice choice, int? privatePort = null)
+    {
+        if (!string.IsNullOrWhiteSpace(choice.ExternalConnectionString))
+            return new PostgresServer(PostgresKind.External, choice.ExternalConnectionString, "PostgreSQL named by FACTDESK_TEST_DB");
+        if (choice.Mode == PostgresMode.Local)
+        {
+            var cluster = await ProvisionAsync();
+            choice.Say($"FACTDESK_TEST_POSTGRES=local: using {cluster.Description}.");
+            return cluster;
+        }
+        var engine = await DockerEngine.ProbeAsync(choice.DockerEndpoint);
+        if (engine.Answers)
+        {
+            var server = await StartContainerAsync(choice, engine, privatePort);
+            choice.Say(server.Description);
+            return server;
+        }
+        if (choice.Mode == PostgresMode.Container)
+            throw new InvalidOperationException($"FACTDESK_TEST_POSTGRES=container but no Docker engine answers at {choice.DockerEndpoint}: {engine.Problem}");
+        var local = await ProvisionAsync();
+        choice.Say($"No Docker engine answers at {choice.DockerEndpoint} ({engine.Problem}): using {local.Description} instead.");
+        return local;
+    }
+
+    private static async Task<PostgresServer> StartContainerAsync(PostgresChoice choice, DockerEngine engine, int? privatePort)
+    {
+        engine.ConfigureTestcontainers();
+        var started = Stopwatch.StartNew();
+        var builder = new PostgreSqlBuilder(choice.Image)
+            .WithDockerEndpoint(choice.DockerEndpoint)
+            // ops/test removes containers left by killed test processes: those whose process is gone.
+            .WithLabel("factdesk.tests.pid", Environment.ProcessId.ToString())
+            // As the local cluster: a test server never needs to survive a power cut, and tests open many pools.
+            .WithCommand("-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=128MB");
+        if (privatePort is int pinned) builder = builder.WithPortBinding(pinned, 5432);
+        var container = builder.Build();
+        try
+        {
+            await container.StartAsync();
+        }
+        catch
+        {
+            await container.DisposeAsync();
+            throw;
+        }
+        var port = container.GetMappedPublicPort(5432);
+        var connectionString = new NpgsqlConnectionStringBuilder(container.GetConnectionString()) { Pooling = true }.ConnectionString;
+        var server = new PostgresServer(PostgresKind.Container, connectionString,
+            $"PostgreSQL in a Testcontainers container ({choice.Image}, {container.Id[..12]}, {container.Hostname}:{port}), started in {started.Elapsed.TotalSeconds:0.0} s",
+            container: container, containerPort: port, dockerEndpoint: choice.DockerEndpoint);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        return server;
     }
 
     private static async Task<PostgresServer> ProvisionAsync()
@@ -86,13 +184,24 @@ public sealed class PostgresServer : IAsyncDisposable
         var pgCtl = Path.Combine(bin, "pg_ctl");
         await RunPgAsync(runAsPostgres, pgCtl, ["-D", data, "-o", options, "-l", Path.Combine(root, "server.log"), "-w", "start"]);
 
-        var server = new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true", root, pgCtl, options);
+        var server = new PostgresServer(PostgresKind.LocalCluster, $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true",
+            $"a local PostgreSQL cluster (initdb/pg_ctl from {bin}, 127.0.0.1:{port})", root, pgCtl, options);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         return server;
     }
 
+    private int _stopped;
+
     private void Stop()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        if (_container is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            // Straight to the engine: at process exit there is no time for Testcontainers' asynchronous disposal.
+            DockerEngine.RemoveContainer(_dockerEndpoint!, _container.Id);
+            return;
+        }
         if (_pgCtl is null || _dataDirectory is null) return;
         try
         {
