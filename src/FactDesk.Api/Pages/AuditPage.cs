@@ -67,7 +67,7 @@ public sealed class AuditPage : IEndpoint
         {
             var given = q[name].ToString();
             if (given.Length == 0) return null;
-            if (DateTimeOffset.TryParse(given, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
+            if (Timestamps.TryParse(given, out var t)) return t;
             notes.Add($"'{given}' is not a date and time; the {name} filter was left out.");
             return null;
         }

@@ -31,11 +31,12 @@ public sealed class DocumentPage : IEndpoint
                 var formName = ClaimPage.V(form, "form") is { } f && f.Length <= 40 && f.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? f : "flag";
                 DateTimeOffset? due = null;
                 FormOutcome outcome;
-                if (ClaimPage.V(form, "dueAt") is { } d && !DateTimeOffset.TryParse(d, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                var dueText = ClaimPage.V(form, "dueAt");
+                if (dueText is not null && !Timestamps.TryParse(dueText, out _))
                     outcome = FormOutcome.Refused(400, "Correct the fields marked below.", new Dictionary<string, string[]> { ["dueAt"] = ["dueAt must be a date and time."] });
                 else
                 {
-                    if (ClaimPage.V(form, "dueAt") is { } given) due = DateTimeOffset.Parse(given, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+                    if (dueText is not null && Timestamps.TryParse(dueText, out var parsed)) due = parsed;
                     var request = new FlagClaimRequest(ClaimPage.V(form, "quote"), documentId, ClaimPage.V(form, "prefix"), ClaimPage.V(form, "suffix"),
                         ClaimPage.V(form, "reason"), ClaimPage.V(form, "priority"), due, null);
                     outcome = await pipeline.RunForm(http, request, null, (body, context) => FlagClaimEndpoint.Handle(body, context, pipeline), "document");

@@ -35,7 +35,7 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
                 DateTimeOffset? Time(string name)
                 {
                     if (Single(name) is not { } text) return null;
-                    if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
+                    if (Timestamps.TryParse(text, out var t)) return t;
                     check.Add(name, $"{name} must be an ISO 8601 timestamp.");
                     return null;
                 }

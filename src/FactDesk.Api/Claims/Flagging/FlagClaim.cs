@@ -57,9 +57,17 @@ public sealed class FlagClaimEndpoint : IEndpoint
             .Accepts<FlagClaimRequest>("application/json")
             .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
 
+    /// <summary>How long before flagging a due date may lie: claims from this morning's stories are flagged late, not a year late.</summary>
+    public static readonly TimeSpan DueAtGrace = TimeSpan.FromDays(1);
+    public const int DueAtMaxYearsAhead = 10;
+
     /// <summary>The command, shared by the JSON route and the document page's flag form.</summary>
     public static async Task<CommandAnswer> Handle(FlagClaimRequest body, CommandContext context, CommandPipeline pipeline)
     {
+        // A due date far outside the claim's life (0001-01-01, 9999-12-31) would sort first or last in the queue forever.
+        if (body.DueAt is { } due && (due < context.Now - DueAtGrace || due > context.Now.AddYears(DueAtMaxYearsAhead)))
+            throw Problems.Fail(Problems.Validation("dueAt",
+                $"dueAt must lie between one day before now and {DueAtMaxYearsAhead} years ahead (ISO 8601, any offset)."));
         if (body.DocumentId is { } documentId)
             await QuoteInDocument.RequireAsync(pipeline.Store, documentId, body.Quote!, context.Http.RequestAborted);
         var command = new FlagClaim(context.NewId("claim"), body.Quote!, body.DocumentId, body.Prefix, body.Suffix, body.Reason!,
