@@ -142,7 +142,7 @@ public class WebhookTargetTests
     [Fact]
     public async Task A_name_is_refused_when_any_of_its_addresses_is_inside()
     {
-        var targets = new WebhookTargets(new FixedLookup(IPAddress.Parse("203.0.113.9"), IPAddress.Parse("10.0.0.1")), new WebhookOptions());
+        var targets = new WebhookTargets(new FixedLookup(IPAddress.Parse("93.184.215.9"), IPAddress.Parse("10.0.0.1")), new WebhookOptions());
         (await targets.CheckAsync("mixed.example", default)).IsAllowed.ShouldBeFalse();
         var allowing = new WebhookTargets(new FixedLookup(IPAddress.Parse("10.0.0.1")), new WebhookOptions { AllowPrivateTargets = true });
         (await allowing.CheckAsync("mixed.example", default)).IsAllowed.ShouldBeTrue();
