@@ -11,6 +11,7 @@ if (args is ["demo", "load", ..]) return await FactDesk.Api.Demo.DemoDatasetLoad
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
 builder.AddConnectionLimits();
+builder.AddTrustedProxies();
 builder.Services.AddSingleton(builder.Configuration.GetSection("LiveFeeds").Get<LiveFeedOptions>() ?? new LiveFeedOptions());
 builder.Services.AddSingleton(services =>
 {
@@ -64,6 +65,7 @@ builder.Services.AddAntiforgery(o =>
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
 
 var app = builder.Build();
+app.UseForwardedHeaders();
 app.Logger.LogInformation("Open files allowed: {FileLimit}; connections at most {MaxOpen}, idle ones without a valid token at most {MaxIdle}; live feeds at most {MaxFeeds}",
     app.Services.GetRequiredService<ConnectionFigures>().FileLimit, app.Services.GetRequiredService<ConnectionFigures>().MaxOpen,
     app.Services.GetRequiredService<ConnectionGate>().MaxIdleUnauthenticated, app.Services.GetRequiredService<LiveFeedLimits>().MaxTotal);
@@ -88,7 +90,6 @@ app.UseStatusCodePages(async context =>
 app.UseConnectionGate();
 app.UseSecurityHeaders();
 app.UseCorrelationIds();
-app.UseSignInThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
