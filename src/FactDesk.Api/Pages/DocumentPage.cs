@@ -65,8 +65,8 @@ public sealed class DocumentPage : IEndpoint
         }
 
         var body = new StringBuilder();
-        body.Append($"<p class=\"meta\"><strong>{E(document.Title)}</strong>")
-            .Append(document.Outlet is null ? "" : $" · {E(document.Outlet)}").Append(document.Author is null ? "" : $" · {E(document.Author)}")
+        body.Append($"<p class=\"meta\"><strong>{T(document.Title)}</strong>")
+            .Append(document.Outlet is null ? "" : $" · {T(document.Outlet)}").Append(document.Author is null ? "" : $" · {T(document.Author)}")
             .Append($" · {E(document.PublishedOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}")
             .Append(document.Url is null ? "" : " · " + OutsideLink(document.Url, "original"))
             .Append(document.DuplicateOf is { } original ? $" · copy of <a href=\"/documents/{original}\">an earlier document</a>" : "")
@@ -79,7 +79,7 @@ public sealed class DocumentPage : IEndpoint
         else
         {
             body.Append("<ul>");
-            foreach (var (claimId, quote) in flagged) body.Append($"<li><a href=\"/claims/{claimId}\">{E(QueuePage.Shorten(quote, 160))}</a></li>");
+            foreach (var (claimId, quote) in flagged) body.Append($"<li><a href=\"/claims/{claimId}\">{T(QueuePage.Shorten(quote, 160))}</a></li>");
             body.Append("</ul>");
         }
         body.Append("</section>");
@@ -91,7 +91,7 @@ public sealed class DocumentPage : IEndpoint
         {
             var c = document.Candidates[i];
             var form = $"candidate-{i + 1}";
-            body.Append($"<div class=\"candidate card\" id=\"{form}\"><p><span class=\"badge\">{E(c.Kind)}</span> <q>{E(c.Quote)}</q></p>")
+            body.Append($"<div class=\"candidate card\" id=\"{form}\"><p><span class=\"badge\">{E(c.Kind)}</span> <q>{T(c.Quote)}</q></p>")
                 .Append($"<p class=\"muted\">{E(c.Expression)} · score {E(c.Score.ToString("0.00", CultureInfo.InvariantCulture))}</p>");
             if (mayFlag && !flagged.Any(f => f.Quote == c.Quote))
                 body.Append($"<form method=\"post\" action=\"/documents/{id}/claims\" class=\"action\">{page.Refusal(form)}{page.AntiforgeryField()}")
