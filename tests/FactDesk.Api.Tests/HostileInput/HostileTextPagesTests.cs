@@ -50,6 +50,53 @@ public class HostileTextPagesTests(ApiForHostileTextOnPages api, ITestOutputHelp
         documentPage.Split('\u202e').Skip(1).Count().ShouldBe(documentPage.Split('\u202e').Length - 1);
     }
 
+    [Theory]
+    [InlineData("+02:00", HttpStatusCode.SeeOther)]
+    [InlineData("-0930", HttpStatusCode.SeeOther)]
+    [InlineData("", HttpStatusCode.SeeOther)]
+    [InlineData("garbage", HttpStatusCode.BadRequest)]
+    public async Task The_documents_flag_form_takes_a_due_date_with_any_offset_and_stores_it_in_UTC(string offset, HttpStatusCode expected)
+    {
+        var documentId = (await api.IngestAsync("Exports grew 14% in 2024, customs said.")).GetProperty("id").GetGuid();
+        var person = FactDeskApi.People.First(p => p.Role == Roles.Editor);
+        var session = api.Services.GetRequiredService<PageSessions>().Start(new PrincipalOptions
+            { Name = person.Name, Role = person.Role, TokenSha256 = BearerTokenHandler.HashToken(person.Token) });
+        var browser = api.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var get = new HttpRequestMessage(HttpMethod.Get, $"/documents/{documentId}");
+        get.Headers.Add("Cookie", $"{PageSessions.CookieName}={session}");
+        var form = await browser.SendAsync(get);
+        var html = await form.Content.ReadAsStringAsync();
+        var antiforgery = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var antiforgeryCookie = form.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("factdesk_antiforgery=")).Split(';')[0];
+
+        var due = DateTimeOffset.UtcNow.AddDays(2);
+        var given = offset == "garbage" ? "the day after tomorrow"
+            : due.ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture) + offset;
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"/documents/{documentId}/claims")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = antiforgery, ["form"] = "flag", ["quote"] = "Exports grew 14% in 2024",
+                ["reason"] = "a rate", ["priority"] = "normal", ["dueAt"] = given,
+            }),
+        };
+        post.Headers.Add("Cookie", $"{PageSessions.CookieName}={session}; {antiforgeryCookie}");
+        var answer = await browser.SendAsync(post);
+        answer.StatusCode.ShouldBe(expected, await answer.Content.ReadAsStringAsync());
+        if (expected != HttpStatusCode.SeeOther)
+        {
+            (await answer.Content.ReadAsStringAsync()).ShouldContain("dueAt must be a date and time.");
+            return;
+        }
+        answer.Headers.Location!.ToString().ShouldStartWith("/claims/");
+        var claimId = answer.Headers.Location!.ToString().Split('/').Last();
+        var stored = (await (await api.Auditor.GetAsync($"/api/claims/{claimId}")).ReadJsonAsync()).GetProperty("dueAt").GetDateTimeOffset();
+        stored.Offset.ShouldBe(TimeSpan.Zero);
+        var expectedUtc = DateTimeOffset.Parse(given.Length == 16 ? given + "Z" : offset == "-0930" ? given[..16] + "-09:30" : given,
+            System.Globalization.CultureInfo.InvariantCulture).ToUniversalTime();
+        stored.ShouldBe(expectedUtc);
+    }
+
     [Fact]
     public async Task A_million_characters_of_figures_are_ingested_within_the_detection_budget_and_its_page_comes_in_pages()
     {
