@@ -1,6 +1,7 @@
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
 using FactDesk.Api.Pages;
+using FactDesk.Api.Queue.FollowingTheQueue;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -9,6 +10,14 @@ if (args is ["demo", "load", ..]) return await FactDesk.Api.Demo.DemoDatasetLoad
 
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
+builder.AddConnectionLimits();
+builder.AddTrustedProxies();
+builder.Services.AddSingleton(builder.Configuration.GetSection("LiveFeeds").Get<LiveFeedOptions>() ?? new LiveFeedOptions());
+builder.Services.AddSingleton(services =>
+{
+    var options = services.GetRequiredService<LiveFeedOptions>();
+    return new LiveFeedLimits(options, options.MaxTotal ?? Math.Max(1, services.GetRequiredService<ConnectionFigures>().MaxOpen / 4));
+});
 builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
 builder.Services.AddPrincipalsCheck();
 builder.Services.AddFactDeskStore(builder.Configuration);
@@ -57,6 +66,10 @@ builder.Services.AddAntiforgery(o =>
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
 
 var app = builder.Build();
+app.UseForwardedHeaders();
+app.Logger.LogInformation("Open files allowed: {FileLimit}; connections at most {MaxOpen}, idle ones without a valid token at most {MaxIdle}; live feeds at most {MaxFeeds}",
+    app.Services.GetRequiredService<ConnectionFigures>().FileLimit, app.Services.GetRequiredService<ConnectionFigures>().MaxOpen,
+    app.Services.GetRequiredService<ConnectionGate>().MaxIdleUnauthenticated, app.Services.GetRequiredService<LiveFeedLimits>().MaxTotal);
 app.UseExceptionHandler(errors => errors.Run(http =>
 {
     var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -75,9 +88,9 @@ app.UseStatusCodePages(async context =>
         var status => Problems.Make(status, "http-" + status, "The request failed.", null),
     });
 });
+app.UseConnectionGate();
 app.UseSecurityHeaders();
 app.UseCorrelationIds();
-app.UseSignInThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -241,7 +241,7 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
     [Fact]
     public async Task The_queue_puts_urgent_claims_first_marks_overdue_ones_and_updates_without_a_reload()
     {
-        var overdue = await site.FlagAsync("Wages rose 4% last quarter", "high", dueAt: DateTimeOffset.UtcNow.AddDays(-1));
+        var overdue = await site.FlagAsync("Wages rose 4% last quarter", "high", dueAt: DateTimeOffset.UtcNow.AddHours(-2));
         var editor = await site.SignInAsync(Roles.Editor);
         await editor.GotoAsync("/");
         await Expect(editor.Locator($"tr[data-claim='{overdue}'] td.overdue")).ToContainTextAsync("overdue");

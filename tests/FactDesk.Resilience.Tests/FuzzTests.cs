@@ -154,7 +154,8 @@ public class FuzzTests(InProcessNewsroom api, ITestOutputHelper output) : IClass
     {
         if (method != "GET" || random.Next(2) == 0) return "";
         string[] names = ["version", "asOf", "status", "limit", "cursor", "after", "from", "to", "actor", "type", "assignee", "priority", "documentId"];
-        string[] values = ["abc", "-1", "0", "99999999999999999999", "2025-13-45T99:99", "<script>x</script>", "'--", "", "%FF%FE", new string('9', 2000), "1&version=2"];
+        string[] values = ["abc", "-1", "0", "99999999999999999999", "2025-13-45T99:99", "<script>x</script>", "'--", "", "%FF%FE", new string('9', 2000), "1&version=2",
+            "2026-12-10T17:00:00%2B02:00", "2026-12-10T17:00:00+02:00", "2016-12-31T23:59:60Z", "0001-01-01T00:00:00%2B01:00", "9999-12-31T23:59:59-01:00"];
         return "?" + string.Join("&", Enumerable.Range(0, random.Next(1, 4)).Select(_ => $"{names[random.Next(names.Length)]}={values[random.Next(values.Length)]}"));
     }
 
@@ -169,7 +170,7 @@ public class FuzzTests(InProcessNewsroom api, ITestOutputHelper output) : IClass
     {
         var body = BaseBody(schema, desk, random);
         var field = body.Count > 0 ? body.ElementAt(random.Next(body.Count)).Key : "quote";
-        var kind = random.Next(16);
+        var kind = random.Next(20);
         string? json = null;
         byte[]? raw = null;
         switch (kind)
@@ -192,6 +193,24 @@ public class FuzzTests(InProcessNewsroom api, ITestOutputHelper output) : IClass
             case 12: foreach (var key in body.Select(p => p.Key).ToList()) body[key] = HostileStrings[random.Next(HostileStrings.Length)]; break;
             case 13: json = "{" + string.Join(",", Enumerable.Range(0, 5000).Select(n => $"\"f{n}\":{n}")) + "}"; break;
             case 14: body[field] = Guid.NewGuid().ToString(); break;
+            case 16:
+                // A lone surrogate escape, which no UTF-8 text can hold.
+                body[field] = "LONE_SURROGATE";
+                json = body.ToJsonString().Replace("\"LONE_SURROGATE\"", random.Next(2) == 0 ? "\"\\ud800\"" : "\"a\\udfff b\"");
+                break;
+            case 17:
+                // The same key twice: which copy counts must not depend on the parser.
+                json = body.Count == 0 ? "{\"quote\":\"a\",\"quote\":\"b\"}" : "{" + $"\"{field}\":\"first\"," + body.ToJsonString()[1..];
+                break;
+            case 18:
+                // An overlong UTF-8 encoding of '/' and of NUL inside a string.
+                body[field] = "OVERLONG";
+                var around = body.ToJsonString().Split("OVERLONG");
+                raw = [.. Encoding.UTF8.GetBytes(around[0]), .. random.Next(2) == 0 ? new byte[] { 0xC0, 0xAF } : [0xC0, 0x80], .. Encoding.UTF8.GetBytes(around[1])];
+                break;
+            case 19:
+                body[field] = new[] { "2026-12-10T17:00:00+02:00", "2016-12-31T23:59:60Z", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "2026-12-10T17:00:00+2", "2026-12-10T17:00:00+99:99" }[random.Next(6)];
+                break;
             default: body[field] = "2025-02-30"; break;
         }
         var content = raw is not null ? new ByteArrayContent(raw) : new ByteArrayContent(Encoding.UTF8.GetBytes(json ?? body.ToJsonString()));

@@ -13,13 +13,21 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private Process? _process;
 
-    public ServiceProcess(string connectionString, int? port = null)
+    /// <param name="settings">Extra environment variables, such as <c>Connections__MaxOpen</c>.</param>
+    public ServiceProcess(string connectionString, int? port = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         _connectionString = connectionString;
+        _settings = settings ?? new Dictionary<string, string>();
         Port = port ?? PostgresServer.FreePort();
     }
+
+    public bool HasExited => _process is null || _process.HasExited;
+
+    /// <summary>File descriptors the process holds now (Linux), sockets included.</summary>
+    public int OpenDescriptors() => _process is null ? 0 : Directory.GetFileSystemEntries($"/proc/{_process.Id}/fd").Length;
 
     public int Port { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
@@ -48,6 +56,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             start.Environment[$"Auth__Principals__{i}__Role"] = Newsroom.People[i].Role;
             start.Environment[$"Auth__Principals__{i}__TokenSha256"] = BearerTokenHandler.HashToken(Newsroom.People[i].Token);
         }
+        foreach (var (name, value) in _settings) start.Environment[name] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };

@@ -10,9 +10,12 @@ public sealed record DocumentIngested(
     Guid DocumentId, string Title, string Text, string? Outlet, string? Author, string? Url, DateOnly PublishedOn,
     string? Language, Guid? DuplicateOf, Actor By, DateTimeOffset At);
 
-/// <summary>Claim detection read the document and found these candidates. Kept apart from ingestion so detection can be re-run.</summary>
+/// <summary>
+/// Claim detection read the document and found these candidates. Kept apart from ingestion so detection can be re-run.
+/// <c>NotScannedFrom</c>: the code point where detection ran out of its CPU budget (null: it read the whole text).
+/// </summary>
 [EventType("claim-candidates-detected.v1")]
-public sealed record ClaimCandidatesDetected(Guid DocumentId, IReadOnlyList<CandidateClaim> Candidates, DateTimeOffset At);
+public sealed record ClaimCandidatesDetected(Guid DocumentId, IReadOnlyList<CandidateClaim> Candidates, DateTimeOffset At, int? NotScannedFrom = null);
 
 /// <summary>A document as ingested. Its text is kept so flagged quotes can be anchored in it.</summary>
 public sealed record Document(
@@ -24,8 +27,11 @@ public sealed record Document(
     /// <summary>The latest detection's candidates; empty until detection finds any.</summary>
     public IReadOnlyList<CandidateClaim> Candidates { get; init; } = [];
 
+    /// <summary>Where the latest detection stopped for lack of time; null when it read the whole text.</summary>
+    public int? NotScannedFrom { get; init; }
+
     public static Document Create(DocumentIngested e) =>
         new(e.DocumentId, e.Title, e.Text, e.Outlet, e.Author, e.Url, e.PublishedOn, e.Language, e.DuplicateOf, e.By, e.At);
 
-    public Document Apply(ClaimCandidatesDetected e) => this with { Candidates = e.Candidates };
+    public Document Apply(ClaimCandidatesDetected e) => this with { Candidates = e.Candidates, NotScannedFrom = e.NotScannedFrom };
 }

@@ -55,10 +55,14 @@ public sealed class BearerTokenHandler(
         if (string.IsNullOrEmpty(header)) return Task.FromResult(AuthenticateResult.NoResult());
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return Task.FromResult(AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'."));
-        var principal = Match(header["Bearer ".Length..].Trim(), auth.CurrentValue.Principals);
+        var token = header["Bearer ".Length..].Trim();
+        var principal = Match(token, auth.CurrentValue.Principals);
         if (principal is null || !Roles.All.Contains(principal.Role))
         {
-            throttle.RecordFailure(SignInThrottle.ClientKey(Context));
+            // Only unknown tokens are throttled: a valid one is never refused because of failures from its address.
+            var address = SignInThrottle.ClientAddress(Context);
+            if (throttle.IsBlocked(address, token, out var retryAfter)) Context.Items[ThrottledKey] = retryAfter;
+            else throttle.RecordFailure(address, token);
             return Task.FromResult(AuthenticateResult.Fail("Unknown token."));
         }
         var identity = new ClaimsIdentity(
@@ -66,8 +70,15 @@ public sealed class BearerTokenHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme)));
     }
 
+    private static readonly object ThrottledKey = new();
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[ThrottledKey] is TimeSpan retryAfter)
+        {
+            Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+            return Problems.Write(Context, SignInThrottle.TooManyFailures(retryAfter));
+        }
         Response.Headers.WWWAuthenticate = "Bearer";
         return Problems.Write(Context, Problems.Unauthorized());
     }

@@ -11,6 +11,7 @@ public static class JsonDefaults
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new Timestamps.UtcConverter());
         options.NumberHandling = JsonNumberHandling.Strict;
         options.MaxDepth = 32;
         // Names like "Tomás" stay readable; answers are application/json with nosniff, never inlined into HTML unencoded.

@@ -24,8 +24,8 @@ public static class Reads
         if (request.Query.TryGetValue("version", out var v))
             version = long.TryParse(v, out var n) && n >= 1 ? n : throw Problems.Fail(Problems.Validation("version", "version must be a whole number of at least 1."));
         if (request.Query.TryGetValue("asOf", out var a))
-            asOf = DateTimeOffset.TryParse(a, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
-                ? t : throw Problems.Fail(Problems.Validation("asOf", "asOf must be an ISO 8601 timestamp."));
+            asOf = a.Count == 1 && Timestamps.TryParse(a[0], out var t)
+                ? t : throw Problems.Fail(Problems.Validation("asOf", "asOf must be one ISO 8601 timestamp, such as 2025-02-01T10:00:00+01:00."));
         if (version is not null && asOf is not null) throw Problems.Fail(Problems.Validation("asOf", "Give version or asOf, not both."));
         return (version, asOf);
     }

@@ -35,6 +35,7 @@ public static class RequestBody
         if (!contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !contentType.Contains("+json", StringComparison.OrdinalIgnoreCase))
             throw Problems.Fail(Problems.Make(415, "unsupported-media-type", "The body must be JSON.", "Send Content-Type: application/json."));
         if (body.Length == 0) throw Problems.Fail(Problems.Validation("body", "A JSON object is required."));
+        if (FindMalformedText(body) is { } malformed) throw Problems.Fail(Problems.Validation(malformed.Field, malformed.Message));
         try
         {
             // Strict UTF-8: invalid byte sequences are refused rather than replaced.
@@ -49,8 +50,6 @@ public static class RequestBody
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw Problems.Fail(Problems.Validation("body", "The body must be a JSON object."));
-            if (FindNulCharacter(document.RootElement, "") is { } where)
-                throw Problems.Fail(Problems.Validation(where.Length == 0 ? "body" : where, "Text must not contain NUL characters."));
             return document.RootElement.Deserialize<T>(JsonDefaults.Options)
                 ?? throw Problems.Fail(Problems.Validation("body", "A JSON object is required."));
         }
@@ -64,29 +63,97 @@ public static class RequestBody
         }
     }
 
-    /// <summary>PostgreSQL cannot store U+0000 in text or jsonb: find it anywhere in the body, keys included, and name the field.</summary>
-    private static string? FindNulCharacter(JsonElement element, string path)
+    /// <summary>
+    /// Finds the first string (or key) that cannot be stored as text, and names its field: invalid UTF-8 (overlong
+    /// encodings included), a lone surrogate escape such as <c>"\ud800"</c>, U+0000 (PostgreSQL cannot store it), or a
+    /// key given twice in one object (which copy counts would otherwise depend on the parser). Null when every string is
+    /// fine or the body is not well-formed JSON (the parser says so next).
+    /// </summary>
+    public static (string Field, string Message)? FindMalformedText(byte[] body)
     {
-        switch (element.ValueKind)
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+        var frames = new List<Frame>();
+        string Path()
         {
-            case JsonValueKind.String:
-                return element.GetString()!.Contains('\0') ? path : null;
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
-                {
-                    var field = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
-                    if (property.Name.Contains('\0')) return path.Length == 0 ? "body" : path;
-                    if (FindNulCharacter(property.Value, field) is { } found) return found;
-                }
-                return null;
-            case JsonValueKind.Array:
-                var index = 0;
-                foreach (var item in element.EnumerateArray())
-                    if (FindNulCharacter(item, $"{path}[{index++}]") is { } found) return found;
-                return null;
-            default:
-                return null;
+            var path = new StringBuilder();
+            foreach (var frame in frames)
+                if (frame.Names is not null && frame.Property is not null) path.Append(path.Length == 0 ? "" : ".").Append(frame.Property);
+                else if (frame.Names is null && frame.Index >= 0) path.Append('[').Append(frame.Index).Append(']');
+            return path.Length == 0 ? "body" : path.ToString();
         }
+        string ObjectPath()
+        {
+            var property = frames[^1].Property;
+            frames[^1].Property = null;
+            var path = Path();
+            frames[^1].Property = property;
+            return path;
+        }
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.EndObject or JsonTokenType.EndArray or JsonTokenType.Comment)
+                    && frames.Count > 0 && frames[^1].Names is null)
+                    frames[^1].Index++;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject: frames.Add(new Frame { Names = new HashSet<string>(StringComparer.Ordinal) }); break;
+                    case JsonTokenType.StartArray: frames.Add(new Frame()); break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray: frames.RemoveAt(frames.Count - 1); break;
+                    case JsonTokenType.PropertyName:
+                        if (!TryGetText(ref reader, out var name))
+                            return (ObjectPath(), "A key is not valid Unicode text (invalid UTF-8 or a lone surrogate).");
+                        if (name.Contains('\0')) return (ObjectPath(), "Text must not contain NUL characters.");
+                        frames[^1].Property = name;
+                        if (!frames[^1].Names!.Add(name)) return (Path(), $"{name} is given more than once.");
+                        break;
+                    case JsonTokenType.String:
+                        if (!TryGetText(ref reader, out var text))
+                            return (Path(), $"{Path()} is not valid Unicode text (invalid UTF-8 or a lone surrogate).");
+                        if (text.Contains('\0')) return (Path(), "Text must not contain NUL characters.");
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        return null;
+    }
+
+    private static bool TryGetText(ref Utf8JsonReader reader, out string text)
+    {
+        try
+        {
+            text = reader.GetString()!;
+            // A lone surrogate escape may decode without complaint: check the UTF-16 it made.
+            return !HasLoneSurrogate(text);
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
+    }
+
+    private static bool HasLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(text[i])) return true;
+        }
+        return false;
+    }
+
+    private sealed class Frame
+    {
+        /// <summary>Keys seen so far in an object; null for an array.</summary>
+        public HashSet<string>? Names;
+        public string? Property;
+        public int Index = -1;
     }
 
     private static string FieldOf(string? path) => string.IsNullOrEmpty(path) || path == "$" ? "body" : path.TrimStart('$', '.');

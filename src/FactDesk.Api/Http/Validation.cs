@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace FactDesk.Api.Http;
 
 /// <summary>A request body that can say what is wrong with it, field by field.</summary>
@@ -21,10 +23,13 @@ public sealed class Validation
         list.Add(message);
     }
 
-    /// <summary>Required text: present, not blank, at most <paramref name="maxLength"/> characters, no control characters.</summary>
+    /// <summary>
+    /// Required text: present, with at least one visible character (a quote of only zero-width spaces or bidi controls
+    /// is blank to a reader), at most <paramref name="maxLength"/> characters, no control characters.
+    /// </summary>
     public void Text(string field, string? value, int maxLength, bool required = true)
     {
-        if (value is null || value.Trim().Length == 0)
+        if (value is null || !HasVisibleCharacter(value))
         {
             if (required) Add(field, $"{field} is required.");
             return;
@@ -32,6 +37,23 @@ public sealed class Validation
         if (value.Length > maxLength) Add(field, $"{field} must be at most {maxLength} characters.");
         if (value.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
             Add(field, $"{field} must not contain control characters.");
+    }
+
+    /// <summary>True when the text holds a character that shows: not white space, not a format character (zero-width, bidi), not a control.</summary>
+    public static bool HasVisibleCharacter(string text)
+    {
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var category = Rune.GetUnicodeCategory(rune);
+            if (Rune.IsWhiteSpace(rune) || category is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.Control
+                    or System.Globalization.UnicodeCategory.Surrogate or System.Globalization.UnicodeCategory.OtherNotAssigned
+                    or System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.EnclosingMark)
+                continue;
+            // Hangul fillers and braille blank are letters or symbols by category, blank on screen.
+            if (rune.Value is 0x115F or 0x1160 or 0x3164 or 0xFFA0 or 0x2800) continue;
+            return true;
+        }
+        return false;
     }
 
     /// <summary>An optional or required choice among kebab-case names.</summary>

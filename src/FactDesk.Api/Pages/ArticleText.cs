@@ -31,7 +31,7 @@ public static class ArticleRendering
         from = from < 0 ? 0 : from + 2;
         var to = text.IndexOf("\n\n", end, StringComparison.Ordinal);
         if (to < 0) to = text.Length;
-        return $"<blockquote class=\"in-article\"><p>{E(text[from..start].TrimStart())}<mark>{E(text[start..end])}</mark>{E(text[end..to].TrimEnd())}</p></blockquote>";
+        return $"<blockquote class=\"in-article\"><p dir=\"auto\">{T(text[from..start].TrimStart())}<mark dir=\"auto\">{E(text[start..end])}</mark>{T(text[end..to].TrimEnd())}</p></blockquote>";
     }
 
     /// <summary>
@@ -43,18 +43,18 @@ public static class ArticleRendering
         var placed = new List<Highlight>();
         foreach (var h in highlights.Where(h => h.Start >= 0 && h.End <= text.Length && h.Start < h.End))
             if (!placed.Any(p => h.Start < p.End && p.Start < h.End)) placed.Add(h);
-        var html = new StringBuilder("<div class=\"article-text\">");
+        var html = new StringBuilder("<div class=\"article-text\" dir=\"auto\">");
         var at = 0;
         foreach (var h in placed.OrderBy(h => h.Start))
         {
-            html.Append(E(text[at..h.Start]));
+            html.Append(T(text[at..h.Start]));
             var title = h.Title is null ? "" : $" title=\"{E(h.Title)}\"";
             html.Append(h.Href is null
-                ? $"<mark class=\"{E(h.Class)}\"{title}>{E(text[h.Start..h.End])}</mark>"
-                : $"<a class=\"mark-link\" href=\"{E(h.Href)}\"><mark class=\"{E(h.Class)}\"{title}>{E(text[h.Start..h.End])}</mark></a>");
+                ? $"<mark class=\"{E(h.Class)}\" dir=\"auto\"{title}>{E(text[h.Start..h.End])}</mark>"
+                : $"<a class=\"mark-link\" href=\"{E(h.Href)}\"><mark class=\"{E(h.Class)}\" dir=\"auto\"{title}>{E(text[h.Start..h.End])}</mark></a>");
             at = h.End;
         }
-        return html.Append(E(text[at..])).Append("</div>").ToString();
+        return html.Append(T(text[at..])).Append("</div>").ToString();
     }
 
     /// <summary>The claim's document, and failing a match there, the original it is a copy of (where the quote was checked).</summary>

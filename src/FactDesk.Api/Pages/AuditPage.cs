@@ -37,7 +37,7 @@ public sealed class AuditPage : IEndpoint
                     .Append("<th scope=\"col\">Actor</th><th scope=\"col\">Event</th><th scope=\"col\">Stream</th><th scope=\"col\">Hash</th></tr></thead><tbody>");
                 foreach (var e in entries)
                     body.Append($"<tr><td data-label=\"Position\" class=\"num\">{e.Position}</td><td data-label=\"Time\">{E(Time(e.RecordedAt))}</td>")
-                        .Append($"<td data-label=\"Actor\">{E(e.Actor)} <span class=\"muted\">({E(e.Role)})</span></td><td data-label=\"Event\">{E(e.Type)}</td>")
+                        .Append($"<td data-label=\"Actor\">{T(e.Actor)} <span class=\"muted\">({E(e.Role)})</span></td><td data-label=\"Event\">{E(e.Type)}</td>")
                         .Append($"<td data-label=\"Stream\">{StreamLink(e)} v{e.Version}</td><td data-label=\"Hash\"><code>{E(e.Hash[..12])}</code></td></tr>");
                 if (entries.Count == 0) body.Append("<tr><td colspan=\"6\" class=\"empty\">No events match these filters.</td></tr>");
                 body.Append("</tbody></table>");
@@ -67,7 +67,7 @@ public sealed class AuditPage : IEndpoint
         {
             var given = q[name].ToString();
             if (given.Length == 0) return null;
-            if (DateTimeOffset.TryParse(given, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
+            if (Timestamps.TryParse(given, out var t)) return t;
             notes.Add($"'{given}' is not a date and time; the {name} filter was left out.");
             return null;
         }

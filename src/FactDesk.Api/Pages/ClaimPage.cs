@@ -116,12 +116,12 @@ public sealed class ClaimPage : IEndpoint
     {
         if (claim.DocumentId is { } documentId && await ArticleRendering.LocateAsync(store, documentId, claim.Quote, ct) is { } found)
         {
-            var source = $"<p class=\"muted\">From <a href=\"/documents/{found.Document.Id}\">{E(found.Document.Title)}</a>{(found.Document.Outlet is null ? "" : ", " + E(found.Document.Outlet))}, {E(found.Document.PublishedOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}</p>";
+            var source = $"<p class=\"muted\">From <a href=\"/documents/{found.Document.Id}\">{T(found.Document.Title)}</a>{(found.Document.Outlet is null ? "" : ", " + T(found.Document.Outlet))}, {E(found.Document.PublishedOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}</p>";
             return found.Span is { } span
                 ? ArticleRendering.Paragraph(found.Document.Text, span.Start, span.End) + source
-                : $"<blockquote class=\"quote\"><p><mark>{E(claim.Quote)}</mark></p></blockquote>{source}";
+                : $"<blockquote class=\"quote\"><p><mark dir=\"auto\">{E(claim.Quote)}</mark></p></blockquote>{source}";
         }
-        return $"<blockquote class=\"quote\"><p><mark>{E(claim.Quote)}</mark></p></blockquote>";
+        return $"<blockquote class=\"quote\"><p><mark dir=\"auto\">{E(claim.Quote)}</mark></p></blockquote>";
     }
 
     private static string Details(Claim c)
@@ -130,13 +130,13 @@ public sealed class ClaimPage : IEndpoint
         void Row(string term, string valueHtml) => html.Append($"<dt>{E(term)}</dt><dd>{valueHtml}</dd>");
         Row("Status", $"<span class=\"status status-{E(EnumNames<ClaimStatus>.Name(c.Status))}\">{E(EnumNames<ClaimStatus>.Name(c.Status))}</span>");
         Row("Priority", $"<span class=\"badge badge-{E(EnumNames<Priority>.Name(c.Priority))}\">{E(EnumNames<Priority>.Name(c.Priority))}</span>");
-        Row("Assignee", c.Assignee is null ? "<span class=\"muted\">unassigned</span>" : E(c.Assignee));
+        Row("Assignee", c.Assignee is null ? "<span class=\"muted\">unassigned</span>" : T(c.Assignee));
         Row("Due", c.DueAt is { } due ? E(Time(due)) : "<span class=\"muted\">none</span>");
-        Row("Why it was flagged", E(c.Reason));
-        Row("Flagged by", $"{E(c.FlaggedBy.Name)} ({E(c.FlaggedBy.Role)}), {E(Time(c.FlaggedAt))}");
+        Row("Why it was flagged", T(c.Reason));
+        Row("Flagged by", $"{T(c.FlaggedBy.Name)} ({E(c.FlaggedBy.Role)}), {E(Time(c.FlaggedAt))}");
         if (c.Assertion is { } a)
-            Row("Asserts", E(string.Join(" · ", new[] { a.Subject, a.Metric, a.Value is null ? null : a.Value + (a.Unit is null ? "" : " " + a.Unit), a.AsOf is null ? null : "as of " + a.AsOf }.Where(x => x is not null))));
-        if (c.ClosingReason is { } why) Row(c.IsClosed ? "Closed because" : "Reopened because", E(why));
+            Row("Asserts", T(string.Join(" · ", new[] { a.Subject, a.Metric, a.Value is null ? null : a.Value + (a.Unit is null ? "" : " " + a.Unit), a.AsOf is null ? null : "as of " + a.AsOf }.Where(x => x is not null))));
+        if (c.ClosingReason is { } why) Row(c.IsClosed ? "Closed because" : "Reopened because", T(why));
         return html.Append("</dl></section>").ToString();
     }
 
@@ -150,12 +150,12 @@ public sealed class ClaimPage : IEndpoint
         {
             var stance = EnumNames<Stance>.Name(s.Stance);
             html.Append($"<li class=\"source{(s.IsRetracted ? " retracted" : "")}\"><span class=\"stance stance-{E(stance)}\">{E(stance)}</span> ")
-                .Append(s.Url is not null ? OutsideLink(s.Url, s.Title ?? s.Url) : E(s.Title ?? s.Citation))
-                .Append(s.Publisher is null ? "" : $" <span class=\"muted\">— {E(s.Publisher)}</span>")
-                .Append(s.Citation is not null && s.Url is not null ? $"<br><span class=\"muted\">{E(s.Citation)}</span>" : "")
-                .Append(s.Quote is null ? "" : $"<br><q>{E(s.Quote)}</q>")
-                .Append($"<br><span class=\"muted\">{E(EnumNames<SourceKind>.Name(s.Kind))} source, attached by {E(s.AttachedBy.Name)}, {E(Time(s.AttachedAt))}</span>");
-            if (s.IsRetracted) html.Append($"<br><strong>Retracted:</strong> {E(s.RetractionReason)}");
+                .Append(s.Url is not null ? OutsideLink(s.Url, s.Title ?? s.Url) : T(s.Title ?? s.Citation))
+                .Append(s.Publisher is null ? "" : $" <span class=\"muted\">— {T(s.Publisher)}</span>")
+                .Append(s.Citation is not null && s.Url is not null ? $"<br><span class=\"muted\">{T(s.Citation)}</span>" : "")
+                .Append(s.Quote is null ? "" : $"<br><q>{T(s.Quote)}</q>")
+                .Append($"<br><span class=\"muted\">{E(EnumNames<SourceKind>.Name(s.Kind))} source, attached by {T(s.AttachedBy.Name)}, {E(Time(s.AttachedAt))}</span>");
+            if (s.IsRetracted) html.Append($"<br><strong>Retracted:</strong> {T(s.RetractionReason)}");
             else if (mayRetract)
             {
                 var form = $"retract-{s.SourceId:N}";
@@ -178,9 +178,9 @@ public sealed class ClaimPage : IEndpoint
         {
             html.Append($"<article class=\"discrepancy\"><h3><a href=\"/discrepancies/{d.Id}\">{E(EnumNames<DiscrepancyKind>.Name(d.Kind))} discrepancy</a> ")
                 .Append($"<span class=\"status status-{E(EnumNames<DiscrepancyStatus>.Name(d.Status))}\">{E(EnumNames<DiscrepancyStatus>.Name(d.Status))}</span></h3>")
-                .Append($"<p>{E(d.Description)}</p>").Append(DiscrepancyPage.ValuesTable(d.Values));
+                .Append($"<p>{T(d.Description)}</p>").Append(DiscrepancyPage.ValuesTable(d.Values));
             if (d.Outcome is { } outcome)
-                html.Append($"<p>Resolved: {E(EnumNames<DiscrepancyOutcome>.Name(outcome))}{(d.ResolvedValue is null ? "" : $" — value {E(d.ResolvedValue)}")}</p>");
+                html.Append($"<p>Resolved: {E(EnumNames<DiscrepancyOutcome>.Name(outcome))}{(d.ResolvedValue is null ? "" : $" — value {T(d.ResolvedValue)}")}</p>");
             html.Append("</article>");
         }
         return html.Append("</section>").ToString();
@@ -191,16 +191,16 @@ public sealed class ClaimPage : IEndpoint
         var html = new StringBuilder("<section aria-labelledby=\"verdict-h\"><h2 id=\"verdict-h\">Verdict</h2>");
         if (c.Verdict is { } v)
         {
-            html.Append($"<p><span class=\"rating rating-{E(EnumNames<Rating>.Name(v.Rating))}\">{E(EnumNames<Rating>.Name(v.Rating))}</span> {E(v.Summary)}</p>")
-                .Append(v.Correction is null ? "" : $"<p>Suggested correction: <q>{E(v.Correction)}</q></p>")
-                .Append($"<p class=\"muted\">Proposed by {E(v.ProposedBy.Name)}, {E(Time(v.ProposedAt))}.</p>")
+            html.Append($"<p><span class=\"rating rating-{E(EnumNames<Rating>.Name(v.Rating))}\">{E(EnumNames<Rating>.Name(v.Rating))}</span> {T(v.Summary)}</p>")
+                .Append(v.Correction is null ? "" : $"<p>Suggested correction: <q>{T(v.Correction)}</q></p>")
+                .Append($"<p class=\"muted\">Proposed by {T(v.ProposedBy.Name)}, {E(Time(v.ProposedAt))}.</p>")
                 .Append(v.ApprovedBy is { } by
-                    ? $"<p class=\"signed-off\">Approved by {E(by.Name)}, {E(Time(v.ApprovedAt!.Value))}{(v.ApprovalNote is null ? "" : ": " + E(v.ApprovalNote))}</p>"
+                    ? $"<p class=\"signed-off\">Approved by {T(by.Name)}, {E(Time(v.ApprovedAt!.Value))}{(v.ApprovalNote is null ? "" : ": " + T(v.ApprovalNote))}</p>"
                     : "<p class=\"muted\">Awaiting a senior editor's approval.</p>");
         }
         else html.Append("<p class=\"muted\">No verdict proposed.</p>");
         if (c.Publication is { } p)
-            html.Append($"<p class=\"published\">Published as <strong>{E(EnumNames<Rating>.Name(p.Verdict.Rating))}</strong> by {E(p.By.Name)}, {E(Time(p.At))}")
+            html.Append($"<p class=\"published\">Published as <strong>{E(EnumNames<Rating>.Name(p.Verdict.Rating))}</strong> by {T(p.By.Name)}, {E(Time(p.At))}")
                 .Append(p.Url is null ? "" : " at " + OutsideLink(p.Url)).Append("</p>");
         return html.Append("</section>").ToString();
     }

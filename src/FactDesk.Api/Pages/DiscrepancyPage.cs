@@ -39,7 +39,7 @@ public sealed class DiscrepancyPage : IEndpoint
         if (values.Count == 0) return "<p class=\"muted\">No values recorded.</p>";
         var html = new StringBuilder("<table class=\"sides\"><thead><tr><th scope=\"col\">Side</th><th scope=\"col\">Says</th><th scope=\"col\">Note</th></tr></thead><tbody>");
         foreach (var v in values)
-            html.Append($"<tr><th scope=\"row\">{E(v.Side)}</th><td>{(v.Says is null ? "<span class=\"muted\">no figure</span>" : $"<strong>{E(v.Says)}</strong>")}</td><td>{E(v.Note)}</td></tr>");
+            html.Append($"<tr><th scope=\"row\">{T(v.Side)}</th><td>{(v.Says is null ? "<span class=\"muted\">no figure</span>" : $"<strong>{T(v.Says)}</strong>")}</td><td>{T(v.Note)}</td></tr>");
         return html.Append("</tbody></table>").ToString();
     }
 
@@ -52,30 +52,30 @@ public sealed class DiscrepancyPage : IEndpoint
         var kind = EnumNames<DiscrepancyKind>.Name(d.Kind);
         var body = new StringBuilder();
         body.Append($"<p class=\"meta\">{E(kind)} · <span class=\"status status-{E(EnumNames<DiscrepancyStatus>.Name(d.Status))}\">{E(EnumNames<DiscrepancyStatus>.Name(d.Status))}</span>")
-            .Append($" · opened by {E(d.OpenedBy.Name)}, {E(Time(d.OpenedAt))} · version {version}</p>")
-            .Append($"<p>{E(d.Description)}</p><section aria-labelledby=\"sides-h\"><h2 id=\"sides-h\">What each side says</h2>").Append(ValuesTable(d.Values)).Append("</section>")
+            .Append($" · opened by {T(d.OpenedBy.Name)}, {E(Time(d.OpenedAt))} · version {version}</p>")
+            .Append($"<p>{T(d.Description)}</p><section aria-labelledby=\"sides-h\"><h2 id=\"sides-h\">What each side says</h2>").Append(ValuesTable(d.Values)).Append("</section>")
             .Append("<section aria-labelledby=\"claims-h\"><h2 id=\"claims-h\">Claims</h2><ul>");
         foreach (var (claimId, claim) in claims)
             body.Append(claim is null
                 ? $"<li class=\"muted\">Claim {E(claimId.ToString())} (not found)</li>"
-                : $"<li><a href=\"/claims/{claimId}\">{E(QueuePage.Shorten(claim.Quote, 200))}</a> <span class=\"muted\">({E(EnumNames<ClaimStatus>.Name(claim.Status))})</span></li>");
+                : $"<li><a href=\"/claims/{claimId}\">{T(QueuePage.Shorten(claim.Quote, 200))}</a> <span class=\"muted\">({E(EnumNames<ClaimStatus>.Name(claim.Status))})</span></li>");
         body.Append("</ul></section>");
         if (d.SourceIds.Count > 0)
         {
             body.Append("<section aria-labelledby=\"dsources-h\"><h2 id=\"dsources-h\">Sources in conflict</h2><ul>");
             foreach (var sourceId in d.SourceIds)
                 body.Append(sources.TryGetValue(sourceId, out var s)
-                    ? $"<li>{E(s.Title ?? s.Citation ?? s.Url)} <span class=\"muted\">({E(EnumNames<Stance>.Name(s.Stance))})</span></li>"
+                    ? $"<li>{T(s.Title ?? s.Citation ?? s.Url)} <span class=\"muted\">({E(EnumNames<Stance>.Name(s.Stance))})</span></li>"
                     : $"<li class=\"muted\">{E(sourceId.ToString())}</li>");
             body.Append("</ul></section>");
         }
         body.Append("<section aria-labelledby=\"resolution-h\"><h2 id=\"resolution-h\">Resolution</h2>");
         if (d.Resolution is { } r)
         {
-            body.Append($"<p><strong>{E(EnumNames<DiscrepancyOutcome>.Name(r.Outcome))}</strong>{(r.ResolvedValue is null ? "" : $" — value {E(r.ResolvedValue)}")}</p>")
-                .Append($"<p>{E(r.Rationale)}</p><p class=\"muted\">Resolved by {E(r.By.Name)}, {E(Time(r.At))}</p>");
+            body.Append($"<p><strong>{E(EnumNames<DiscrepancyOutcome>.Name(r.Outcome))}</strong>{(r.ResolvedValue is null ? "" : $" — value {T(r.ResolvedValue)}")}</p>")
+                .Append($"<p>{T(r.Rationale)}</p><p class=\"muted\">Resolved by {T(r.By.Name)}, {E(Time(r.At))}</p>");
             if (r.EvidenceSourceIds.Count > 0)
-                body.Append("<p>Evidence: ").Append(string.Join(", ", r.EvidenceSourceIds.Select(s => sources.TryGetValue(s, out var src) ? E(src.Title ?? src.Citation ?? src.Url) : E(s.ToString())))).Append("</p>");
+                body.Append("<p>Evidence: ").Append(string.Join(", ", r.EvidenceSourceIds.Select(s => sources.TryGetValue(s, out var src) ? T(src.Title ?? src.Citation ?? src.Url) : E(s.ToString())))).Append("</p>");
         }
         else if (page.May(Roles.Editor, Roles.SeniorEditor))
         {
@@ -89,7 +89,7 @@ public sealed class DiscrepancyPage : IEndpoint
             {
                 body.Append("<fieldset><legend>Evidence relied on</legend>");
                 foreach (var s in usable)
-                    body.Append($"<label class=\"check\"><input type=\"checkbox\" name=\"sourceIds\" value=\"{s.SourceId}\"> {E(s.Title ?? s.Citation ?? s.Url)}</label>");
+                    body.Append($"<label class=\"check\"><input type=\"checkbox\" name=\"sourceIds\" value=\"{s.SourceId}\"> {T(s.Title ?? s.Citation ?? s.Url)}</label>");
                 body.Append(page.Errors("resolve", "sourceIds")).Append("</fieldset>");
             }
             body.Append("<button type=\"submit\">Resolve</button></form>");

@@ -31,11 +31,12 @@ public sealed class DocumentPage : IEndpoint
                 var formName = ClaimPage.V(form, "form") is { } f && f.Length <= 40 && f.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? f : "flag";
                 DateTimeOffset? due = null;
                 FormOutcome outcome;
-                if (ClaimPage.V(form, "dueAt") is { } d && !DateTimeOffset.TryParse(d, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                var dueText = ClaimPage.V(form, "dueAt");
+                if (dueText is not null && !Timestamps.TryParse(dueText, out _))
                     outcome = FormOutcome.Refused(400, "Correct the fields marked below.", new Dictionary<string, string[]> { ["dueAt"] = ["dueAt must be a date and time."] });
                 else
                 {
-                    if (ClaimPage.V(form, "dueAt") is { } given) due = DateTimeOffset.Parse(given, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+                    if (dueText is not null && Timestamps.TryParse(dueText, out var parsed)) due = parsed;
                     var request = new FlagClaimRequest(ClaimPage.V(form, "quote"), documentId, ClaimPage.V(form, "prefix"), ClaimPage.V(form, "suffix"),
                         ClaimPage.V(form, "reason"), ClaimPage.V(form, "priority"), due, null);
                     outcome = await pipeline.RunForm(http, request, null, (body, context) => FlagClaimEndpoint.Handle(body, context, pipeline), "document");
@@ -47,38 +48,78 @@ public sealed class DocumentPage : IEndpoint
             .RequireAuthorization(PagePolicies.Flag).ExcludeFromDescription();
     }
 
+    /// <summary>Characters of article text shown per page: a megabyte of text is a hundred pages, not one 4 MB page.</summary>
+    public const int TextPageLength = 8_000;
+
+    /// <summary>Where each page of the text starts: about <see cref="TextPageLength"/> characters, ending at a line break where one is near.</summary>
+    public static List<int> PageStarts(string text)
+    {
+        var starts = new List<int> { 0 };
+        var at = 0;
+        while (text.Length - at > TextPageLength)
+        {
+            var from = at + TextPageLength;
+            var lineBreak = text.IndexOf('\n', from, Math.Min(2_000, text.Length - from));
+            var end = lineBreak >= 0 ? lineBreak + 1 : from;
+            if (end >= text.Length) break;
+            if (char.IsLowSurrogate(text[end])) end--;
+            starts.Add(at = end);
+        }
+        return starts;
+    }
+
     private static async Task<IResult> RenderAsync(PageContext page, Guid id, PostgresEventStore store, int status)
     {
         var ct = page.Http.RequestAborted;
         var (document, version, _) = await Reads.LoadAsync<Document>(store, id, "document", null, null, ct);
         var flagged = await FlaggedClaimsAsync(store, id, ct);
+
+        var starts = PageStarts(document.Text);
+        var pageNumber = int.TryParse(page.Http.Request.Query["page"], out var asked) ? Math.Clamp(asked, 1, starts.Count) : 1;
+        var pageStart = starts[pageNumber - 1];
+        var pageEnd = pageNumber < starts.Count ? starts[pageNumber] : document.Text.Length;
+        bool OnPage(int start, int end) => start < pageEnd && end > pageStart;
+
+        var codePoints = new Documents.Detection.CodePointText(document.Text);
         var highlights = new List<Highlight>();
         foreach (var (claimId, quote) in flagged)
-            if (ArticleRendering.Find(document.Text, quote) is { } span)
+            if (ArticleRendering.Find(document.Text, quote) is { } span && OnPage(span.Start, span.End))
                 highlights.Add(new Highlight(span.Start, span.End, "flagged", $"/claims/{claimId}", "Flagged claim"));
+        var candidatesHere = new List<(int Number, Documents.Detection.CandidateClaim Candidate)>();
         for (var i = 0; i < document.Candidates.Count; i++)
         {
             var c = document.Candidates[i];
-            highlights.Add(new Highlight(ArticleRendering.ToUtf16(document.Text, c.Start), ArticleRendering.ToUtf16(document.Text, c.End), "candidate",
-                $"#candidate-{i + 1}", $"Candidate: {c.Kind} {c.Expression}"));
+            var (start, end) = (codePoints.ToUtf16(c.Start), codePoints.ToUtf16(c.End));
+            if (!OnPage(start, end)) continue;
+            candidatesHere.Add((i + 1, c));
+            highlights.Add(new Highlight(start, end, "candidate", $"#candidate-{i + 1}", $"Candidate: {c.Kind} {c.Expression}"));
         }
+        // A highlight crossing a page edge is cut there; offsets become the page's own.
+        var onThisPage = highlights.Select(h => h with { Start = Math.Max(h.Start, pageStart) - pageStart, End = Math.Min(h.End, pageEnd) - pageStart });
 
         var body = new StringBuilder();
-        body.Append($"<p class=\"meta\"><strong>{E(document.Title)}</strong>")
-            .Append(document.Outlet is null ? "" : $" · {E(document.Outlet)}").Append(document.Author is null ? "" : $" · {E(document.Author)}")
+        body.Append($"<p class=\"meta\"><strong>{T(document.Title)}</strong>")
+            .Append(document.Outlet is null ? "" : $" · {T(document.Outlet)}").Append(document.Author is null ? "" : $" · {T(document.Author)}")
             .Append($" · {E(document.PublishedOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}")
             .Append(document.Url is null ? "" : " · " + OutsideLink(document.Url, "original"))
             .Append(document.DuplicateOf is { } original ? $" · copy of <a href=\"/documents/{original}\">an earlier document</a>" : "")
-            .Append($" · version {version}</p>")
-            .Append("<p class=\"legend\"><mark class=\"flagged\">flagged claim</mark> <mark class=\"candidate\">detected candidate</mark></p>")
-            .Append("<div class=\"document-layout\"><article aria-label=\"Article text\">").Append(ArticleRendering.WithHighlights(document.Text, highlights)).Append("</article><aside>");
+            .Append($" · version {version}</p>");
+        if (document.NotScannedFrom is { } notScanned)
+            body.Append($"<p class=\"notice\" role=\"status\">Claim detection ran out of time at character {notScanned:N0} of {codePoints.ToCodePoint(document.Text.Length):N0}: " +
+                        "candidates after it were not looked for. Flag claims there by hand.</p>");
+        var pager = starts.Count == 1 ? "" : Pager(id, pageNumber, starts.Count);
+        body.Append("<p class=\"legend\"><mark class=\"flagged\">flagged claim</mark> <mark class=\"candidate\">detected candidate</mark></p>")
+            .Append(pager)
+            .Append("<div class=\"document-layout\"><article aria-label=\"Article text\">")
+            .Append(ArticleRendering.WithHighlights(document.Text[pageStart..pageEnd], onThisPage))
+            .Append(pager).Append("</article><aside>");
 
         body.Append("<section aria-labelledby=\"flagged-h\"><h2 id=\"flagged-h\">Flagged claims</h2>");
         if (flagged.Count == 0) body.Append("<p class=\"muted\">None yet.</p>");
         else
         {
             body.Append("<ul>");
-            foreach (var (claimId, quote) in flagged) body.Append($"<li><a href=\"/claims/{claimId}\">{E(QueuePage.Shorten(quote, 160))}</a></li>");
+            foreach (var (claimId, quote) in flagged) body.Append($"<li><a href=\"/claims/{claimId}\">{T(QueuePage.Shorten(quote, 160))}</a></li>");
             body.Append("</ul>");
         }
         body.Append("</section>");
@@ -86,14 +127,14 @@ public sealed class DocumentPage : IEndpoint
         var mayFlag = page.May(Roles.Tool, Roles.Editor, Roles.SeniorEditor);
         body.Append("<section aria-labelledby=\"cand-h\"><h2 id=\"cand-h\">Detected candidates</h2>");
         if (document.Candidates.Count == 0) body.Append("<p class=\"muted\">Detection found no check-worthy sentences.</p>");
-        for (var i = 0; i < document.Candidates.Count; i++)
+        else if (candidatesHere.Count == 0) body.Append("<p class=\"muted\">None on this page.</p>");
+        foreach (var (number, c) in candidatesHere)
         {
-            var c = document.Candidates[i];
-            var form = $"candidate-{i + 1}";
-            body.Append($"<div class=\"candidate card\" id=\"{form}\"><p><span class=\"badge\">{E(c.Kind)}</span> <q>{E(c.Quote)}</q></p>")
-                .Append($"<p class=\"muted\">{E(c.Expression)} · score {E(c.Score.ToString("0.00", CultureInfo.InvariantCulture))}</p>");
+            var form = $"candidate-{number}";
+            body.Append($"<div class=\"candidate card\" id=\"{form}\"><p><span class=\"badge\">{E(c.Kind)}</span> <q>{T(c.Quote)}</q></p>")
+                .Append($"<p class=\"muted\">{T(c.Expression)} · score {E(c.Score.ToString("0.00", CultureInfo.InvariantCulture))}</p>");
             if (mayFlag && !flagged.Any(f => f.Quote == c.Quote))
-                body.Append($"<form method=\"post\" action=\"/documents/{id}/claims\" class=\"action\">{page.Refusal(form)}{page.AntiforgeryField()}")
+                body.Append($"<form method=\"post\" action=\"/documents/{id}/claims?page={pageNumber}\" class=\"action\">{page.Refusal(form)}{page.AntiforgeryField()}")
                     .Append($"<input type=\"hidden\" name=\"form\" value=\"{E(form)}\"><input type=\"hidden\" name=\"quote\" value=\"{E(c.Quote)}\">")
                     .Append($"<input type=\"hidden\" name=\"prefix\" value=\"{E(c.Prefix)}\"><input type=\"hidden\" name=\"suffix\" value=\"{E(c.Suffix)}\">")
                     .Append(page.TextField(form, "reason", "Why check it", $"Check the {c.Kind}: {c.Expression}", required: true))
@@ -115,6 +156,11 @@ public sealed class DocumentPage : IEndpoint
         body.Append("</aside></div>");
         return PageResults.Page(page, "Document", body.ToString(), status);
     }
+
+    private static string Pager(Guid id, int current, int count) =>
+        $"<nav class=\"pager\" aria-label=\"Pages of the article\"><p>Page {current} of {count}" +
+        (current > 1 ? $" · <a href=\"/documents/{id}?page={current - 1}\" rel=\"prev\">previous</a>" : "") +
+        (current < count ? $" · <a href=\"/documents/{id}?page={current + 1}\" rel=\"next\">next</a>" : "") + "</p></nav>";
 
     private static async Task<List<(Guid Id, string Quote)>> FlaggedClaimsAsync(PostgresEventStore store, Guid documentId, CancellationToken ct)
     {

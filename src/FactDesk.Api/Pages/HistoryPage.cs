@@ -41,7 +41,7 @@ public sealed class HistoryPage : IEndpoint
                     .Append("<button type=\"submit\">Show</button></form>")
                     .Append($"<dl class=\"facts state\" id=\"state-at\">");
                 foreach (var (field, value) in Flatten(StateAt(events, at)))
-                    body.Append($"<dt>{E(field)}</dt><dd>{E(value)}</dd>");
+                    body.Append($"<dt>{E(field)}</dt><dd>{T(value)}</dd>");
                 body.Append("</dl></section>");
 
                 var before = Flatten(StateAt(events, from));
@@ -60,7 +60,7 @@ public sealed class HistoryPage : IEndpoint
                     var b = after.GetValueOrDefault(field);
                     if (a == b) continue;
                     changed++;
-                    body.Append($"<tr><th scope=\"row\">{E(field)}</th><td class=\"was\">{(a is null ? "<span class=\"muted\">—</span>" : E(a))}</td><td class=\"now\">{(b is null ? "<span class=\"muted\">—</span>" : E(b))}</td></tr>");
+                    body.Append($"<tr><th scope=\"row\">{E(field)}</th><td class=\"was\">{(a is null ? "<span class=\"muted\">—</span>" : T(a))}</td><td class=\"now\">{(b is null ? "<span class=\"muted\">—</span>" : T(b))}</td></tr>");
                 }
                 if (changed == 0) body.Append("<tr><td colspan=\"3\" class=\"empty\">No field differs.</td></tr>");
                 body.Append("</tbody></table></section>");
@@ -73,13 +73,13 @@ public sealed class HistoryPage : IEndpoint
         var html = new StringBuilder("<section aria-labelledby=\"timeline-h\"><h2 id=\"timeline-h\">Timeline</h2><ol class=\"timeline\">");
         foreach (var e in events)
         {
-            html.Append($"<li><p><a href=\"?version={e.Version}\">v{e.Version}</a> <strong>{E(e.Type)}</strong> by {E(e.Metadata.ActorName)} ")
+            html.Append($"<li><p><a href=\"?version={e.Version}\">v{e.Version}</a> <strong>{E(e.Type)}</strong> by {T(e.Metadata.ActorName)} ")
                 .Append($"<span class=\"muted\">({E(e.Metadata.ActorRole)})</span> <time datetime=\"{E(e.RecordedAt.ToString("O", CultureInfo.InvariantCulture))}\">{E(Time(e.RecordedAt))}</time></p>");
             var data = Flatten(e.DataJson).Where(f => !Plumbing.Contains(f.Key.Split('.', '[')[0])).ToArray();
             if (data.Length > 0)
             {
                 html.Append("<dl class=\"event-data\">");
-                foreach (var (field, value) in data) html.Append($"<dt>{E(field)}</dt><dd>{E(QueuePage.Shorten(value, 300))}</dd>");
+                foreach (var (field, value) in data) html.Append($"<dt>{E(field)}</dt><dd>{T(QueuePage.Shorten(value, 300))}</dd>");
                 html.Append("</dl>");
             }
             html.Append("</li>");

@@ -15,6 +15,12 @@ public static class Html
 {
     public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 
+    /// <summary>
+    /// Text someone typed, shown as element content: encoded and isolated in <c>&lt;bdi&gt;</c>, so right-to-left text
+    /// keeps its own direction and a stray bidi control (U+202E) cannot reorder the page around it.
+    /// </summary>
+    public static string T(string? text) => $"<bdi>{E(text)}</bdi>";
+
     public static string E(object? value) => E(value switch
     {
         null => "",
@@ -31,8 +37,8 @@ public static class Html
     /// <summary>An outside link, only for http(s) addresses so a stored <c>javascript:</c> URL stays plain text.</summary>
     public static string OutsideLink(string? url, string? text = null) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            ? $"<a href=\"{E(uri.AbsoluteUri)}\" rel=\"noopener noreferrer\">{E(text ?? url)}</a>"
-            : E(text ?? url);
+            ? $"<a href=\"{E(uri.AbsoluteUri)}\" rel=\"noopener noreferrer\">{T(text ?? url)}</a>"
+            : T(text ?? url);
 
     public static string Options(IEnumerable<string> values, string? selected, string? blank = null)
     {
@@ -128,7 +134,7 @@ public static class PageResults
         if (page is not null && page.Http.User.Identity?.IsAuthenticated == true)
         {
             html.Append("<a href=\"/\">Review queue</a><a href=\"/audit\">Audit</a>")
-                .Append($"<span class=\"who\">{Html.E(page.Actor.Name)} <span class=\"role\">({Html.E(page.Actor.Role)})</span></span>")
+                .Append($"<span class=\"who\">{Html.T(page.Actor.Name)} <span class=\"role\">({Html.E(page.Actor.Role)})</span></span>")
                 .Append($"<form method=\"post\" action=\"/signout\" class=\"inline\">{page.AntiforgeryField()}<button type=\"submit\" class=\"link\">Sign out</button></form>");
         }
         html.Append($"</nav></header><main id=\"main\" tabindex=\"-1\"><h1>{Html.E(title)}</h1>").Append(body).Append("</main></body></html>");

@@ -85,10 +85,10 @@ public sealed class QueuePage : IEndpoint
         {
             var overdue = row.DueAt is { } due && due < now;
             html.Append($"<tr class=\"priority-{E(EnumNames<Priority>.Name(row.Priority))}\" data-claim=\"{E(row.Id.ToString())}\">")
-                .Append($"<td data-label=\"Claim\"><a href=\"/claims/{E(row.Id.ToString())}\">{E(Shorten(row.Quote, 160))}</a></td>")
+                .Append($"<td data-label=\"Claim\"><a href=\"/claims/{E(row.Id.ToString())}\">{T(Shorten(row.Quote, 160))}</a></td>")
                 .Append($"<td data-label=\"Status\">{E(EnumNames<ClaimStatus>.Name(row.Status))}</td>")
                 .Append($"<td data-label=\"Priority\"><span class=\"badge badge-{E(EnumNames<Priority>.Name(row.Priority))}\">{E(EnumNames<Priority>.Name(row.Priority))}</span></td>")
-                .Append($"<td data-label=\"Assignee\">{(row.Assignee is null ? "<span class=\"muted\">unassigned</span>" : E(row.Assignee))}</td>")
+                .Append($"<td data-label=\"Assignee\">{(row.Assignee is null ? "<span class=\"muted\">unassigned</span>" : T(row.Assignee))}</td>")
                 .Append(row.DueAt is { } d
                     ? $"<td data-label=\"Due\"{(overdue ? " class=\"overdue\"" : "")}>{E(Time(d))}{(overdue ? " <strong>overdue</strong>" : "")}</td>"
                     : "<td data-label=\"Due\"><span class=\"muted\">none</span></td>")

@@ -6,7 +6,7 @@ namespace FactDesk.Api.Pages;
 
 /// <summary>
 /// <c>/signin</c>: trade a token for a session cookie (HttpOnly, SameSite=Strict, Secure over https). A wrong token counts
-/// against the same throttle as unknown bearer tokens. <c>POST /signout</c> ends the session.
+/// against the same throttle as unknown bearer tokens; a valid token is never refused by it. <c>POST /signout</c> ends the session.
 /// </summary>
 public sealed class SignInPage : IEndpoint
 {
@@ -24,7 +24,13 @@ public sealed class SignInPage : IEndpoint
             var principal = token.Length is > 0 and <= 1000 ? BearerTokenHandler.Match(token, auth.CurrentValue.Principals) : null;
             if (principal is null || !Roles.All.Contains(principal.Role))
             {
-                throttle.RecordFailure(SignInThrottle.ClientKey(http));
+                var address = SignInThrottle.ClientAddress(http);
+                if (throttle.IsBlocked(address, token, out var retryAfter))
+                {
+                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+                    return Render(http, $"Too many failed sign-ins from here; try again in {(int)Math.Ceiling(retryAfter.TotalSeconds)} s.", returnUrl, 429);
+                }
+                throttle.RecordFailure(address, token);
                 return Render(http, "That token is not known to FactDesk.", returnUrl, 401);
             }
             http.Response.Cookies.Append(PageSessions.CookieName, sessions.Start(principal), PageSessions.CookieFor(http.Request));

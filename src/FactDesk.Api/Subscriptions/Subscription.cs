@@ -37,12 +37,13 @@ public sealed record Subscription(
     public Subscription Apply(RedeliveryRequested e) => this;
 
     /// <summary>
-    /// A fingerprint of the shared secret for the log: salted with the subscription id so equal secrets of two
-    /// subscriptions do not look alike. It lets an auditor see that the secret was set, and the delivery check that
-    /// the stored secret is the one this subscription was created with.
+    /// A fingerprint of the shared secret for the log: HMAC-SHA256 under the server's fingerprint key (kept in the
+    /// database, never in the log), so whoever reads the log cannot test guesses of a secret against it, and salted with
+    /// the subscription id so equal secrets of two subscriptions do not look alike. It ties the subscription to the
+    /// stored secret it was created with (a secret written for a request that then failed is never used).
     /// </summary>
-    public static string FingerprintSecret(Guid subscriptionId, string secret) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"factdesk-webhook-secret\n{subscriptionId}\n{secret}")));
+    public static string FingerprintSecret(byte[] serverKey, Guid subscriptionId, string secret) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(serverKey, Encoding.UTF8.GetBytes($"factdesk-webhook-secret\n{subscriptionId}\n{secret}")));
 }
 
 /// <summary>

@@ -23,6 +23,27 @@ public sealed class SubscriptionSecrets(NpgsqlDataSource dataSource)
             primary key (subscription_id, secret_hash));
         """);
 
+    /// <summary>
+    /// The key secret fingerprints are made with: 32 random bytes drawn by PostgreSQL once per database, so every
+    /// instance uses the same key and it survives restarts, yet it never appears in the log or in any answer.
+    /// </summary>
+    public static readonly Migration KeyMigration = new("subscriptions/003-fingerprint-key", """
+        create table {schema}.server_keys (
+            name text primary key,
+            key bytea not null);
+        insert into {schema}.server_keys (name, key)
+        values ('webhook-secret-fingerprint', uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()));
+        """);
+
+    private byte[]? _fingerprintKey;
+
+    public async Task<byte[]> FingerprintKeyAsync(CancellationToken ct)
+    {
+        if (_fingerprintKey is { } known) return known;
+        await using var cmd = dataSource.CreateCommand($"select key from {S}.server_keys where name = 'webhook-secret-fingerprint'");
+        return _fingerprintKey = (byte[])(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>Stores the secret before the subscription's event is appended; writing it twice is harmless.</summary>
     public async Task KeepAsync(Guid subscriptionId, string secretHash, string secret, CancellationToken ct)
     {

@@ -14,6 +14,7 @@ public static class WebhookSetup
         services.AddSingleton<WebhookTargets>();
         services.AddSingleton<SubscriptionSecrets>();
         services.AddSingleton<Migration>(SubscriptionSecrets.Migration);
+        services.AddSingleton<Migration>(SubscriptionSecrets.KeyMigration);
         services.AddSingleton<WebhookDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
         return services;

@@ -21,8 +21,8 @@ public sealed record TargetCheck(IReadOnlyList<IPAddress> Addresses, string? Ref
 }
 
 /// <summary>
-/// Keeps webhooks off the service's own network: a target must not be, or resolve to, a loopback, private,
-/// link-local, unique-local, multicast or otherwise non-public address. Checked when subscribing, and again at
+/// Keeps webhooks off the service's own network: a target must not be, or resolve to, an address of any block in the
+/// IANA special-purpose registries (loopback, private, link-local, documentation, translation, multicast, ...). Checked when subscribing, and again at
 /// every connection (a name may resolve elsewhere by then), unless <c>Webhooks:AllowPrivateTargets</c> is set.
 /// </summary>
 public sealed class WebhookTargets(IHostLookup lookup, WebhookOptions options)
@@ -33,7 +33,7 @@ public sealed class WebhookTargets(IHostLookup lookup, WebhookOptions options)
     {
         var name = host.TrimEnd('.').Trim('[', ']');
         if (IPAddress.TryParse(name, out var literal))
-            return !AllowPrivate && IsNonPublic(literal) ? new([], $"{literal} is not a public address.") : new([literal], null);
+            return !AllowPrivate && SpecialPurposeOf(literal) is { } purpose ? new([], $"{literal} is not a public address ({purpose}).") : new([literal], null);
         if (!AllowPrivate && (name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)))
             return new([], $"{name} is the service's own machine.");
 
@@ -52,39 +52,78 @@ public sealed class WebhookTargets(IHostLookup lookup, WebhookOptions options)
         if (addresses.Length == 0) return new([], $"{name} could not be resolved.");
         // Every address must be public: a name with one private answer could be steered to it.
         if (!AllowPrivate && addresses.FirstOrDefault(IsNonPublic) is { } inside)
-            return new([], $"{name} resolves to {inside}, which is not a public address.");
+            return new([], $"{name} resolves to {inside}, which is not a public address ({SpecialPurposeOf(inside)}).");
         return new(addresses, null);
     }
 
-    /// <summary>True for addresses a webhook must not reach: loopback, private, shared, link-local, unique-local, multicast, reserved.</summary>
-    public static bool IsNonPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) return IsNonPublic(address.MapToIPv4());
-        if (address.AddressFamily == AddressFamily.InterNetwork) return IsNonPublicV4(address.GetAddressBytes());
-        if (address.AddressFamily != AddressFamily.InterNetworkV6) return true;
+    /// <summary>
+    /// Every block of the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and its updates), whether the
+    /// registry calls it globally reachable or not (anycast relays and translators are no newsroom's webhook receiver),
+    /// plus IPv4 multicast and reserved space. Translation prefixes (NAT64, 6to4, Teredo) are refused outright: the
+    /// IPv4 address inside them says nothing about where the translator delivers.
+    /// </summary>
+    public static readonly IReadOnlyList<(IPAddress Network, int Length, string Purpose)> SpecialPurpose =
+    [
+        (IPAddress.Parse("0.0.0.0"), 8, "this network"),
+        (IPAddress.Parse("10.0.0.0"), 8, "private use"),
+        (IPAddress.Parse("100.64.0.0"), 10, "shared address space"),
+        (IPAddress.Parse("127.0.0.0"), 8, "loopback"),
+        (IPAddress.Parse("169.254.0.0"), 16, "link local"),
+        (IPAddress.Parse("172.16.0.0"), 12, "private use"),
+        (IPAddress.Parse("192.0.0.0"), 24, "IETF protocol assignments"),
+        (IPAddress.Parse("192.0.2.0"), 24, "documentation (TEST-NET-1)"),
+        (IPAddress.Parse("192.31.196.0"), 24, "AS112-v4"),
+        (IPAddress.Parse("192.52.193.0"), 24, "AMT"),
+        (IPAddress.Parse("192.88.99.0"), 24, "6to4 relay anycast"),
+        (IPAddress.Parse("192.168.0.0"), 16, "private use"),
+        (IPAddress.Parse("192.175.48.0"), 24, "direct delegation AS112 service"),
+        (IPAddress.Parse("198.18.0.0"), 15, "benchmarking"),
+        (IPAddress.Parse("198.51.100.0"), 24, "documentation (TEST-NET-2)"),
+        (IPAddress.Parse("203.0.113.0"), 24, "documentation (TEST-NET-3)"),
+        (IPAddress.Parse("224.0.0.0"), 4, "multicast"),
+        (IPAddress.Parse("240.0.0.0"), 4, "reserved, limited broadcast"),
+        (IPAddress.Parse("::"), 96, "unspecified, loopback, IPv4-compatible"),
+        (IPAddress.Parse("::ffff:0:0:0"), 96, "IPv4-translated"),
+        (IPAddress.Parse("64:ff9b::"), 96, "IPv4-IPv6 translation (NAT64)"),
+        (IPAddress.Parse("64:ff9b:1::"), 48, "local-use IPv4-IPv6 translation"),
+        (IPAddress.Parse("100::"), 64, "discard-only"),
+        (IPAddress.Parse("100:0:0:1::"), 64, "dummy IPv6 prefix"),
+        (IPAddress.Parse("2001::"), 23, "IETF protocol assignments (Teredo, benchmarking, ORCHID, AMT, AS112, drone ids)"),
+        (IPAddress.Parse("2001:db8::"), 32, "documentation"),
+        (IPAddress.Parse("2002::"), 16, "6to4"),
+        (IPAddress.Parse("2620:4f:8000::"), 48, "direct delegation AS112 service"),
+        (IPAddress.Parse("3fff::"), 20, "documentation"),
+        (IPAddress.Parse("5f00::"), 16, "segment routing (SRv6) SIDs"),
+        (IPAddress.Parse("fc00::"), 7, "unique local"),
+        (IPAddress.Parse("fe80::"), 10, "link-local unicast"),
+        (IPAddress.Parse("fec0::"), 10, "site-local (deprecated)"),
+        (IPAddress.Parse("ff00::"), 8, "multicast"),
+    ];
 
-        var b = address.GetAddressBytes();
-        if (IPAddress.IPv6Loopback.Equals(address) || IPAddress.IPv6None.Equals(address)) return true;
-        if (address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast) return true;
-        if ((b[0] & 0xFE) == 0xFC) return true;                                         // fc00::/7 unique local
-        // IPv4 carried inside IPv6: judge the IPv4 address it leads to.
-        if (b.Take(12).All(x => x == 0)) return true;                                    // ::/96 (IPv4-compatible, unspecified)
-        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b.Skip(4).Take(8).All(x => x == 0))
-            return IsNonPublicV4(b[12..16]);                                             // 64:ff9b::/96 NAT64
-        if (b[0] == 0x20 && b[1] == 0x02) return IsNonPublicV4(b[2..6]);               // 2002::/16 6to4
-        if (b[0] == 0x01 && b[1] == 0x00 && b.Skip(2).Take(6).All(x => x == 0)) return true; // 100::/64 discard
-        return false;
+    /// <summary>True for addresses a webhook must not reach: any special-purpose block, and IPv6 outside global unicast (2000::/3).</summary>
+    public static bool IsNonPublic(IPAddress address) => SpecialPurposeOf(address) is not null;
+
+    /// <summary>What the address is set aside for; null for an ordinary public address.</summary>
+    public static string? SpecialPurposeOf(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6) return SpecialPurposeOf(address.MapToIPv4());
+        if (address.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)) return "not an IP address";
+        var bytes = address.GetAddressBytes();
+        foreach (var (network, length, purpose) in SpecialPurpose)
+            if (network.AddressFamily == address.AddressFamily && InPrefix(bytes, network.GetAddressBytes(), length)) return purpose;
+        // Only 2000::/3 is allocated for global unicast; the rest of the IPv6 space is reserved.
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && (bytes[0] & 0xE0) != 0x20) return "reserved by the IETF";
+        return null;
     }
 
-    private static bool IsNonPublicV4(byte[] b) => b[0] switch
+    private static bool InPrefix(byte[] address, byte[] network, int length)
     {
-        0 or 10 or 127 => true,                               // this network, private, loopback
-        100 => b[1] >= 64 && b[1] <= 127,                     // 100.64.0.0/10 shared (carrier NAT)
-        169 => b[1] == 254,                                   // link-local, cloud metadata
-        172 => b[1] >= 16 && b[1] <= 31,                      // private
-        192 => b[1] == 168 || (b[1] == 0 && b[2] == 0),       // private; IETF protocol assignments
-        198 => b[1] == 18 || b[1] == 19,                      // benchmarking
-        >= 224 => true,                                       // multicast, reserved, broadcast
-        _ => false,
-    };
+        var whole = length / 8;
+        for (var i = 0; i < whole; i++)
+            if (address[i] != network[i]) return false;
+        var rest = length % 8;
+        if (rest == 0) return true;
+        var mask = (byte)(0xFF << (8 - rest));
+        return (address[whole] & mask) == (network[whole] & mask);
+    }
 }

@@ -30,8 +30,9 @@ public class LateSubscriptionTests(ApiSendingWebhooksFast api) : IClassFixture<A
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var subscriptionId = Guid.NewGuid();
-        var hash = Subscription.FingerprintSecret(subscriptionId, WebhookSteps.Secret);
-        await api.Services.GetRequiredService<SubscriptionSecrets>().KeepAsync(subscriptionId, hash, WebhookSteps.Secret, CancellationToken.None);
+        var secrets = api.Services.GetRequiredService<SubscriptionSecrets>();
+        var hash = Subscription.FingerprintSecret(await secrets.FingerprintKeyAsync(CancellationToken.None), subscriptionId, WebhookSteps.Secret);
+        await secrets.KeepAsync(subscriptionId, hash, WebhookSteps.Secret, CancellationToken.None);
 
         // The subscription's transaction draws its position and writes its row, then stays open until told to commit.
         using var drawn = new SemaphoreSlim(0);

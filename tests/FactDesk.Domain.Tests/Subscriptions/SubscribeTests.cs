@@ -14,7 +14,10 @@ public class SubscribeTests
     private static readonly Guid Id = Guid.Parse("0195a1b2-0000-7000-8000-000000000001");
     private const string Secret = "the-tool-chose-this-secret";
 
-    private static Subscribe Command(params string[] eventTypes) => new(Id, " https://desk.example/hook ", Secret, eventTypes, Editor, Now);
+    private static readonly byte[] ServerKey = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+
+    private static Subscribe Command(params string[] eventTypes) =>
+        new(Id, " https://desk.example/hook ", Subscription.FingerprintSecret(ServerKey, Id, Secret), eventTypes, Editor, Now);
 
     [Fact]
     public void Subscribing_records_the_url_the_event_types_and_a_fingerprint_of_the_secret_but_not_the_secret()
@@ -24,7 +27,7 @@ public class SubscribeTests
         created.SubscriptionId.ShouldBe(Id);
         created.Url.ShouldBe("https://desk.example/hook");
         created.EventTypes.ShouldBe(["claim-flagged.v1", "claim-assigned"]);
-        created.SecretHash.ShouldBe(Subscription.FingerprintSecret(Id, Secret));
+        created.SecretHash.ShouldBe(Subscription.FingerprintSecret(ServerKey, Id, Secret));
         created.SecretHash.ShouldNotContain(Secret);
         created.By.ShouldBe(Editor);
         created.At.ShouldBe(Now);
@@ -55,8 +58,17 @@ public class SubscribeTests
     [Fact]
     public void The_fingerprint_of_one_secret_differs_between_subscriptions()
     {
-        Subscription.FingerprintSecret(Id, Secret).ShouldNotBe(Subscription.FingerprintSecret(Guid.NewGuid(), Secret));
-        Subscription.FingerprintSecret(Id, Secret).ShouldBe(Subscription.FingerprintSecret(Id, Secret));
+        Subscription.FingerprintSecret(ServerKey, Id, Secret).ShouldNotBe(Subscription.FingerprintSecret(ServerKey, Guid.NewGuid(), Secret));
+        Subscription.FingerprintSecret(ServerKey, Id, Secret).ShouldBe(Subscription.FingerprintSecret(ServerKey, Id, Secret));
+    }
+
+    [Fact]
+    public void The_fingerprint_is_keyed_so_the_log_alone_cannot_test_a_guessed_secret()
+    {
+        var otherKey = ServerKey.Select(b => (byte)(b ^ 0xFF)).ToArray();
+        Subscription.FingerprintSecret(ServerKey, Id, Secret).ShouldNotBe(Subscription.FingerprintSecret(otherKey, Id, Secret));
+        var unkeyed = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"factdesk-webhook-secret\n{Id}\n{Secret}")));
+        Subscription.FingerprintSecret(ServerKey, Id, Secret).ShouldNotBe(unkeyed);
     }
 
     [Fact]

@@ -40,8 +40,64 @@ public class WebhookTargetTests
     [InlineData("8.8.8.8")]
     [InlineData("::ffff:8.8.8.8")]
     [InlineData("2606:4700:4700::1111")]
-    [InlineData("64:ff9b::808:808")]
     public void Public_addresses_are_public(string address) => WebhookTargets.IsNonPublic(IPAddress.Parse(address)).ShouldBeFalse();
+
+    [Theory]
+    [InlineData("192.0.2.10", "documentation (TEST-NET-1)")]
+    [InlineData("198.51.100.7", "documentation (TEST-NET-2)")]
+    [InlineData("203.0.113.200", "documentation (TEST-NET-3)")]
+    [InlineData("198.19.255.1", "benchmarking")]
+    [InlineData("192.0.0.9", "IETF protocol assignments")]
+    [InlineData("192.0.0.170", "IETF protocol assignments")]
+    [InlineData("192.31.196.1", "AS112-v4")]
+    [InlineData("192.52.193.1", "AMT")]
+    [InlineData("192.88.99.1", "6to4 relay anycast")]
+    [InlineData("192.175.48.6", "direct delegation AS112 service")]
+    [InlineData("240.0.0.1", "reserved, limited broadcast")]
+    [InlineData("239.255.255.250", "multicast")]
+    [InlineData("::ffff:203.0.113.5", "documentation (TEST-NET-3)")]
+    [InlineData("64:ff9b::808:808", "IPv4-IPv6 translation (NAT64)")]
+    [InlineData("64:ff9b:1::a00:1", "local-use IPv4-IPv6 translation")]
+    [InlineData("64:ff9b:1:ffff::1", "local-use IPv4-IPv6 translation")]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", "IETF protocol assignments (Teredo, benchmarking, ORCHID, AMT, AS112, drone ids)")]
+    [InlineData("2001:2::1", "IETF protocol assignments (Teredo, benchmarking, ORCHID, AMT, AS112, drone ids)")]
+    [InlineData("2001:20::1", "IETF protocol assignments (Teredo, benchmarking, ORCHID, AMT, AS112, drone ids)")]
+    [InlineData("2001:db8::1", "documentation")]
+    [InlineData("3fff:abc::1", "documentation")]
+    [InlineData("2002:0808:0808::1", "6to4")]
+    [InlineData("2620:4f:8000::53", "direct delegation AS112 service")]
+    [InlineData("5f00:1::1", "segment routing (SRv6) SIDs")]
+    [InlineData("100::1", "discard-only")]
+    [InlineData("100:0:0:1::1", "dummy IPv6 prefix")]
+    [InlineData("::ffff:0:808:808", "IPv4-translated")]
+    [InlineData("fec0::1", "site-local (deprecated)")]
+    [InlineData("4000::1", "reserved by the IETF")]
+    [InlineData("::808:808", "unspecified, loopback, IPv4-compatible")]
+    public void Every_special_purpose_block_of_the_IANA_registries_is_refused_and_named(string address, string purpose) =>
+        WebhookTargets.SpecialPurposeOf(IPAddress.Parse(address)).ShouldBe(purpose);
+
+    [Theory]
+    [InlineData("192.0.1.255")]
+    [InlineData("192.0.3.0")]
+    [InlineData("198.17.255.255")]
+    [InlineData("198.20.0.0")]
+    [InlineData("198.51.99.255")]
+    [InlineData("203.0.112.255")]
+    [InlineData("2001:200::1")]
+    [InlineData("2a00:1450:4001::200e")]
+    public void Addresses_just_outside_the_special_blocks_stay_public(string address) =>
+        WebhookTargets.SpecialPurposeOf(IPAddress.Parse(address)).ShouldBeNull();
+
+    [Theory]
+    [InlineData("203.0.113.9")]
+    [InlineData("[64:ff9b:1::a00:1]")]
+    [InlineData("[2001:0:4136:e378:8000:63bf:3fff:fdd2]")]
+    public async Task A_special_purpose_literal_target_is_refused_when_checked(string host)
+    {
+        var check = await new WebhookTargets(new DnsHostLookup(), new WebhookOptions()).CheckAsync(host, CancellationToken.None);
+        check.IsAllowed.ShouldBeFalse();
+        check.Refusal!.ShouldContain("not a public address");
+    }
 
     [Fact]
     public void The_signature_is_the_hex_HMAC_SHA256_of_the_exact_body()
@@ -86,7 +142,7 @@ public class WebhookTargetTests
     [Fact]
     public async Task A_name_is_refused_when_any_of_its_addresses_is_inside()
     {
-        var targets = new WebhookTargets(new FixedLookup(IPAddress.Parse("203.0.113.9"), IPAddress.Parse("10.0.0.1")), new WebhookOptions());
+        var targets = new WebhookTargets(new FixedLookup(IPAddress.Parse("93.184.215.9"), IPAddress.Parse("10.0.0.1")), new WebhookOptions());
         (await targets.CheckAsync("mixed.example", default)).IsAllowed.ShouldBeFalse();
         var allowing = new WebhookTargets(new FixedLookup(IPAddress.Parse("10.0.0.1")), new WebhookOptions { AllowPrivateTargets = true });
         (await allowing.CheckAsync("mixed.example", default)).IsAllowed.ShouldBeTrue();

@@ -35,7 +35,7 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
                 DateTimeOffset? Time(string name)
                 {
                     if (Single(name) is not { } text) return null;
-                    if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
+                    if (Timestamps.TryParse(text, out var t)) return t;
                     check.Add(name, $"{name} must be an ISO 8601 timestamp.");
                     return null;
                 }
@@ -54,11 +54,13 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
                     check.Add("limit", $"limit must be a whole number from 1 to {MaxLimit}.");
                 if (!check.IsValid) throw Problems.Fail(Problems.Validation(check.Errors));
 
-                return Reads.Json(await ReadPageAsync(db, actor, type, from, to, after, limit, http.RequestAborted));
+                var page = await ReadPageAsync(db, actor, type, from, to, after, limit, http.RequestAborted);
+                return Reads.Json(AuditRedaction.ForRole(page, http.User.Actor().Role));
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetAuditFeed").WithTags("Audit")
-            .WithDescription("All events in global order. Filters: actor, type, from, to (ISO 8601, inclusive). " +
+            .WithDescription("All events in global order, each shown no further than the caller's role may read elsewhere (secret " +
+                             "fingerprints to nobody, subscription targets not to tools). Filters: actor, type, from, to (ISO 8601, inclusive). " +
                              "Paging: after=<position> and limit (1-1000, default 100); nextAfter is null when nothing follows yet.")
             .Produces<AuditPage>().ProducesProblem(400).ProducesProblem(401);
 

@@ -64,9 +64,17 @@ public sealed class FlagClaimEndpoint : IEndpoint
             .Accepts<FlagClaimRequest>("application/json")
             .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
 
+    /// <summary>How long before flagging a due date may lie: claims from this morning's stories are flagged late, not a year late.</summary>
+    public static readonly TimeSpan DueAtGrace = TimeSpan.FromDays(1);
+    public const int DueAtMaxYearsAhead = 10;
+
     /// <summary>The command, shared by the JSON route and the document page's flag form.</summary>
     public static async Task<CommandAnswer> Handle(FlagClaimRequest body, CommandContext context, CommandPipeline pipeline)
     {
+        // A due date far outside the claim's life (0001-01-01, 9999-12-31) would sort first or last in the queue forever.
+        if (body.DueAt is { } due && (due < context.Now - DueAtGrace || due > context.Now.AddYears(DueAtMaxYearsAhead)))
+            throw Problems.Fail(Problems.Validation("dueAt",
+                $"dueAt must lie between one day before now and {DueAtMaxYearsAhead} years ahead (ISO 8601, any offset)."));
         if (body.AllowDuplicate == true && context.Actor.Role == Roles.Tool)
             throw Problems.Fail(Problems.Make(403, "forbidden", "Your role may not do this.",
                 "Only editors may flag a quote that is already flagged (allowDuplicate: true)."));

@@ -23,6 +23,19 @@ internal sealed class CodePointText
 
     public int ToCodePoint(int utf16Index) => _codePointAt[utf16Index];
 
+    /// <summary>The UTF-16 index where the code point at <paramref name="codePoint"/> starts.</summary>
+    public int ToUtf16(int codePoint)
+    {
+        int low = 0, high = _codePointAt.Length - 1;
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            if (_codePointAt[middle] < codePoint) low = middle + 1;
+            else high = middle;
+        }
+        return low;
+    }
+
     /// <summary>Up to <paramref name="codePoints"/> code points ending at <paramref name="utf16End"/>.</summary>
     public string Before(int utf16End, int codePoints)
     {

@@ -23,7 +23,7 @@ public sealed class GetDocumentEndpoint : IEndpoint
                 return Reads.Json(new DocumentView(
                     document.Id, version, document.Title, document.Outlet, document.Author, document.Url, document.PublishedOn,
                     document.Language, document.DuplicateOf, copies, document.IngestedBy, document.IngestedAt, document.Text.Length,
-                    include == "text" ? document.Text : null, claims, document.Candidates), version);
+                    include == "text" ? document.Text : null, claims, document.Candidates, document.NotScannedFrom), version);
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetDocument").WithTags("Documents")
@@ -54,8 +54,8 @@ public sealed class GetDocumentEndpoint : IEndpoint
 /// <summary>A claim flagged on the document.</summary>
 public sealed record DocumentClaim(Guid Id, string Quote, DateTimeOffset FlaggedAt);
 
-/// <summary>A document as tools and pages see it.</summary>
+/// <summary>A document as tools and pages see it. <c>NotScannedFrom</c>: where detection ran out of time (code points; null: read whole).</summary>
 public sealed record DocumentView(
     Guid Id, long Version, string Title, string? Outlet, string? Author, string? Url, DateOnly PublishedOn, string? Language,
     Guid? DuplicateOf, IReadOnlyList<Guid> Copies, Actor IngestedBy, DateTimeOffset IngestedAt, int TextLength, string? Text,
-    IReadOnlyList<DocumentClaim> Claims, IReadOnlyList<CandidateClaim> Candidates);
+    IReadOnlyList<DocumentClaim> Claims, IReadOnlyList<CandidateClaim> Candidates, int? NotScannedFrom);

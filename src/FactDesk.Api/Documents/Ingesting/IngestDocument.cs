@@ -32,7 +32,7 @@ public sealed record IngestDocumentRequest(
 /// <summary>Take an article in, noting an earlier copy of it and the claims detection proposes.</summary>
 public sealed record IngestDocument(
     Guid DocumentId, string Title, string Text, string? Outlet, string? Author, string? Url, DateOnly PublishedOn, string? Language,
-    Guid? DuplicateOf, IReadOnlyList<CandidateClaim> Candidates, Actor By, DateTimeOffset At);
+    Guid? DuplicateOf, IReadOnlyList<CandidateClaim> Candidates, Actor By, DateTimeOffset At, int? NotScannedFrom = null);
 
 public static class IngestDocumentDecision
 {
@@ -44,8 +44,10 @@ public static class IngestDocumentDecision
             new DocumentIngested(command.DocumentId, command.Title.Trim(), command.Text, command.Outlet?.Trim(), command.Author?.Trim(),
                 command.Url, command.PublishedOn, command.Language, command.DuplicateOf, command.By, command.At),
         };
-        // Nothing found is not worth an event: the document's candidates start empty.
-        if (command.Candidates.Count > 0) events.Add(new ClaimCandidatesDetected(command.DocumentId, command.Candidates, command.At));
+        // Nothing found in the whole text is not worth an event: the document's candidates start empty. A text detection
+        // could not finish is, so the log says which part was never looked at.
+        if (command.Candidates.Count > 0 || command.NotScannedFrom is not null)
+            events.Add(new ClaimCandidatesDetected(command.DocumentId, command.Candidates, command.At, command.NotScannedFrom));
         return events;
     }
 }
@@ -57,13 +59,14 @@ public sealed class IngestDocumentEndpoint : IEndpoint
             pipeline.Run<IngestDocumentRequest>(http, async (body, context) =>
             {
                 var publishedOn = body.PublishedOn!.Value;
-                var reading = DocumentReading.Read(body.Text!, publishedOn);
+                var reading = DocumentReading.Read(body.Text!, publishedOn, http.RequestServices.GetRequiredService<IConfiguration>()
+                    .GetValue<TimeSpan?>("Documents:DetectionBudget"));
                 var duplicateOf = await DuplicateFinder.FindEarlierCopyAsync(pipeline.Store.DataSource, reading.Fingerprint, http.RequestAborted);
                 var command = new IngestDocument(context.NewId("document"), body.Title!, body.Text!, body.Outlet, body.Author, body.Url,
-                    publishedOn, body.Language, duplicateOf, reading.Candidates, context.Actor, context.Now);
+                    publishedOn, body.Language, duplicateOf, reading.Candidates, context.Actor, context.Now, reading.NotScannedFrom);
                 return await pipeline.Decide<Document>(context, Document.StreamType, command.DocumentId, creates: true,
                     state => IngestDocumentDecision.Decide(state, command),
-                    version => new CommandAnswer(201, new { id = command.DocumentId, version, duplicateOf, candidates = command.Candidates },
+                    version => new CommandAnswer(201, new { id = command.DocumentId, version, duplicateOf, candidates = command.Candidates, notScannedFrom = command.NotScannedFrom },
                         version, $"/api/documents/{command.DocumentId}"),
                     "document");
             }))

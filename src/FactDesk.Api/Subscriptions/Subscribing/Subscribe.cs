@@ -32,8 +32,8 @@ public sealed record SubscribeRequest(string? Url, string? Secret, string[]? Eve
     private static string Shorten(string? name) => name is null ? "null" : name.Length > 80 ? name[..80] + "…" : name;
 }
 
-/// <summary>Ask to be sent events as webhooks, signed with the given shared secret.</summary>
-public sealed record Subscribe(Guid SubscriptionId, string Url, string Secret, IReadOnlyList<string> EventTypes, Actor By, DateTimeOffset At);
+/// <summary>Ask to be sent events as webhooks, signed with a shared secret (which the decision sees only as its keyed fingerprint).</summary>
+public sealed record Subscribe(Guid SubscriptionId, string Url, string SecretFingerprint, IReadOnlyList<string> EventTypes, Actor By, DateTimeOffset At);
 
 public static class SubscribeDecision
 {
@@ -44,7 +44,7 @@ public static class SubscribeDecision
         return new object[]
         {
             new SubscriptionCreated(command.SubscriptionId, command.Url.Trim(),
-                Subscription.FingerprintSecret(command.SubscriptionId, command.Secret),
+                command.SecretFingerprint,
                 command.EventTypes.Distinct(StringComparer.Ordinal).ToArray(), command.By, command.At),
         };
     }
@@ -63,8 +63,10 @@ public sealed class SubscribeEndpoint : IEndpoint
                         $"{target.Refusal} Webhooks are only sent to public addresses.",
                         new Dictionary<string, string[]> { ["url"] = [target.Refusal!] }));
 
-                var command = new Subscribe(context.NewId("subscription"), body.Url!, body.Secret!, body.EventTypes ?? [], context.Actor, context.Now);
-                await secrets.KeepAsync(command.SubscriptionId, Subscription.FingerprintSecret(command.SubscriptionId, command.Secret), command.Secret, ct);
+                var subscriptionId = context.NewId("subscription");
+                var fingerprint = Subscription.FingerprintSecret(await secrets.FingerprintKeyAsync(ct), subscriptionId, body.Secret!);
+                var command = new Subscribe(subscriptionId, body.Url!, fingerprint, body.EventTypes ?? [], context.Actor, context.Now);
+                await secrets.KeepAsync(command.SubscriptionId, fingerprint, body.Secret!, ct);
                 return await pipeline.Decide<Subscription>(context, Subscription.StreamType, command.SubscriptionId, creates: true,
                     state => SubscribeDecision.Decide(state, command),
                     version => new CommandAnswer(201, new { id = command.SubscriptionId, version }, version, $"/api/subscriptions/{command.SubscriptionId}"),
