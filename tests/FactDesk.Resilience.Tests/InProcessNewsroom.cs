@@ -49,7 +49,9 @@ public class InProcessNewsroom : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
-    public async Task<long> LastPositionAsync() => await EventLog.ScalarAsync(ConnectionString, "select coalesce(max(position), 0) from factdesk.events");
+    /// <summary>The last position written by a person or tool: the conflict finder proposes discrepancies as the system, on its own schedule.</summary>
+    public async Task<long> LastPositionAsync() => await EventLog.ScalarAsync(ConnectionString,
+        "select coalesce(max(position), 0) from factdesk.events where metadata->>'actorRole' is distinct from 'system'");
 }
 
 /// <summary>Keeps every formatted log message, its exception and its structured values.</summary>

@@ -44,6 +44,7 @@ public static class RoleMatrix
         ("GET", "/api/subscriptions/{id}/deliveries", May.Oversee),
         ("POST", "/api/subscriptions/{id}/deliveries/{deliveryId}/redelivery", May.Edit),
         ("GET", "/api/queue", May.Read),
+        ("GET", "/api/people", May.Read),
         ("GET", "/api/queue/events", May.Read),
         ("GET", "/api/audit", May.Read),
         ("GET", "/api/audit/verification", May.Read),
