@@ -21,6 +21,17 @@ internal static partial class DateRecognizer
             yield return Mention(m, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), null, 0.75);
         }
 
+        foreach (Match m in DayMonth().SafeMatches(text))
+        {
+            // Without a year, a day in news copy is the latest one not after publication ("in the week to 21 March").
+            var month = MonthNumber(m);
+            var day = int.Parse(m.Groups["day"].Value, CultureInfo.InvariantCulture);
+            var year = (month, day).CompareTo((publishedOn.Month, publishedOn.Day)) <= 0 ? publishedOn.Year : publishedOn.Year - 1;
+            if (!TryDate(year, month, day, out var date))
+                continue;
+            yield return Mention(m, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Resolved(publishedOn), 0.65);
+        }
+
         foreach (Match m in MonthYear().SafeMatches(text))
             yield return Mention(m, $"{Year(m):D4}-{MonthNumber(m):D2}", PartNote(m), 0.7);
 
@@ -161,6 +172,9 @@ internal static partial class DateRecognizer
 
     [GeneratedRegex(@"\b(?<day>[0-3]?\d)(?:st|nd|rd|th)?\s+" + Month + @",?\s+(?<year>\d{4})\b|\b" + Month + @"\s+(?<day>[0-3]?\d)(?:st|nd|rd|th)?,\s*(?<year>\d{4})\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex DayMonthYear();
+
+    [GeneratedRegex(@"\b(?<day>[0-3]?\d)(?:st|nd|rd|th)?\s+" + Month + @"\b(?!,?\s+\d)|\b" + Month + @"\s+(?<day>[0-3]?\d)(?:st|nd|rd|th)\b(?!,?\s*\d)", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex DayMonth();
 
     [GeneratedRegex(@"\b(?:(?<part>(?i:early|late|mid-?))\s*)?" + Month + @",?\s+(?:of\s+)?(?<year>(?:1[89]|20)\d\d)\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex MonthYear();
