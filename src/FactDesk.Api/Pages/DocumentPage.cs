@@ -56,9 +56,9 @@ public sealed class DocumentPage : IEndpoint
         foreach (var (claimId, quote) in flagged)
             if (ArticleRendering.Find(document.Text, quote) is { } span)
                 highlights.Add(new Highlight(span.Start, span.End, "flagged", $"/claims/{claimId}", "Flagged claim"));
-        for (var i = 0; i < document.Candidates.Count; i++)
+        for (var i = 0; i < document.OfferedCandidates.Count; i++)
         {
-            var c = document.Candidates[i];
+            var c = document.OfferedCandidates[i];
             highlights.Add(new Highlight(ArticleRendering.ToUtf16(document.Text, c.Start), ArticleRendering.ToUtf16(document.Text, c.End), "candidate",
                 $"#candidate-{i + 1}", $"Candidate: {c.Kind} {c.Expression}"));
         }
@@ -85,10 +85,10 @@ public sealed class DocumentPage : IEndpoint
 
         var mayFlag = page.May(Roles.Tool, Roles.Editor, Roles.SeniorEditor);
         body.Append("<section aria-labelledby=\"cand-h\"><h2 id=\"cand-h\">Detected candidates</h2>");
-        if (document.Candidates.Count == 0) body.Append("<p class=\"muted\">Detection found no check-worthy sentences.</p>");
-        for (var i = 0; i < document.Candidates.Count; i++)
+        if (document.OfferedCandidates.Count == 0) body.Append("<p class=\"muted\">Detection found no check-worthy sentences.</p>");
+        for (var i = 0; i < document.OfferedCandidates.Count; i++)
         {
-            var c = document.Candidates[i];
+            var c = document.OfferedCandidates[i];
             var form = $"candidate-{i + 1}";
             body.Append($"<div class=\"candidate card\" id=\"{form}\"><p><span class=\"badge\">{E(c.Kind)}</span> <q>{E(c.Quote)}</q></p>")
                 .Append($"<p class=\"muted\">{E(c.Expression)} · score {E(c.Score.ToString("0.00", CultureInfo.InvariantCulture))}</p>");

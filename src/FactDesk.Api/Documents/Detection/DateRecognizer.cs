@@ -66,6 +66,14 @@ internal static partial class DateRecognizer
             yield return Mention(m, resolved, Resolved(publishedOn), 0.6);
         }
 
+        foreach (Match m in EndOfYear().SafeMatches(text))
+        {
+            // "by the end of the year": the year of publication, or the next one when the article says so.
+            var year = m.Groups["next"].Success ? publishedOn.Year + 1 : publishedOn.Year;
+            if (YearOf(year) is { } resolved)
+                yield return Mention(m, resolved, Resolved(publishedOn), 0.55);
+        }
+
         foreach (Match m in Ago().SafeMatches(text))
         {
             // The pattern allows at most three digits or a number word, so the amount always parses and fits an int.
@@ -184,6 +192,9 @@ internal static partial class DateRecognizer
 
     [GeneratedRegex(@"\b(?<rel>(?i:last|this|next))\s+(?<unit>(?i:month|year|week))(?:['’]s)?\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex RelativePeriod();
+
+    [GeneratedRegex(@"\b(?i:the\s+end\s+of\s+(?:the\s+|this\s+|(?<next>next)\s+)year)\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex EndOfYear();
 
     [GeneratedRegex(@"\b(?<n>\d{1,3}|" + NewsNumbers.Words + @")\s+(?<unit>(?i:years?|months?|weeks?|days?|decades?))\s+(?i:ago)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Ago();

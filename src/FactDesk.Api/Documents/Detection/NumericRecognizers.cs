@@ -41,9 +41,85 @@ internal static partial class NumericRecognizers
     };
 
     public static IEnumerable<ValueMention> Find(string text) =>
-        Money(text).Concat(Percentages(text)).Concat(Ratios(text)).Concat(Counts(text)).Concat(VagueMagnitudes(text));
+        Money(text).Concat(Percentages(text)).Concat(Ratios(text)).Concat(Counts(text)).Concat(VagueMagnitudes(text))
+            .Concat(Fractions(text)).Concat(Durations(text));
+
+    /// <summary>"about a quarter of them", "a third less per kilometre", "by a fifth": a share in words.</summary>
+    private static IEnumerable<ValueMention> Fractions(string text)
+    {
+        foreach (Match m in Fraction().SafeMatches(text))
+        {
+            var parts = m.Groups["parts"].Value.ToLowerInvariant() is "a" or "an" or "one" ? 1m : WordValueOrOne(m.Groups["parts"].Value);
+            var per = m.Groups["of"].Value.ToLowerInvariant().TrimEnd('s') switch
+            {
+                "half" or "halve" => 2m, "third" => 3m, "quarter" => 4m, "fifth" => 5m, _ => 10m,
+            };
+            var qualifier = QualifierOf(m.Groups["qual"].Value);
+            var (number, upper) = Bounds(Math.Round(parts / per, 4), qualifier);
+            var value = new NormalizedValue(number, upper, "share", null, null, m.Value, m.Groups["dir"].Success ? m.Groups["dir"].Value.ToLowerInvariant() : null)
+            {
+                Qualifier = qualifier,
+            };
+            yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Ratio, value, 0.6);
+        }
+    }
+
+    private static decimal WordValueOrOne(string word) => TryParse(word, out var value) ? value : 1m;
+
+    /// <summary>"for more than a decade", "in under six years", "takes almost two hours": how long, as the article bounds it.</summary>
+    private static IEnumerable<ValueMention> Durations(string text)
+    {
+        foreach (Match m in Duration().SafeMatches(text))
+        {
+            if (!TryParse(m.Groups["num"].Value, out var amount))
+                continue;
+            var qualifier = QualifierOf(m.Groups["qual"].Value);
+            var (number, upper) = Bounds(amount, qualifier);
+            var unit = m.Groups["unit"].Value.ToLowerInvariant();
+            var value = new NormalizedValue(number, upper, unit.EndsWith('s') ? unit : unit + "s", null, null, m.Value, null) { Qualifier = qualifier };
+            yield return new ValueMention(m.Groups["span"].Index, m.Index + m.Length, ClaimKinds.Duration, value, 0.5);
+        }
+    }
 
     private static IEnumerable<ValueMention> Money(string text)
+    {
+        var stated = StatedMoney(text).OrderBy(m => m.Start).ToList();
+        foreach (var mention in stated)
+            yield return mention;
+
+        // "...230 billion yuan on support. Another 520 billion went on tax breaks": an amount without a currency in
+        // the next sentence or two is in the currency the article just used.
+        foreach (Match m in BareAmount().SafeMatches(text))
+        {
+            var previous = LastMoneyBefore(stated, m.Index);
+            if (previous?.Value.Currency is not { } currency || m.Index - previous.End > CarriedCurrencyReach ||
+                !TryScale(m.Groups["num"].Value, m.Groups["scale"].Value, out var amount))
+                continue;
+            var qualifier = QualifierOf(m.Groups["qual"].Value);
+            var (number, upper) = Bounds(amount, qualifier);
+            var value = new NormalizedValue(number, upper, null, currency, null, m.Value, $"currency carried over from \"{previous.Value.Original}\"")
+            {
+                Qualifier = qualifier,
+            };
+            yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Money, value, 0.75);
+        }
+    }
+
+    private const int CarriedCurrencyReach = 300;
+
+    private static ValueMention? LastMoneyBefore(List<ValueMention> money, int position)
+    {
+        int low = 0, high = money.Count - 1, found = -1;
+        while (low <= high)
+        {
+            var middle = (low + high) / 2;
+            if (money[middle].End <= position) { found = middle; low = middle + 1; }
+            else high = middle - 1;
+        }
+        return found >= 0 ? money[found] : null;
+    }
+
+    private static IEnumerable<ValueMention> StatedMoney(string text)
     {
         List<(int Index, string Currency)>? namedCurrencies = null;
         foreach (Match m in SymbolMoney().SafeMatches(text))
@@ -201,7 +277,7 @@ internal static partial class NumericRecognizers
             }
             var first = words[0];
             // "downloaded 2.3 million times": a tally of occurrences, unless a comparison follows ("3 times larger").
-            if (first.Word.Equals("times", StringComparison.OrdinalIgnoreCase) && !isWord && (hasScale || written.Length > 2) &&
+            if (first.Word.Equals("times", StringComparison.OrdinalIgnoreCase) && !isWord &&
                 (words.Count == 1 || !Comparatives.Contains(words[1].Word)) &&
                 TryScale(written, m.Groups["scale"].Value, out var occurrences))
             {
@@ -381,12 +457,21 @@ internal static partial class NumericRecognizers
     [GeneratedRegex(@"(?<![\w.,])(?:(?<qual>" + Qualifier + @")(?:a\s+)?)?(?<num>" + Digits + @")(?:\s*(?:–|—|-|to)\s*(?<num2>" + Digits + @"))?(?:\s?%|\s?per\s?cent\b|\s?percent\b|(?<points>\s+percentage\s+points?\b))", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Percentage();
 
-    [GeneratedRegex(@"(?<![\w.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*times|\s*-?fold)\s+(?<cmp>cheaper|faster|more|less|larger|bigger|smaller|higher|lower|greater|slower|longer|shorter|as)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    [GeneratedRegex(@"(?<![\w.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*times|\s*-?fold)\s+(?<cmp>cheaper|faster|more|less|larger|bigger|smaller|higher|lower|greater|slower|longer|shorter|as|that|this)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Ratio();
 
     // "one in ten", "three out of every four": a share stated as a proportion.
     [GeneratedRegex(@"(?<![\w.,-])(?<part>\d{1,3}|" + Words + @")\s+(?:in|out\s+of)\s+(?:every\s+)?(?<whole>\d{1,3}(?:,\d{3})?|" + Words + @")\b(?![.,]\d|\s+(?:years?|months?|days?)\b)", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Proportion();
+
+    [GeneratedRegex(@"(?<![\w$£€¥.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + @")\s+(?<scale>million|billion|trillion|bn)\b(?=\s+(?:went|was|were|is|are|has|had|have|will|would|may|might|could|more|of\s+it|on|for|in)\b)", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex BareAmount();
+
+    [GeneratedRegex(@"(?<![\w-])(?:(?<qual>" + Qualifier + @"))?(?<parts>a|an|one|two|three|four)[\s-](?<of>half|halves|thirds?|quarters?|fifths?|tenths?)\b(?:\s+(?<dir>less|more|fewer|cheaper|higher|lower|smaller|larger)\b|(?=\s+of\s+(?:them|that|this|those|the|its|their|what|all|\p{Lu})))", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex Fraction();
+
+    [GeneratedRegex(@"\b(?:for|in|within|over|after|under|take|takes|took|taken|lasted|lasting)\s+(?<span>(?:(?<qual>" + Qualifier + @"))?(?<num>\d{1,3}|" + Words + @")\s+(?:more\s+)?(?<unit>years?|months?|weeks?|days?|decades?|hours?|minutes?))\b(?!\s+(?:ago|old|later|earlier|before|after)\b)", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex Duration();
 
     [GeneratedRegex(@"\b(?<word>twice|thrice|half)\s+(?<cmp>as)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Multiple();

@@ -8,5 +8,5 @@ public sealed record DocumentReading(long[] Fingerprint, IReadOnlyList<Candidate
 {
     /// <summary>The one place ingestion reads text; relative dates in candidates resolve against <paramref name="publishedOn"/>.</summary>
     public static DocumentReading Read(string text, DateOnly publishedOn) =>
-        new(DuplicateFinder.Fingerprint(text), ClaimDetector.Detect(text, publishedOn));
+        new(DuplicateFinder.Fingerprint(text), ClaimDetector.Detect(text, publishedOn, includeAll: true));
 }

@@ -63,7 +63,7 @@ public sealed class IngestDocumentEndpoint : IEndpoint
                     publishedOn, body.Language, duplicateOf, reading.Candidates, context.Actor, context.Now);
                 return await pipeline.Decide<Document>(context, Document.StreamType, command.DocumentId, creates: true,
                     state => IngestDocumentDecision.Decide(state, command),
-                    version => new CommandAnswer(201, new { id = command.DocumentId, version, duplicateOf, candidates = command.Candidates },
+                    version => new CommandAnswer(201, new { id = command.DocumentId, version, duplicateOf, candidates = command.Candidates.Where(c => !c.Withheld).ToList() },
                         version, $"/api/documents/{command.DocumentId}"),
                     "document");
             }))
