@@ -127,6 +127,19 @@ public sealed class ArticleStructureTests
     }
 
     [Fact]
+    public void Each_sentence_is_one_card_with_all_its_values_and_a_set_up_sentence_joins_its_event()
+    {
+        var candidates = ClaimDetector.Detect(
+            "Then came March. Qwen was downloaded 2.3 million times, against 1.6 million downloads of Llama. Investors noticed.",
+            new DateOnly(2025, 3, 24));
+
+        var card = SentenceCard.FromCandidates(candidates).Single();
+
+        card.Quote.ShouldBe("Then came March. Qwen was downloaded 2.3 million times, against 1.6 million downloads of Llama.");
+        card.Values.Select(v => v.Expression).ShouldBe(["March", "2.3 million times", "1.6 million downloads"]);
+    }
+
+    [Fact]
     public void A_relative_time_in_a_hypothetical_is_not_offered()
     {
         ClaimDetector.Detect("Even an average summer would leave them lower than last year.", April2025).ShouldBeEmpty();

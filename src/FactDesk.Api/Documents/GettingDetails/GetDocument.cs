@@ -23,10 +23,14 @@ public sealed class GetDocumentEndpoint : IEndpoint
                 if (includeAll is not (null or "true" or "false")) throw Problems.Fail(Problems.Validation("includeAll", "includeAll may only be \"true\" or \"false\"."));
                 var (document, version, _) = await Reads.LoadAsync<Document>(pipeline.Store, documentId, "document", null, null, http.RequestAborted);
                 var (claims, copies) = await ReadLinksAsync(pipeline.Store.DataSource, documentId, http.RequestAborted);
+                var candidates = includeAll == "true" ? document.Candidates : document.OfferedCandidates;
                 return Reads.Json(new DocumentView(
                     document.Id, version, document.Title, document.Outlet, document.Author, document.Url, document.PublishedOn,
                     document.Language, document.DuplicateOf, copies, document.IngestedBy, document.IngestedAt, document.Text.Length,
-                    include == "text" ? document.Text : null, claims, includeAll == "true" ? document.Candidates : document.OfferedCandidates), version);
+                    include == "text" ? document.Text : null, claims, candidates)
+                {
+                    Cards = SentenceCard.FromCandidates(candidates),
+                }, version);
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetDocument").WithTags("Documents")
@@ -61,4 +65,8 @@ public sealed record DocumentClaim(Guid Id, string Quote, DateTimeOffset Flagged
 public sealed record DocumentView(
     Guid Id, long Version, string Title, string? Outlet, string? Author, string? Url, DateOnly PublishedOn, string? Language,
     Guid? DuplicateOf, IReadOnlyList<Guid> Copies, Actor IngestedBy, DateTimeOffset IngestedAt, int TextLength, string? Text,
-    IReadOnlyList<DocumentClaim> Claims, IReadOnlyList<CandidateClaim> Candidates);
+    IReadOnlyList<DocumentClaim> Claims, IReadOnlyList<CandidateClaim> Candidates)
+{
+    /// <summary>The candidates as one card per sentence, each carrying all of its sentence's values.</summary>
+    public IReadOnlyList<SentenceCard> Cards { get; init; } = [];
+}
