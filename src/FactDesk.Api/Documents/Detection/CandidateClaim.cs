@@ -57,7 +57,13 @@ public sealed record CandidateClaim(
     /// that a reader can ask for it, but not offered for checking by default.
     /// </summary>
     public bool Withheld { get; init; }
+
+    /// <summary>What the desk already holds that this value contradicts (set at ingestion); null when nothing does.</summary>
+    public IReadOnlyList<ValueDisagreement>? Disagreements { get; init; }
 }
+
+/// <summary>A statement the desk holds (in another document, or a flagged claim) whose value this candidate's contradicts.</summary>
+public sealed record ValueDisagreement(Guid? DocumentId, Guid? ClaimId, string Quote, string Says, string Explanation);
 
 /// <summary>
 /// Machine-comparable form of a stated value. A point value sets <see cref="Number"/> only; a range sets both

@@ -1,3 +1,4 @@
+using FactDesk.Api.Documents.Conflicts;
 using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Documents.Duplicates;
 using FactDesk.Api.Http;
@@ -59,8 +60,12 @@ public sealed class IngestDocumentEndpoint : IEndpoint
                 var publishedOn = body.PublishedOn!.Value;
                 var reading = DocumentReading.Read(body.Text!, publishedOn);
                 var duplicateOf = await DuplicateFinder.FindEarlierCopyAsync(pipeline.Store.DataSource, reading.Fingerprint, http.RequestAborted);
-                var command = new IngestDocument(context.NewId("document"), body.Title!, body.Text!, body.Outlet, body.Author, body.Url,
-                    publishedOn, body.Language, duplicateOf, reading.Candidates, context.Actor, context.Now);
+                var documentId = context.NewId("document");
+                // A value that contradicts what the desk already holds is marked now, where the checker first sees it.
+                var candidates = await Plausibility.MarkAsync(pipeline.Store.DataSource, documentId, duplicateOf ?? documentId, publishedOn,
+                    reading.Candidates, http.RequestAborted);
+                var command = new IngestDocument(documentId, body.Title!, body.Text!, body.Outlet, body.Author, body.Url,
+                    publishedOn, body.Language, duplicateOf, candidates, context.Actor, context.Now);
                 return await pipeline.Decide<Document>(context, Document.StreamType, command.DocumentId, creates: true,
                     state => IngestDocumentDecision.Decide(state, command),
                     version => new CommandAnswer(201, new { id = command.DocumentId, version, duplicateOf, candidates = command.Candidates.Where(c => !c.Withheld).ToList() },
