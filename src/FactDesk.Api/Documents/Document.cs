@@ -30,6 +30,9 @@ public sealed record Document(
     /// <summary>Where the latest detection stopped for lack of time; null when it read the whole text.</summary>
     public int? NotScannedFrom { get; init; }
 
+    /// <summary>The candidates offered for checking: those outside the body or below the check-worthy score are kept but withheld.</summary>
+    public IReadOnlyList<CandidateClaim> OfferedCandidates => Candidates.Where(c => !c.Withheld).ToList();
+
     public static Document Create(DocumentIngested e) =>
         new(e.DocumentId, e.Title, e.Text, e.Outlet, e.Author, e.Url, e.PublishedOn, e.Language, e.DuplicateOf, e.By, e.At);
 

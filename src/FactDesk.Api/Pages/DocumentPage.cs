@@ -85,10 +85,11 @@ public sealed class DocumentPage : IEndpoint
         foreach (var (claimId, quote) in flagged)
             if (ArticleRendering.Find(document.Text, quote) is { } span && OnPage(span.Start, span.End))
                 highlights.Add(new Highlight(span.Start, span.End, "flagged", $"/claims/{claimId}", "Flagged claim"));
+        var offered = document.OfferedCandidates;
         var candidatesHere = new List<(int Number, Documents.Detection.CandidateClaim Candidate)>();
-        for (var i = 0; i < document.Candidates.Count; i++)
+        for (var i = 0; i < offered.Count; i++)
         {
-            var c = document.Candidates[i];
+            var c = offered[i];
             var (start, end) = (codePoints.ToUtf16(c.Start), codePoints.ToUtf16(c.End));
             if (!OnPage(start, end)) continue;
             candidatesHere.Add((i + 1, c));
@@ -126,7 +127,7 @@ public sealed class DocumentPage : IEndpoint
 
         var mayFlag = page.May(Roles.Tool, Roles.Editor, Roles.SeniorEditor);
         body.Append("<section aria-labelledby=\"cand-h\"><h2 id=\"cand-h\">Detected candidates</h2>");
-        if (document.Candidates.Count == 0) body.Append("<p class=\"muted\">Detection found no check-worthy sentences.</p>");
+        if (offered.Count == 0) body.Append("<p class=\"muted\">Detection found no check-worthy sentences.</p>");
         else if (candidatesHere.Count == 0) body.Append("<p class=\"muted\">None on this page.</p>");
         foreach (var (number, c) in candidatesHere)
         {

@@ -31,6 +31,32 @@ internal static class ConflictDesk
 
 public class ApiWithSeedArticles : FactDeskApi;
 
+public class ApiForPlausibility : FactDeskApi;
+
+public class PlausibilityTests(ApiForPlausibility api) : IClassFixture<ApiForPlausibility>
+{
+    [Fact]
+    public async Task A_candidate_that_contradicts_what_the_desk_holds_is_marked_with_the_disagreement()
+    {
+        var first = (await api.IngestAsync(
+            "China is home to 36% of all large language models in existence, second only to the United States.", "White paper", "2025-02-18"))
+            .GetProperty("id").GetGuid();
+        await api.Runner.CatchUpAsync(TimeSpan.FromSeconds(60));
+
+        // Within a month of the first, so the two describe the same moment ("is home to" is a snapshot).
+        var later = await api.IngestAsync("""
+            Registries were reviewed again in late February by the Ledger's data desk, model by model.
+            China is home to 40% of all large language models in existence, a new count shows.
+            """, "Ledger count", "2025-03-01");
+        later.GetProperty("duplicateOf").ValueKind.ShouldBe(JsonValueKind.Null);
+
+        var share = later.GetProperty("candidates").EnumerateArray().Single(c => c.GetProperty("kind").GetString() == "percentage");
+        var disagreement = share.GetProperty("disagreements").EnumerateArray().Single();
+        disagreement.GetProperty("documentId").GetGuid().ShouldBe(first);
+        disagreement.GetProperty("quote").GetString()!.ShouldContain("36%");
+    }
+}
+
 public class SeedConflictTests(ApiWithSeedArticles api) : IClassFixture<ApiWithSeedArticles>
 {
     [Fact]

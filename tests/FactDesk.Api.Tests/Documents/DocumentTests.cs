@@ -68,6 +68,33 @@ public class IngestingDocumentTests(ApiWithAnArticle api) : IClassFixture<ApiWit
     }
 
     [Fact]
+    public async Task A_review_after_the_article_is_withheld_unless_includeAll_and_each_sentence_is_one_card()
+    {
+        var id = (await api.IngestAsync("""
+            The port handled 1.8 million containers in 2024, up 12% on the year before.
+
+            Books & arts
+
+            The Sun Merchants. By Olek Brandt. Harwick Press; 312 pages; £25.
+            """, "Port review")).GetProperty("id").GetGuid();
+
+        var offered = await (await api.Auditor.GetAsync($"/api/documents/{id}")).ReadJsonAsync();
+        var candidates = offered.GetProperty("candidates").EnumerateArray().ToList();
+        candidates.ShouldNotContain(c => c.GetProperty("expression").GetString() == "£25");
+        candidates.Count.ShouldBe(3);
+        var card = offered.GetProperty("cards").EnumerateArray().Single();
+        card.GetProperty("values").GetArrayLength().ShouldBe(3);
+        card.GetProperty("quote").GetString().ShouldStartWith("The port handled");
+
+        var all = await (await api.Auditor.GetAsync($"/api/documents/{id}?includeAll=true")).ReadJsonAsync();
+        var price = all.GetProperty("candidates").EnumerateArray().Single(c => c.GetProperty("expression").GetString() == "£25");
+        price.GetProperty("section").GetString().ShouldBe("review");
+        price.GetProperty("withheld").GetBoolean().ShouldBeTrue();
+
+        (await api.Auditor.GetAsync($"/api/documents/{id}?includeAll=yes")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Another_article_is_not_a_copy()
     {
         var other = await api.IngestAsync("""

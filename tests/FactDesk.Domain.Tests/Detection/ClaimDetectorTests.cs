@@ -191,8 +191,9 @@ public sealed class ClaimDetectorTests
     [InlineData("What are the biggest challenges facing the industry?")]
     public void Names_durations_questions_and_emoji_are_not_numeric_claims(string text)
     {
+        // Durations are claims of their own kind, not counts of years.
         ClaimDetector.Detect(text, February2025)
-            .Where(c => c.Kind is not ClaimKinds.Date)
+            .Where(c => c.Kind is not (ClaimKinds.Date or ClaimKinds.Duration))
             .ShouldBeEmpty();
     }
 
@@ -238,11 +239,14 @@ public sealed class ClaimDetectorTests
     [Fact]
     public void Attributed_money_scores_higher_than_a_citation_year()
     {
-        var claims = ClaimDetector.Detect("The fund holds $6 million, according to filings. Robin Derricourt, Cambridge Univ. Press (2024)", February2025);
+        var claims = ClaimDetector.Detect("The fund holds $6 million, according to filings. Robin Derricourt, Cambridge Univ. Press (2024)", February2025, includeAll: true);
         var money = claims.Single(c => c.Kind == ClaimKinds.Money);
         var citation = claims.Single(c => c.Kind == ClaimKinds.Date);
         money.Score.ShouldBeGreaterThan(0.9);
         citation.Score.ShouldBeLessThan(0.3);
+        // Below the check-worthy score, so it is not offered unless all candidates are asked for.
+        citation.Withheld.ShouldBeTrue();
+        ClaimDetector.Detect("Robin Derricourt, Cambridge Univ. Press (2024)", February2025).ShouldBeEmpty();
         claims.ShouldAllBe(c => c.Score >= 0 && c.Score <= 1);
     }
 

@@ -93,6 +93,13 @@ public sealed class HostileTextTests(ITestOutputHelper output)
         { "unclosed image tags", string.Concat(Enumerable.Repeat("<img ", 200_000)) },
         { "unclosed image links", string.Concat(Enumerable.Repeat("![x](", 200_000)) },
         { "at signs", string.Concat(Enumerable.Repeat("a@", 500_000)) },
+        // Layout: every line a running head, a folio or a section heading; and comparatives without end.
+        { "repeated short lines", string.Concat(Enumerable.Repeat("Business\n", 110_000)) },
+        { "folios", string.Concat(Enumerable.Repeat("Ledger | 9\n", 90_000)) },
+        { "section headings", string.Concat(Enumerable.Repeat("Books & arts\n\nAbout the author: 12%\n\n", 25_000)) },
+        { "blank lines between words", string.Concat(Enumerable.Repeat("x\n\n\n\n\n", 200_000)) },
+        { "comparisons", string.Concat(Enumerable.Repeat("Europe lagged behind far more than any other ", 22_000)) },
+        { "a run of lower-case letters before than", new string('b', 1_000_000) + "er than any other" },
     };
 
     [Theory]

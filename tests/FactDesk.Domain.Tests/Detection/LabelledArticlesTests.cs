@@ -55,7 +55,8 @@ public sealed class LabelledArticlesTests(ITestOutputHelper output)
         foreach (var article in SeedArticles.Labelled())
         {
             var text = article.Text;
-            var detected = ClaimDetector.Detect(text, article.PublishedOn).Where(c => kinds.Contains(c.Kind)).ToList();
+            // Recognition of values, whether or not they are check-worthy enough to be offered by default.
+            var detected = ClaimDetector.Detect(text, article.PublishedOn, includeAll: true).Where(c => kinds.Contains(c.Kind)).ToList();
             var used = new HashSet<CandidateClaim>(ReferenceEqualityComparer.Instance);
             candidates += detected.Count;
 

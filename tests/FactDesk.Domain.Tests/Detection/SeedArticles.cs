@@ -19,6 +19,32 @@ public static class SeedArticles
             .Select(path => JsonSerializer.Deserialize<LabelledArticle>(File.ReadAllText(path), options)!)
             .ToList();
     }
+
+    /// <summary>
+    /// Reads labelled/sentences: "# article: file", "# published: yyyy-MM-dd", then one line per sentence,
+    /// "+ quote" for check-worthy and "- quote" for not.
+    /// </summary>
+    public static IReadOnlyList<SentenceLabelledArticle> LabelledSentences() =>
+        Directory.GetFiles(Path.Combine(LabelsDirectory, "sentences"), "*.txt").Order()
+            .Select(path =>
+            {
+                var lines = File.ReadAllLines(path);
+                string Header(string name) => lines.Single(l => l.StartsWith($"# {name}: ", StringComparison.Ordinal))[(name.Length + 4)..].Trim();
+                var sentences = lines
+                    .Where(l => l.StartsWith("+ ", StringComparison.Ordinal) || l.StartsWith("- ", StringComparison.Ordinal))
+                    .Select(l => new LabelledSentence(l[2..], l[0] == '+'))
+                    .ToList();
+                return new SentenceLabelledArticle(Header("article"), DateOnly.Parse(Header("published"), System.Globalization.CultureInfo.InvariantCulture), sentences);
+            })
+            .ToList();
+}
+
+public sealed record LabelledSentence(string Quote, bool CheckWorthy);
+
+/// <summary>An article whose sentences are each labelled check-worthy or not (labelled/sentences/*.txt).</summary>
+public sealed record SentenceLabelledArticle(string Article, DateOnly PublishedOn, IReadOnlyList<LabelledSentence> Sentences)
+{
+    public string Text => File.ReadAllText(Path.Combine(RepositorySeeds.ArticlesDirectory, Article));
 }
 
 public sealed record LabelledArticle(string Article, DateOnly PublishedOn, string PublishedOnNote, IReadOnlyList<LabelledClaim> Claims)

@@ -25,6 +25,8 @@ public static partial class Statements
     public static Statement? FromCandidate(Guid documentId, Guid family, DateOnly publishedOn, int index, CandidateClaim candidate)
     {
         if (candidate.Value.Note == "citation year") return null;
+        // Withheld values are not the article's own; comparisons and durations carry no measure to hold against another.
+        if (candidate.Section != ArticleSections.Body || candidate.Kind is ClaimKinds.Comparison or ClaimKinds.Duration) return null;
         var (start, length) = ExpressionSpan(candidate);
         var key = MeasureKeys.FromSentence(candidate.Kind, candidate.Value.Unit, candidate.Quote, start, length);
         return new Statement($"candidate:{documentId:N}:{index}", documentId, null, family, publishedOn, key, candidate.Value,
@@ -46,7 +48,8 @@ public static partial class Statements
                     flagged.Quote, text, IsSnapshot(flagged.Quote), NormaliseAsOf(assertion.AsOf)),
             ];
         }
-        return ClaimDetector.Detect(flagged.Quote, publishedOn)
+        // Someone flagged the quote, so every value in it is worth comparing, however low detection scored it.
+        return ClaimDetector.Detect(flagged.Quote, publishedOn, includeAll: true)
             .Select((c, i) => FromCandidate(flagged.DocumentId ?? flagged.ClaimId, family, publishedOn, i, c) is { } s
                 ? s with { Id = $"claim:{flagged.ClaimId:N}:{i}", DocumentId = flagged.DocumentId, ClaimId = flagged.ClaimId }
                 : null)

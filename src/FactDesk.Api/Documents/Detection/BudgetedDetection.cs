@@ -34,7 +34,7 @@ public static class BudgetedDetection
             if (at > 0 && ThreadCpuTime.Now() - started >= budget) return new Detection(found, codePoints.ToCodePoint(at));
             var end = StretchEnd(text, at);
             var offset = codePoints.ToCodePoint(at);
-            foreach (var candidate in ClaimDetector.Detect(text[at..end], publishedOn))
+            foreach (var candidate in ClaimDetector.Detect(text[at..end], publishedOn, includeAll: true))
             {
                 // Enough for any article: from the sentence that did not fit on, the text is reported as not scanned.
                 if (found.Count >= ClaimDetector.MaxCandidates)

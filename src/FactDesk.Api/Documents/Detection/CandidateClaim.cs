@@ -10,6 +10,10 @@ public static class ClaimKinds
     public const string Ratio = "ratio";
     public const string Date = "date";
     public const string Ranking = "ranking";
+    /// <summary>A placing of actors against each other with no number ("lagged behind", "closing in on the US").</summary>
+    public const string Comparison = "comparison";
+    /// <summary>How long something lasted or will take ("for more than a decade", "in under six years").</summary>
+    public const string Duration = "duration";
 }
 
 /// <summary>How the stated value bounds the true one ("over 400" is a lower bound, not 400).</summary>
@@ -44,7 +48,22 @@ public sealed record CandidateClaim(
 
     /// <summary>Code-point offset just past <see cref="Expression"/> in the article text.</summary>
     public int ExpressionEnd { get; init; }
+
+    /// <summary>Where in the article the sentence stands: one of <see cref="ArticleSections"/>.</summary>
+    public string Section { get; init; } = ArticleSections.Body;
+
+    /// <summary>
+    /// True when the sentence is not the article's own copy (a review, a bio, a caption, a related-links box): kept so
+    /// that a reader can ask for it, but not offered for checking by default.
+    /// </summary>
+    public bool Withheld { get; init; }
+
+    /// <summary>What the desk already holds that this value contradicts (set at ingestion); null when nothing does.</summary>
+    public IReadOnlyList<ValueDisagreement>? Disagreements { get; init; }
 }
+
+/// <summary>A statement the desk holds (in another document, or a flagged claim) whose value this candidate's contradicts.</summary>
+public sealed record ValueDisagreement(Guid? DocumentId, Guid? ClaimId, string Quote, string Says, string Explanation);
 
 /// <summary>
 /// Machine-comparable form of a stated value. A point value sets <see cref="Number"/> only; a range sets both

@@ -21,6 +21,17 @@ internal static partial class DateRecognizer
             yield return Mention(m, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), null, 0.75);
         }
 
+        foreach (Match m in DayMonth().SafeMatches(text))
+        {
+            // Without a year, a day in news copy is the latest one not after publication ("in the week to 21 March").
+            var month = MonthNumber(m);
+            var day = int.Parse(m.Groups["day"].Value, CultureInfo.InvariantCulture);
+            var year = (month, day).CompareTo((publishedOn.Month, publishedOn.Day)) <= 0 ? publishedOn.Year : publishedOn.Year - 1;
+            if (!TryDate(year, month, day, out var date))
+                continue;
+            yield return Mention(m, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Resolved(publishedOn), 0.65);
+        }
+
         foreach (Match m in MonthYear().SafeMatches(text))
             yield return Mention(m, $"{Year(m):D4}-{MonthNumber(m):D2}", PartNote(m), 0.7);
 
@@ -53,6 +64,14 @@ internal static partial class DateRecognizer
             if (resolved is null)
                 continue;
             yield return Mention(m, resolved, Resolved(publishedOn), 0.6);
+        }
+
+        foreach (Match m in EndOfYear().SafeMatches(text))
+        {
+            // "by the end of the year": the year of publication, or the next one when the article says so.
+            var year = m.Groups["next"].Success ? publishedOn.Year + 1 : publishedOn.Year;
+            if (YearOf(year) is { } resolved)
+                yield return Mention(m, resolved, Resolved(publishedOn), 0.55);
         }
 
         foreach (Match m in Ago().SafeMatches(text))
@@ -162,6 +181,9 @@ internal static partial class DateRecognizer
     [GeneratedRegex(@"\b(?<day>[0-3]?\d)(?:st|nd|rd|th)?\s+" + Month + @",?\s+(?<year>\d{4})\b|\b" + Month + @"\s+(?<day>[0-3]?\d)(?:st|nd|rd|th)?,\s*(?<year>\d{4})\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex DayMonthYear();
 
+    [GeneratedRegex(@"\b(?<day>[0-3]?\d)(?:st|nd|rd|th)?\s+" + Month + @"\b(?!,?\s+\d)|\b" + Month + @"\s+(?<day>[0-3]?\d)(?:st|nd|rd|th)\b(?!,?\s*\d)", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex DayMonth();
+
     [GeneratedRegex(@"\b(?:(?<part>(?i:early|late|mid-?))\s*)?" + Month + @",?\s+(?:of\s+)?(?<year>(?:1[89]|20)\d\d)\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex MonthYear();
 
@@ -170,6 +192,9 @@ internal static partial class DateRecognizer
 
     [GeneratedRegex(@"\b(?<rel>(?i:last|this|next))\s+(?<unit>(?i:month|year|week))(?:['’]s)?\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex RelativePeriod();
+
+    [GeneratedRegex(@"\b(?i:the\s+end\s+of\s+(?:the\s+|this\s+|(?<next>next)\s+)year)\b", RegexOptions.None, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex EndOfYear();
 
     [GeneratedRegex(@"\b(?<n>\d{1,3}|" + NewsNumbers.Words + @")\s+(?<unit>(?i:years?|months?|weeks?|days?|decades?))\s+(?i:ago)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Ago();

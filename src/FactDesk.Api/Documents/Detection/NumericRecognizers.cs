@@ -41,13 +41,98 @@ internal static partial class NumericRecognizers
     };
 
     public static IEnumerable<ValueMention> Find(string text) =>
-        Money(text).Concat(Percentages(text)).Concat(Ratios(text)).Concat(Counts(text)).Concat(VagueMagnitudes(text));
+        Money(text).Concat(Percentages(text)).Concat(Ratios(text)).Concat(Counts(text)).Concat(VagueMagnitudes(text))
+            .Concat(Fractions(text)).Concat(Durations(text));
+
+    /// <summary>"about a quarter of them", "a third less per kilometre", "by a fifth": a share in words.</summary>
+    private static IEnumerable<ValueMention> Fractions(string text)
+    {
+        foreach (Match m in Fraction().SafeMatches(text))
+        {
+            var parts = m.Groups["parts"].Value.ToLowerInvariant() is "a" or "an" or "one" ? 1m : WordValueOrOne(m.Groups["parts"].Value);
+            var per = m.Groups["of"].Value.ToLowerInvariant().TrimEnd('s') switch
+            {
+                "half" or "halve" => 2m, "third" => 3m, "quarter" => 4m, "fifth" => 5m, _ => 10m,
+            };
+            var qualifier = QualifierOf(m.Groups["qual"].Value);
+            var (number, upper) = Bounds(Math.Round(parts / per, 4), qualifier);
+            var value = new NormalizedValue(number, upper, "share", null, null, m.Value, m.Groups["dir"].Success ? m.Groups["dir"].Value.ToLowerInvariant() : null)
+            {
+                Qualifier = qualifier,
+            };
+            yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Ratio, value, 0.6);
+        }
+    }
+
+    private static decimal WordValueOrOne(string word) => TryParse(word, out var value) ? value : 1m;
+
+    /// <summary>"for more than a decade", "in under six years", "takes almost two hours": how long, as the article bounds it.</summary>
+    private static IEnumerable<ValueMention> Durations(string text)
+    {
+        foreach (Match m in Duration().SafeMatches(text))
+        {
+            if (!TryParse(m.Groups["num"].Value, out var amount))
+                continue;
+            var qualifier = QualifierOf(m.Groups["qual"].Value);
+            var (number, upper) = Bounds(amount, qualifier);
+            var unit = m.Groups["unit"].Value.ToLowerInvariant();
+            var value = new NormalizedValue(number, upper, unit.EndsWith('s') ? unit : unit + "s", null, null, m.Value, null) { Qualifier = qualifier };
+            yield return new ValueMention(m.Groups["span"].Index, m.Index + m.Length, ClaimKinds.Duration, value, 0.5);
+        }
+    }
 
     private static IEnumerable<ValueMention> Money(string text)
     {
+        var stated = StatedMoney(text).OrderBy(m => m.Start).ToList();
+        foreach (var mention in stated)
+            yield return mention;
+
+        // "...230 billion yuan on support. Another 520 billion went on tax breaks": an amount without a currency in
+        // the next sentence or two is in the currency the article just used.
+        foreach (Match m in BareAmount().SafeMatches(text))
+        {
+            var previous = LastMoneyBefore(stated, m.Index);
+            if (previous?.Value.Currency is not { } currency || m.Index - previous.End > CarriedCurrencyReach ||
+                !TryScale(m.Groups["num"].Value, m.Groups["scale"].Value, out var amount))
+                continue;
+            var qualifier = QualifierOf(m.Groups["qual"].Value);
+            var (number, upper) = Bounds(amount, qualifier);
+            var value = new NormalizedValue(number, upper, null, currency, null, m.Value, $"currency carried over from \"{previous.Value.Original}\"")
+            {
+                Qualifier = qualifier,
+            };
+            yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Money, value, 0.75);
+        }
+    }
+
+    private const int CarriedCurrencyReach = 300;
+
+    private static ValueMention? LastMoneyBefore(List<ValueMention> money, int position)
+    {
+        int low = 0, high = money.Count - 1, found = -1;
+        while (low <= high)
+        {
+            var middle = (low + high) / 2;
+            if (money[middle].End <= position) { found = middle; low = middle + 1; }
+            else high = middle - 1;
+        }
+        return found >= 0 ? money[found] : null;
+    }
+
+    private static IEnumerable<ValueMention> StatedMoney(string text)
+    {
+        List<(int Index, string Currency)>? namedCurrencies = null;
         foreach (Match m in SymbolMoney().SafeMatches(text))
         {
             var (currency, note) = CurrencyFromSymbol(m.Groups["cur"].Value);
+            if (currency is null && m.Groups["cur"].Value == "¥")
+            {
+                // "¥" is both yuan and yen: the currency the article last named decides.
+                namedCurrencies ??= YenOrYuan().SafeMatches(text)
+                    .Select(c => (c.Index, c.Value.ToUpperInvariant() is "YEN" or "JPY" ? "JPY" : "CNY")).ToList();
+                if (LastBefore(namedCurrencies, m.Index) is { } named)
+                    (currency, note) = (named, $"¥ read as {named} from the currency named earlier in the article");
+            }
             if (m.Groups["base"].Success)
                 note = Join(note, $"in constant {m.Groups["base"].Value} dollars");
             if (MoneyMention(text, m, currency, note) is { } mention)
@@ -131,6 +216,20 @@ internal static partial class NumericRecognizers
             yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Ratio, value, 0.8);
         }
 
+        foreach (Match m in Proportion().SafeMatches(text))
+        {
+            // "one in a million" is a figure of speech, not a share.
+            if (m.Groups["whole"].Value.ToLowerInvariant() is "a" or "an" ||
+                !TryParse(m.Groups["part"].Value, out var part) || !TryParse(m.Groups["whole"].Value, out var whole) ||
+                whole == 0 || part > whole || !TryDivide(part, whole, out var share))
+                continue;
+            var value = new NormalizedValue(Math.Round(share, 4), null, "share", null, null, m.Value, $"{part} in {whole}")
+            {
+                Qualifier = ValueQualifiers.Exact,
+            };
+            yield return new ValueMention(m.Index, m.Index + m.Length, ClaimKinds.Ratio, value, 0.75);
+        }
+
         foreach (Match m in Multiple().SafeMatches(text))
         {
             var factor = m.Groups["word"].Value.ToLowerInvariant() switch { "twice" => 2m, "thrice" => 3m, _ => 0.5m };
@@ -144,6 +243,7 @@ internal static partial class NumericRecognizers
 
     private static IEnumerable<ValueMention> Counts(string text)
     {
+        (int End, string Noun)? elided = null;
         foreach (Match m in CountNumber().SafeMatches(text))
         {
             var written = m.Groups["num"].Value;
@@ -160,10 +260,31 @@ internal static partial class NumericRecognizers
             if (!isWord && !hasScale && !written.Contains(',') && written.Length == 4 && TryParse(written, out var year) && year is >= 1800 and < 2100)
                 continue;
 
-            var words = FollowingWords(text, m.Index + m.Length, 4);
+            var numberEnd = m.Index + m.Length;
+            var words = FollowingWords(text, numberEnd, 4);
             if (words.Count == 0)
+            {
+                // "trains roughly 10,000 engineers ..., while the Netherlands trains fewer than 1,000.": the clause
+                // ends on the number and the counted noun is the one the same sentence just used.
+                if (!isWord && elided is { } previous && ClauseEndsAt(text, numberEnd) &&
+                    !text.AsSpan(previous.End, m.Index - previous.End).ContainsAny(SentenceEnds) &&
+                    TryScale(written, m.Groups["scale"].Value, out var elidedCount))
+                {
+                    var (n, u) = Bounds(elidedCount, QualifierOf(m.Groups["qual"].Value));
+                    yield return CountMention(text, m.Index, numberEnd, n, u, previous.Noun, QualifierOf(m.Groups["qual"].Value), 0.6);
+                }
                 continue;
+            }
             var first = words[0];
+            // "downloaded 2.3 million times": a tally of occurrences, unless a comparison follows ("3 times larger").
+            if (first.Word.Equals("times", StringComparison.OrdinalIgnoreCase) && !isWord &&
+                (words.Count == 1 || !Comparatives.Contains(words[1].Word)) &&
+                TryScale(written, m.Groups["scale"].Value, out var occurrences))
+            {
+                var (n, u) = Bounds(occurrences, QualifierOf(m.Groups["qual"].Value));
+                yield return CountMention(text, m.Index, first.End, n, u, "times", QualifierOf(m.Groups["qual"].Value), 0.7);
+                continue;
+            }
             // A spelled-out number followed by a capitalised word is a title or name ("Two Sessions").
             if (isWord && char.IsUpper(written[0]) && char.IsUpper(first.Word[0]))
                 continue;
@@ -202,11 +323,23 @@ internal static partial class NumericRecognizers
                 .Take(3).FirstOrDefault(w => IsPluralNoun(w.Word));
             if (noun.Word is null || TimeUnits.Contains(noun.Word))
                 continue;
+            elided = (noun.End, noun.Word);
             // Small spelled-out tallies ("two monks") are facts but rarely the point of a story.
             var score = isWord && !hasScale && low < 10 ? 0.4 : 0.7;
             yield return CountMention(text, m.Index, noun.End, number, upper, noun.Word, qualifier, score);
         }
     }
+
+    private static readonly char[] SentenceEnds = ['.', '!', '?', '\n'];
+
+    private static readonly HashSet<string> Comparatives = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "more", "less", "as", "larger", "bigger", "smaller", "higher", "lower", "greater", "faster", "slower",
+        "cheaper", "longer", "shorter", "over", "the", "that", "what",
+    };
+
+    private static bool ClauseEndsAt(string text, int index) =>
+        index == text.Length || (text[index] is '.' or ';' or ',' or ')' && (index + 1 == text.Length || !char.IsDigit(text[index + 1])));
 
     private static ValueMention CountMention(string text, int start, int end, decimal? number, decimal? upper, string unit, string qualifier, double score)
     {
@@ -231,6 +364,18 @@ internal static partial class NumericRecognizers
             if (isMoney || noun is not null)
                 yield return new ValueMention(m.Index, m.Index + m.Length, isMoney ? ClaimKinds.Money : ClaimKinds.Count, value, 0.5);
         }
+    }
+
+    private static string? LastBefore(List<(int Index, string Currency)> named, int position)
+    {
+        int low = 0, high = named.Count - 1, found = -1;
+        while (low <= high)
+        {
+            var middle = (low + high) / 2;
+            if (named[middle].Index < position) { found = middle; low = middle + 1; }
+            else high = middle - 1;
+        }
+        return found >= 0 ? named[found].Currency : null;
     }
 
     private static bool IsPluralNoun(string word)
@@ -312,8 +457,21 @@ internal static partial class NumericRecognizers
     [GeneratedRegex(@"(?<![\w.,])(?:(?<qual>" + Qualifier + @")(?:a\s+)?)?(?<num>" + Digits + @")(?:\s*(?:–|—|-|to)\s*(?<num2>" + Digits + @"))?(?:\s?%|\s?per\s?cent\b|\s?percent\b|(?<points>\s+percentage\s+points?\b))", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Percentage();
 
-    [GeneratedRegex(@"(?<![\w.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*times|\s*-?fold)\s+(?<cmp>cheaper|faster|more|less|larger|bigger|smaller|higher|lower|greater|slower|longer|shorter|as)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    [GeneratedRegex(@"(?<![\w.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + "|" + Words + @")(?:\s*times|\s*-?fold)\s+(?<cmp>cheaper|faster|more|less|larger|bigger|smaller|higher|lower|greater|slower|longer|shorter|as|that|this)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Ratio();
+
+    // "one in ten", "three out of every four": a share stated as a proportion.
+    [GeneratedRegex(@"(?<![\w.,-])(?<part>\d{1,3}|" + Words + @")\s+(?:in|out\s+of)\s+(?:every\s+)?(?<whole>\d{1,3}(?:,\d{3})?|" + Words + @")\b(?![.,]\d|\s+(?:years?|months?|days?)\b)", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex Proportion();
+
+    [GeneratedRegex(@"(?<![\w$£€¥.,-])(?:(?<qual>" + Qualifier + @"))?(?<num>" + Digits + @")\s+(?<scale>million|billion|trillion|bn)\b(?=\s+(?:went|was|were|is|are|has|had|have|will|would|may|might|could|more|of\s+it|on|for|in)\b)", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex BareAmount();
+
+    [GeneratedRegex(@"(?<![\w-])(?:(?<qual>" + Qualifier + @"))?(?<parts>a|an|one|two|three|four)[\s-](?<of>half|halves|thirds?|quarters?|fifths?|tenths?)\b(?:\s+(?<dir>less|more|fewer|cheaper|higher|lower|smaller|larger)\b|(?=\s+of\s+(?:them|that|this|those|the|its|their|what|all|\p{Lu})))", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex Fraction();
+
+    [GeneratedRegex(@"\b(?:for|in|within|over|after|under|take|takes|took|taken|lasted|lasting)\s+(?<span>(?:(?<qual>" + Qualifier + @"))?(?<num>\d{1,3}|" + Words + @")\s+(?:more\s+)?(?<unit>years?|months?|weeks?|days?|decades?|hours?|minutes?))\b(?!\s+(?:ago|old|later|earlier|before|after)\b)", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex Duration();
 
     [GeneratedRegex(@"\b(?<word>twice|thrice|half)\s+(?<cmp>as)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex Multiple();
@@ -329,6 +487,9 @@ internal static partial class NumericRecognizers
 
     [GeneratedRegex(@"(?<![\w])(?<v>tens|hundreds|dozens)(?:,?\s+or\s+(?:even\s+)?(?:tens|hundreds|thousands),?)?\s+of\s+(?<scale>thousands|millions|billions)(?:\s+of\s+(?<noun>\p{L}[\p{L}-]*))?", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex VagueMagnitude();
+
+    [GeneratedRegex(@"\b(?:yuan|renminbi|RMB|CNY|yen|JPY)\b", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
+    private static partial Regex YenOrYuan();
 
     [GeneratedRegex(@"\$|\bcost|\bbudget|\bpoured|\bspent|\binvest|\bfunding|\bdollars|\brevenue", RegexOptions.IgnoreCase, TimedMatching.TimeoutMilliseconds)]
     private static partial Regex MoneyCue();

@@ -8,7 +8,8 @@ namespace FactDesk.Api.Documents.GettingDetails;
 
 /// <summary>
 /// <c>GET /api/documents/{id}</c>: metadata, the copy it duplicates (and later copies of it), the claims flagged on it and the
-/// detected candidates. The text can be long, so it is sent only with <c>?include=text</c>.
+/// detected candidates. The text can be long, so it is sent only with <c>?include=text</c>. Candidates outside the body
+/// (reviews, bios, captions, related links) or below the check-worthy score are withheld unless <c>?includeAll=true</c>.
 /// </summary>
 public sealed class GetDocumentEndpoint : IEndpoint
 {
@@ -18,12 +19,18 @@ public sealed class GetDocumentEndpoint : IEndpoint
                 var documentId = EndpointDiscovery.ParseId(id);
                 var include = (string?)http.Request.Query["include"];
                 if (include is not (null or "text")) throw Problems.Fail(Problems.Validation("include", "include may only be \"text\"."));
+                var includeAll = (string?)http.Request.Query["includeAll"];
+                if (includeAll is not (null or "true" or "false")) throw Problems.Fail(Problems.Validation("includeAll", "includeAll may only be \"true\" or \"false\"."));
                 var (document, version, _) = await Reads.LoadAsync<Document>(pipeline.Store, documentId, "document", null, null, http.RequestAborted);
                 var (claims, copies) = await ReadLinksAsync(pipeline.Store.DataSource, documentId, http.RequestAborted);
+                var candidates = includeAll == "true" ? document.Candidates : document.OfferedCandidates;
                 return Reads.Json(new DocumentView(
                     document.Id, version, document.Title, document.Outlet, document.Author, document.Url, document.PublishedOn,
                     document.Language, document.DuplicateOf, copies, document.IngestedBy, document.IngestedAt, document.Text.Length,
-                    include == "text" ? document.Text : null, claims, document.Candidates, document.NotScannedFrom), version);
+                    include == "text" ? document.Text : null, claims, candidates, document.NotScannedFrom)
+                {
+                    Cards = SentenceCard.FromCandidates(candidates),
+                }, version);
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetDocument").WithTags("Documents")
@@ -58,4 +65,8 @@ public sealed record DocumentClaim(Guid Id, string Quote, DateTimeOffset Flagged
 public sealed record DocumentView(
     Guid Id, long Version, string Title, string? Outlet, string? Author, string? Url, DateOnly PublishedOn, string? Language,
     Guid? DuplicateOf, IReadOnlyList<Guid> Copies, Actor IngestedBy, DateTimeOffset IngestedAt, int TextLength, string? Text,
-    IReadOnlyList<DocumentClaim> Claims, IReadOnlyList<CandidateClaim> Candidates, int? NotScannedFrom);
+    IReadOnlyList<DocumentClaim> Claims, IReadOnlyList<CandidateClaim> Candidates, int? NotScannedFrom)
+{
+    /// <summary>The candidates as one card per sentence, each carrying all of its sentence's values.</summary>
+    public IReadOnlyList<SentenceCard> Cards { get; init; } = [];
+}

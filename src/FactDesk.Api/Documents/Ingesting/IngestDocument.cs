@@ -1,3 +1,4 @@
+using FactDesk.Api.Documents.Conflicts;
 using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Documents.Duplicates;
 using FactDesk.Api.Http;
@@ -62,11 +63,19 @@ public sealed class IngestDocumentEndpoint : IEndpoint
                 var reading = DocumentReading.Read(body.Text!, publishedOn, http.RequestServices.GetRequiredService<IConfiguration>()
                     .GetValue<TimeSpan?>("Documents:DetectionBudget"));
                 var duplicateOf = await DuplicateFinder.FindEarlierCopyAsync(pipeline.Store.DataSource, reading.Fingerprint, http.RequestAborted);
-                var command = new IngestDocument(context.NewId("document"), body.Title!, body.Text!, body.Outlet, body.Author, body.Url,
-                    publishedOn, body.Language, duplicateOf, reading.Candidates, context.Actor, context.Now, reading.NotScannedFrom);
+                var documentId = context.NewId("document");
+                // A value that contradicts what the desk already holds is marked now, where the checker first sees it.
+                var candidates = await Plausibility.MarkAsync(pipeline.Store.DataSource, documentId, duplicateOf ?? documentId, publishedOn,
+                    reading.Candidates, http.RequestAborted);
+                var command = new IngestDocument(documentId, body.Title!, body.Text!, body.Outlet, body.Author, body.Url,
+                    publishedOn, body.Language, duplicateOf, candidates, context.Actor, context.Now, reading.NotScannedFrom);
                 return await pipeline.Decide<Document>(context, Document.StreamType, command.DocumentId, creates: true,
                     state => IngestDocumentDecision.Decide(state, command),
-                    version => new CommandAnswer(201, new { id = command.DocumentId, version, duplicateOf, candidates = command.Candidates, notScannedFrom = command.NotScannedFrom },
+                    version => new CommandAnswer(201, new
+                        {
+                            id = command.DocumentId, version, duplicateOf, candidates = command.Candidates.Where(c => !c.Withheld).ToList(),
+                            notScannedFrom = command.NotScannedFrom,
+                        },
                         version, $"/api/documents/{command.DocumentId}"),
                     "document");
             }))
