@@ -126,9 +126,19 @@ public sealed class PostgresServer : IAsyncDisposable
         var engine = await DockerEngine.ProbeAsync(choice.DockerEndpoint);
         if (engine.Answers)
         {
-            var server = await StartContainerAsync(choice, engine, privatePort);
-            choice.Say(server.Description);
-            return server;
+            try
+            {
+                var server = await StartContainerAsync(choice, engine, privatePort);
+                choice.Say(server.Description);
+                return server;
+            }
+            // Outside ops/test (a plain dotnet test) the image may be neither present nor pullable: a local cluster still works.
+            catch (Exception e) when (choice.Mode == PostgresMode.Auto)
+            {
+                var cluster = await ProvisionAsync();
+                choice.Say($"The container {choice.Image} did not start ({e.GetBaseException().Message.Split('\n')[0]}): using {cluster.Description} instead.");
+                return cluster;
+            }
         }
         if (choice.Mode == PostgresMode.Container)
             throw new InvalidOperationException($"FACTDESK_TEST_POSTGRES=container but no Docker engine answers at {choice.DockerEndpoint}: {engine.Problem}");

@@ -51,6 +51,12 @@ public sealed class DocumentPage : IEndpoint
     /// <summary>Characters of article text shown per page: a megabyte of text is a hundred pages, not one 4 MB page.</summary>
     public const int TextPageLength = 8_000;
 
+    /// <summary>
+    /// Cards (each with its flag form) shown for one page of text. An article has a few dozen candidates a page; a text
+    /// made of nothing but figures would otherwise render hundreds of forms and a page of megabytes.
+    /// </summary>
+    public const int CandidateCardsPerPage = 150;
+
     /// <summary>Where each page of the text starts: about <see cref="TextPageLength"/> characters, ending at a line break where one is near.</summary>
     public static List<int> PageStarts(string text)
     {
@@ -129,7 +135,9 @@ public sealed class DocumentPage : IEndpoint
         body.Append("<section aria-labelledby=\"cand-h\"><h2 id=\"cand-h\">Detected candidates</h2>");
         if (offered.Count == 0) body.Append("<p class=\"muted\">Detection found no check-worthy sentences.</p>");
         else if (candidatesHere.Count == 0) body.Append("<p class=\"muted\">None on this page.</p>");
-        foreach (var (number, c) in candidatesHere)
+        if (candidatesHere.Count > CandidateCardsPerPage)
+            body.Append($"<p class=\"notice\">This page of the text holds {candidatesHere.Count} candidates; the first {CandidateCardsPerPage} are listed here, the rest are highlighted in the text only.</p>");
+        foreach (var (number, c) in candidatesHere.Take(CandidateCardsPerPage))
         {
             var form = $"candidate-{number}";
             body.Append($"<div class=\"candidate card\" id=\"{form}\"><p><span class=\"badge\">{E(c.Kind)}</span> <q>{T(c.Quote)}</q></p>")
