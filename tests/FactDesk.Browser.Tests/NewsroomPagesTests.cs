@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using FactDesk.Api.Http;
 using Microsoft.Playwright;
+using Shouldly;
 using static Microsoft.Playwright.Assertions;
 
 namespace FactDesk.Browser.Tests;
@@ -34,7 +35,7 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
         await Expect(editor.Locator("blockquote.in-article mark")).ToContainTextAsync("36% of all large language models");
         await Expect(editor.Locator("blockquote.in-article")).ToContainTextAsync("according to the CAICT white paper");
 
-        await editor.Locator("#assign-assignee").FillAsync("Mara Lind");
+        await editor.Locator("#assign-assignee").SelectOptionAsync("Mara Lind");
         await editor.Locator("#form-assign button").ClickAsync();
         await Expect(editor.Locator("dl.facts")).ToContainTextAsync("Mara Lind");
 
@@ -197,7 +198,7 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
         // Someone else assigns the claim after the page was opened.
         await site.PostAsync(Roles.Editor, $"/api/claims/{claimId}/assignment", new { assignee = "Jon Berg" }, nth: 1);
 
-        await editor.Locator("#assign-assignee").FillAsync("Mara Lind");
+        await editor.Locator("#assign-assignee").SelectOptionAsync("Mara Lind");
         await editor.Locator("#form-assign button").ClickAsync();
         await Expect(editor.Locator("#form-assign .form-refusal"))
             .ToHaveTextAsync("This claim was changed by someone else since you opened it: reload");
@@ -209,18 +210,69 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
     {
         var claimId = await site.FlagAsync("Crime fell by a third");
         await site.PostAsync(Roles.SeniorEditor, $"/api/claims/{claimId}/assignment", new { assignee = "Mara Lind" });
+        await site.PostAsync(Roles.Tool, $"/api/claims/{claimId}/sources", new { citation = "Police recorded crime, 2025", stance = "contradicts" });
         var editor = await site.SignInAsync(Roles.Editor);
         await editor.GotoAsync($"/claims/{claimId}");
-        // No source yet: the rule is explained, and a missing summary is marked on its field.
+        // A missing summary is marked on its field, and what was chosen stays chosen.
         await editor.Locator("#verdict-rating").SelectOptionAsync("false");
         await editor.Locator("#verdict-summary").EvaluateAsync("e => e.removeAttribute('required')");
         await editor.Locator("#form-verdict button").ClickAsync();
         await Expect(editor.Locator("#verdict-summary-error")).ToContainTextAsync("summary is required");
         await Expect(editor.Locator("#verdict-summary")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(editor.Locator("#verdict-rating")).ToHaveValueAsync("false");
 
         await editor.Locator("#verdict-summary").FillAsync("Police data shows a 5% fall.");
         await editor.Locator("#form-verdict button").ClickAsync();
-        await Expect(editor.Locator("#form-verdict .form-refusal")).ToContainTextAsync("attach one first");
+        await Expect(editor.Locator("#verdict-h + p")).ToContainTextAsync("false");
+    }
+
+    [Fact]
+    public async Task Proposing_a_verdict_is_offered_only_once_the_claim_can_take_one_and_says_what_it_waits_for()
+    {
+        var claimId = await site.FlagAsync("Burglaries halved since 2019");
+        var editor = await site.SignInAsync(Roles.Editor);
+
+        await editor.GotoAsync($"/claims/{claimId}");
+        await Expect(editor.Locator("#verdict-why")).ToContainTextAsync("Assign the claim first");
+        await Expect(editor.Locator("#verdict-rating")).ToHaveCountAsync(0);
+
+        await site.PostAsync(Roles.SeniorEditor, $"/api/claims/{claimId}/assignment", new { assignee = "Mara Lind" });
+        await editor.GotoAsync($"/claims/{claimId}");
+        await Expect(editor.Locator("#verdict-why")).ToContainTextAsync("Attach a source first");
+        await Expect(editor.Locator("#verdict-rating")).ToHaveCountAsync(0);
+
+        await site.PostAsync(Roles.Tool, $"/api/claims/{claimId}/sources", new { citation = "Crime survey 2025", stance = "contradicts" });
+        await editor.GotoAsync($"/claims/{claimId}");
+        await Expect(editor.Locator("#verdict-rating")).ToBeVisibleAsync();
+        await Expect(editor.Locator("#verdict-why")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Claims_are_assigned_by_choosing_someone_on_the_desk()
+    {
+        var claimId = await site.FlagAsync("Arrests rose 8% in a year");
+        var editor = await site.SignInAsync(Roles.Editor);
+        await editor.GotoAsync($"/claims/{claimId}");
+        var choices = await editor.Locator("#assign-assignee option").AllInnerTextsAsync();
+        choices.ShouldContain("Jon Berg");
+        choices.ShouldContain("Ines Vale");
+        choices.ShouldNotContain("cms-plugin");
+        choices.ShouldNotContain("Audrey Kim");
+        await editor.Locator("#assign-assignee").SelectOptionAsync("Jon Berg");
+        await editor.Locator("#form-assign button").ClickAsync();
+        await Expect(editor.Locator("dl.facts")).ToContainTextAsync("Jon Berg");
+    }
+
+    [Fact]
+    public async Task Every_page_has_an_icon_and_the_browsers_favicon_request_is_answered()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(site.BaseUrl) };
+        var icon = await http.GetAsync("/favicon.ico");
+        icon.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        icon.Content.Headers.ContentType?.MediaType.ShouldBe("image/svg+xml");
+        (await icon.Content.ReadAsStringAsync()).ShouldContain("<svg");
+        var page = await site.SignInAsync(Roles.Auditor);
+        await Expect(page.Locator("link[rel=icon]")).ToHaveAttributeAsync("href", "/static/favicon.svg");
     }
 
     [Fact]

@@ -225,9 +225,22 @@ public sealed class ClaimPage : IEndpoint
                    $"<button type=\"submit\">{E(button)}</button></form>";
         }
 
+        // An action is offered only where it can succeed now; where it cannot, one line says what it waits for.
+        string Withheld(string action, string title, string why)
+        {
+            any = true;
+            return $"<div class=\"card withheld\" id=\"form-{action}\"><h3>{E(title)}</h3><p class=\"muted\" id=\"{action}-why\">{E(why)}</p></div>";
+        }
+
         if (!c.IsClosed)
         {
-            if (edit) html.Append(Form("assign", "Assign", page.TextField("assign", "assignee", "Assignee", c.Assignee, required: true), "Assign"));
+            if (edit)
+            {
+                var assignable = page.Http.RequestServices.GetRequiredService<FactDesk.Api.People.DeskPeople>().All
+                    .Where(p => p.CanBeAssigned).Select(p => p.Name).ToList();
+                html.Append(Form("assign", c.Assignee is null ? "Assign" : "Reassign",
+                    page.SelectField("assign", "assignee", "Assignee", assignable, c.Assignee, blank: "choose someone on the desk…"), "Assign"));
+            }
             if (flag)
                 html.Append(Form("sources", "Attach a source",
                     page.TextField("sources", "url", "URL", type: "url") + page.TextField("sources", "citation", "Citation (print, interview)") +
@@ -235,7 +248,11 @@ public sealed class ClaimPage : IEndpoint
                     page.TextField("sources", "publishedOn", "Published on", type: "date") + page.TextField("sources", "quote", "What it says", area: true) +
                     page.SelectField("sources", "stance", "Stance", EnumNames<Stance>.All, blank: "choose…") +
                     page.SelectField("sources", "kind", "Kind", EnumNames<SourceKind>.All), "Attach source"));
-            if (edit && c.Verdict is null)
+            if (edit && c.Verdict is null && c.Status == ClaimStatus.Flagged)
+                html.Append(Withheld("verdict", "Propose a verdict", "Assign the claim first: a verdict is proposed on a claim in review."));
+            else if (edit && c.Verdict is null && !c.ActiveSources.Any())
+                html.Append(Withheld("verdict", "Propose a verdict", "Attach a source first: a verdict needs one that is not retracted."));
+            else if (edit && c.Verdict is null)
                 html.Append(Form("verdict", "Propose a verdict",
                     page.SelectField("verdict", "rating", "Rating", EnumNames<Rating>.All, blank: "choose…") +
                     page.TextField("verdict", "summary", "Summary", required: true, area: true) +

@@ -127,7 +127,7 @@ public static class PageResults
         var html = new StringBuilder();
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-            .Append($"<title>{Html.E(title)} · FactDesk</title><link rel=\"stylesheet\" href=\"/static/site.css\">");
+            .Append($"<title>{Html.E(title)} · FactDesk</title><link rel=\"stylesheet\" href=\"/static/site.css\"><link rel=\"icon\" type=\"image/svg+xml\" href=\"/static/favicon.svg\">");
         foreach (var script in scripts) html.Append($"<script src=\"/static/{Html.E(script)}\" defer></script>");
         html.Append("</head><body><a class=\"skip\" href=\"#main\">Skip to content</a><header class=\"masthead\"><nav aria-label=\"Main\">")
             .Append("<a class=\"brand\" href=\"/\">FactDesk</a>");

@@ -10,7 +10,8 @@ public sealed class StaticAssetsEndpoint : IEndpoint
 {
     private static readonly Dictionary<string, (string ContentType, byte[] Bytes)> Assets = Load();
 
-    public static void Map(IEndpointRouteBuilder app) =>
+    public static void Map(IEndpointRouteBuilder app)
+    {
         app.MapGet("/static/{name}", (string name, HttpContext http) =>
         {
             if (!Assets.TryGetValue(name, out var asset))
@@ -18,6 +19,14 @@ public sealed class StaticAssetsEndpoint : IEndpoint
             http.Response.Headers.CacheControl = "no-cache";
             return Results.Bytes(asset.Bytes, asset.ContentType);
         }).ExcludeFromDescription();
+        // Browsers ask for /favicon.ico whatever the page links; answer with the same icon instead of a 404 on every page.
+        app.MapGet("/favicon.ico", (HttpContext http) =>
+        {
+            var (type, bytes) = Assets["favicon.svg"];
+            http.Response.Headers.CacheControl = "public, max-age=86400";
+            return Results.Bytes(bytes, type);
+        }).ExcludeFromDescription();
+    }
 
     private static Dictionary<string, (string, byte[])> Load()
     {
@@ -30,7 +39,9 @@ public sealed class StaticAssetsEndpoint : IEndpoint
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             var name = resource[prefix.Length..];
-            var type = name.EndsWith(".css", StringComparison.Ordinal) ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8";
+            var type = name.EndsWith(".css", StringComparison.Ordinal) ? "text/css; charset=utf-8"
+                : name.EndsWith(".svg", StringComparison.Ordinal) ? "image/svg+xml"
+                : "text/javascript; charset=utf-8";
             found[name] = (type, copy.ToArray());
         }
         return found;
