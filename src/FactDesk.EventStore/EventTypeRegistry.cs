@@ -41,6 +41,9 @@ public sealed class EventTypeRegistry
 
     public bool TryGetType(string name, out Type type) => _byName.TryGetValue(name, out type!);
 
+    /// <summary>Every registered stored name, such as <c>claim-flagged.v1</c>.</summary>
+    public IReadOnlyCollection<string> Names => _byName.Keys.ToArray();
+
     public string Serialize(object data) => JsonSerializer.Serialize(data, data.GetType(), Json);
 
     /// <summary>Deserializes stored data; an unknown type name yields the raw <see cref="JsonElement"/>.</summary>

@@ -16,6 +16,15 @@ public static class Reads
         catch (Exception e) when (CommandPipeline.IsDatabaseUnavailable(e)) { return Problems.Result(Problems.Unavailable()); }
     }
 
+    /// <summary>
+    /// What to tell a caller whose timestamp did not parse. A '+' left unencoded in a query string arrives as a space
+    /// ("10:00:00 01:00"): say so, since the timestamp looks right to whoever typed it.
+    /// </summary>
+    public static string TimestampHint(string name, string? given) =>
+        given is not null && System.Text.RegularExpressions.Regex.IsMatch(given, @"\d \d{2}(:?\d{2})?$")
+            ? $"{name} has a space where its offset's '+' should be: a '+' in a query string must be sent encoded as %2B (e.g. 2025-02-01T10:00:00%2B01:00)."
+            : $"{name} must be one ISO 8601 timestamp, such as 2025-02-01T10:00:00+01:00.";
+
     /// <summary>Parses <c>?version=</c> and <c>?asOf=</c>; both are optional, at most one may be given.</summary>
     public static (long? Version, DateTimeOffset? AsOf) PointInTime(HttpRequest request)
     {
@@ -24,8 +33,7 @@ public static class Reads
         if (request.Query.TryGetValue("version", out var v))
             version = long.TryParse(v, out var n) && n >= 1 ? n : throw Problems.Fail(Problems.Validation("version", "version must be a whole number of at least 1."));
         if (request.Query.TryGetValue("asOf", out var a))
-            asOf = a.Count == 1 && Timestamps.TryParse(a[0], out var t)
-                ? t : throw Problems.Fail(Problems.Validation("asOf", "asOf must be one ISO 8601 timestamp, such as 2025-02-01T10:00:00+01:00."));
+            asOf = a.Count == 1 && Timestamps.TryParse(a[0], out var t) ? t : throw Problems.Fail(Problems.Validation("asOf", TimestampHint("asOf", a.Count == 1 ? a[0] : null)));
         if (version is not null && asOf is not null) throw Problems.Fail(Problems.Validation("asOf", "Give version or asOf, not both."));
         return (version, asOf);
     }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
+using FactDesk.EventStore;
 using Npgsql;
 
 namespace FactDesk.Api.Audit.GettingTheAuditFeed;
@@ -13,7 +14,11 @@ public sealed record AuditEntry(
     DateTimeOffset RecordedAt, string CorrelationId, string CausationId, string Hash);
 
 /// <summary>A page of the feed; pass <c>nextAfter</c> as <c>after</c> for the next page. Null when nothing more is there yet.</summary>
-public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, long? NextAfter);
+public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, long? NextAfter)
+{
+    /// <summary>With <c>order=desc</c>: the <c>before</c> that reads the next (older) page; null when none follows.</summary>
+    public long? NextBefore { get; init; }
+}
 
 /// <summary><c>GET /api/audit</c>: every event in global order, filtered by actor, type and time, paged by position.</summary>
 public sealed class GetAuditFeedEndpoint : IEndpoint
@@ -22,7 +27,7 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
     public const int MaxLimit = 1000;
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/api/audit", (HttpContext http, NpgsqlDataSource db) => Reads.Guard(http, async () =>
+        app.MapGet("/api/audit", (HttpContext http, NpgsqlDataSource db, EventTypeRegistry types) => Reads.Guard(http, async () =>
             {
                 var query = http.Request.Query;
                 var check = new Validation();
@@ -36,7 +41,7 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
                 {
                     if (Single(name) is not { } text) return null;
                     if (Timestamps.TryParse(text, out var t)) return t;
-                    check.Add(name, $"{name} must be an ISO 8601 timestamp.");
+                    check.Add(name, Reads.TimestampHint(name, text));
                     return null;
                 }
 
@@ -44,6 +49,14 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
                 check.Text("actor", actor, 200, required: false);
                 var type = Single("type");
                 check.Text("type", type, 200, required: false);
+                if (type is not null && !types.TryGetType(type, out _))
+                    check.Add("type", $"type '{type}' is no event type of FactDesk; known types: {string.Join(", ", types.Names.Order(StringComparer.Ordinal))}.");
+                var order = Single("order") ?? "asc";
+                check.OneOf("order", order, ["asc", "desc"]);
+                long? before = null;
+                if (Single("before") is { } beforeText)
+                    if (long.TryParse(beforeText, out var b) && b >= 1) before = b;
+                    else check.Add("before", "before must be a position: a whole number of at least 1.");
                 var from = Time("from");
                 var to = Time("to");
                 long after = 0;
@@ -54,18 +67,20 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
                     check.Add("limit", $"limit must be a whole number from 1 to {MaxLimit}.");
                 if (!check.IsValid) throw Problems.Fail(Problems.Validation(check.Errors));
 
-                var page = await ReadPageAsync(db, actor, type, from, to, after, limit, http.RequestAborted);
+                var page = await ReadPageAsync(db, actor, type, from, to, after, limit, http.RequestAborted, newestFirst: order == "desc", before);
                 return Reads.Json(AuditRedaction.ForRole(page, http.User.Actor().Role));
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetAuditFeed").WithTags("Audit")
             .WithDescription("All events in global order, each shown no further than the caller's role may read elsewhere (secret " +
                              "fingerprints to nobody, subscription targets not to tools). Filters: actor, type, from, to (ISO 8601, inclusive). " +
-                             "Paging: after=<position> and limit (1-1000, default 100); nextAfter is null when nothing follows yet.")
+                             "Paging: after=<position> and limit (1-1000, default 100); nextAfter is null when nothing follows yet. " +
+                             "order=desc reads newest first, paged with before=<position> from nextBefore. An unknown type is 400 listing the known ones.")
             .Produces<AuditPage>().ProducesProblem(400).ProducesProblem(401);
 
     public static async Task<AuditPage> ReadPageAsync(
-        NpgsqlDataSource db, string? actor, string? type, DateTimeOffset? from, DateTimeOffset? to, long after, int limit, CancellationToken ct)
+        NpgsqlDataSource db, string? actor, string? type, DateTimeOffset? from, DateTimeOffset? to, long after, int limit, CancellationToken ct,
+        bool newestFirst = false, long? before = null)
     {
         await using var cmd = db.CreateCommand();
         string Next<T>(T value)
@@ -81,8 +96,9 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
         if (type is not null) sql.Append($" and type = {Next(type)}");
         if (from is { } f) sql.Append($" and recorded_at >= {Next(f)}");
         if (to is { } t) sql.Append($" and recorded_at <= {Next(t)}");
-        // One row more than asked shows whether another page follows.
-        sql.Append($" order by position limit {Next(limit + 1)}");
+        if (before is { } upTo) sql.Append($" and position < {Next(upTo)}");
+        // One row more than asked shows whether another page follows; positions are unique, so either order pages stably.
+        sql.Append($" order by position {(newestFirst ? "desc" : "asc")} limit {Next(limit + 1)}");
         cmd.CommandText = sql.ToString();
 
         var items = new List<AuditEntry>(limit + 1);
@@ -95,6 +111,6 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
                     Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(11))));
         if (items.Count <= limit) return new AuditPage(items, null);
         items.RemoveAt(items.Count - 1);
-        return new AuditPage(items, items[^1].Position);
+        return newestFirst ? new AuditPage(items, null) { NextBefore = items[^1].Position } : new AuditPage(items, items[^1].Position);
     }
 }
