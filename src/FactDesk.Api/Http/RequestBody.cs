@@ -50,8 +50,14 @@ public static class RequestBody
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw Problems.Fail(Problems.Validation("body", "The body must be a JSON object."));
-            return document.RootElement.Deserialize<T>(JsonDefaults.Options)
+            return document.RootElement.Deserialize<T>(JsonDefaults.StrictRequests)
                 ?? throw Problems.Fail(Problems.Validation("body", "A JSON object is required."));
+        }
+        catch (JsonException e) when (UnknownField(e) is { } unknown)
+        {
+            // The reported path already ends at the unknown property; without one, name the property itself.
+            var field = FieldOf(e.Path) is var path && path != "body" ? path : unknown;
+            throw Problems.Fail(Problems.Validation(field, $"{field} is not a field of this request (check its spelling)."));
         }
         catch (JsonException e)
         {
@@ -155,6 +161,13 @@ public static class RequestBody
         public string? Property;
         public int Index = -1;
     }
+
+    /// <summary>The name System.Text.Json reports for a property the request type does not have, or null for other errors.</summary>
+    private static string? UnknownField(JsonException e) =>
+        e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+        && System.Text.RegularExpressions.Regex.Match(e.Message, "property '([^']*)'") is { Success: true } match
+            ? match.Groups[1].Value
+            : null;
 
     private static string FieldOf(string? path) => string.IsNullOrEmpty(path) || path == "$" ? "body" : path.TrimStart('$', '.');
 }

@@ -37,6 +37,21 @@ public class DeskRulesTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         (await missing.ReadJsonAsync()).GetProperty("detail").GetString()!.ShouldContain("at version 1");
     }
 
+    [Theory]
+    [InlineData("{\"quote\":\"Rents rose 9%\",\"reason\":\"r\",\"priorty\":\"high\"}", "priorty")]
+    [InlineData("{\"quote\":\"Rents rose 9%\",\"reason\":\"r\",\"assertion\":{\"subjekt\":\"rents\"}}", "assertion.subjekt")]
+    public async Task A_field_the_request_does_not_have_is_400_naming_it_and_nothing_is_written(string json, string field)
+    {
+        var before = await api.CountEventsAsync();
+        var refused = await api.Tool.PostRawAsync("/api/claims", json);
+        refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var body = await refused.Content.ReadAsStringAsync();
+        var errors = JsonDocument.Parse(body).RootElement.GetProperty("errors");
+        errors.TryGetProperty(field, out var messages).ShouldBeTrue(body);
+        messages[0].GetString()!.ShouldContain("is not a field of this request");
+        (await api.CountEventsAsync()).ShouldBe(before);
+    }
+
     [Fact]
     public async Task The_desk_lists_its_people_and_a_claim_goes_only_to_an_editor_on_it()
     {
