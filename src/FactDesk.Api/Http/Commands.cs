@@ -34,13 +34,7 @@ public sealed class CommandContext(Actor actor, DateTimeOffset now, string corre
 
     public EventMetadata Metadata => new(Actor.Name, Actor.Role, CorrelationId, CommandId.ToString(), IdempotencyKey);
 
-    private static Guid DerivedId(string principal, string key, string purpose)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{principal}\n{key}\n{purpose}"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8: name-based, custom hash
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
+    private static Guid DerivedId(string principal, string key, string purpose) => NameBasedId.From($"{principal}\n{key}\n{purpose}");
 }
 
 /// <summary>The answer to a successful command: status, body, and the stream it touched.</summary>

@@ -92,12 +92,6 @@ public sealed class FlagClaimEndpoint : IEndpoint
     }
 
     /// <summary>The one claim id a quote of an article gets, whoever flags it, however its spaces and quote marks are typed.</summary>
-    public static Guid ClaimOfQuote(Guid article, string quote)
-    {
-        var hash = System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes($"claim-of-quote\n{article}\n{QuoteMatching.Normalize(quote).ToLowerInvariant()}"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8: name-based
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
+    public static Guid ClaimOfQuote(Guid article, string quote) =>
+        NameBasedId.From($"claim-of-quote\n{article}\n{QuoteMatching.Normalize(quote).ToLowerInvariant()}");
 }

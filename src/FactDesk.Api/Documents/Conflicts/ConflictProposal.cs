@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Http;
@@ -37,10 +35,7 @@ public sealed record ConflictProposal(
     public static Guid IdFor(Statement a, Statement b)
     {
         var sides = new[] { Fingerprint(a), Fingerprint(b) }.Order(StringComparer.Ordinal);
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("conflict\n" + string.Join('\n', sides)));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8: name-based
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+        return NameBasedId.From("conflict\n" + string.Join('\n', sides));
     }
 
     private static string Fingerprint(Statement s)

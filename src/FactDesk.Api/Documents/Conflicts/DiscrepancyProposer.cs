@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Hosting;
@@ -89,11 +87,5 @@ public sealed class DiscrepancyProposer : BackgroundService
         return pending.Count;
     }
 
-    private static Guid EventIdFor(Guid discrepancyId)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{discrepancyId:N}/proposed"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
+    private static Guid EventIdFor(Guid discrepancyId) => NameBasedId.From($"{discrepancyId:N}/proposed");
 }
