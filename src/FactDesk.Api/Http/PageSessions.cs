@@ -38,7 +38,52 @@ public sealed class PageSessions(TimeProvider clock)
         return null;
     }
 
-    public void End(string id) => _sessions.TryRemove(Digest(id), out _);
+    public void End(string id)
+    {
+        _sessions.TryRemove(Digest(id), out _);
+        _flashes.TryRemove(Digest(id), out _);
+    }
+
+    /// <summary>How long a refusal waits for the page it redirects to: long enough for a slow network, short enough to forget.</summary>
+    public static readonly TimeSpan FlashLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>Refusals kept at once per session; a tab that never follows its redirect cannot grow the map.</summary>
+    private const int FlashesPerSession = 8;
+
+    private readonly ConcurrentDictionary<string, List<StoredFlash>> _flashes = new(StringComparer.Ordinal);
+
+    /// <summary>A refused form handed from its POST to the GET it redirects to (post/redirect/get): what was typed and why it was refused.</summary>
+    public sealed record Flash(string Form, string Anchor, Dictionary<string, string[]> Values, string Message, IDictionary<string, string[]> Errors);
+
+    private sealed record StoredFlash(string Key, Flash Flash, DateTimeOffset ExpiresAt);
+
+    /// <summary>Keeps a refusal for the session's next page and answers the key the redirect carries, or null without a live session.</summary>
+    public string? Keep(string sessionId, Flash flash)
+    {
+        if (Find(sessionId) is null) return null;
+        var key = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+        var now = clock.GetUtcNow();
+        var list = _flashes.GetOrAdd(Digest(sessionId), _ => []);
+        lock (list)
+        {
+            list.RemoveAll(f => f.ExpiresAt <= now);
+            if (list.Count >= FlashesPerSession) list.RemoveAt(0);
+            list.Add(new StoredFlash(key, flash, now + FlashLifetime));
+        }
+        return key;
+    }
+
+    /// <summary>Takes the refusal once: a reload of the page shows it as it is now, never the refusal again (and never re-submits).</summary>
+    public Flash? Take(string sessionId, string key)
+    {
+        if (!_flashes.TryGetValue(Digest(sessionId), out var list)) return null;
+        lock (list)
+        {
+            var found = list.FirstOrDefault(f => f.Key == key && f.ExpiresAt > clock.GetUtcNow());
+            list.RemoveAll(f => f.Key == key);
+            return found?.Flash;
+        }
+    }
 
     private static string Digest(string id) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
 
@@ -46,7 +91,10 @@ public sealed class PageSessions(TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         foreach (var stale in _sessions.Where(s => s.Value.ExpiresAt <= now).Select(s => s.Key).ToList())
+        {
             _sessions.TryRemove(stale, out _);
+            _flashes.TryRemove(stale, out _);
+        }
     }
 
     public static CookieOptions CookieFor(HttpRequest request) => new()

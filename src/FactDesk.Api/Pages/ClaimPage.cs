@@ -79,7 +79,8 @@ public sealed class ClaimPage : IEndpoint
     private static async Task<IResult> AfterAsync(HttpContext http, Guid claimId, string form, IFormCollection values, FormOutcome outcome, CommandPipeline pipeline) =>
         outcome.Succeeded
             ? PageResults.SeeOther($"/claims/{claimId}")
-            : await RenderAsync(new PageContext(http, new FormState(form, values, outcome)), claimId, pipeline.Store, outcome.Status);
+            : await PageResults.BackWithRefusal(http, new FormState(form, values, outcome, $"form-{form}"), $"/claims/{claimId}",
+                page => RenderAsync(page, claimId, pipeline.Store, outcome.Status));
 
     private static AttachSourceRequest ReadSource(IFormCollection f)
     {
@@ -159,7 +160,7 @@ public sealed class ClaimPage : IEndpoint
             else if (mayRetract)
             {
                 var form = $"retract-{s.SourceId:N}";
-                html.Append($"<details{(page.Failed?.Form == form ? " open" : "")}><summary>Retract this source</summary>")
+                html.Append($"<details id=\"form-{E(form)}\"{(page.Failed?.Form == form ? " open" : "")}><summary>Retract this source</summary>")
                     .Append($"<form method=\"post\" action=\"/claims/{c.Id}/sources/{s.SourceId}/retract\" class=\"action\">{page.AntiforgeryField()}{Version(version)}")
                     .Append(page.Refusal(form)).Append(page.TextField(form, "reason", "Why retract it", required: true))
                     .Append("<button type=\"submit\">Retract source</button></form></details>");

@@ -29,7 +29,8 @@ public sealed class DiscrepancyPage : IEndpoint
                     (body, context) => ResolveDiscrepancyEndpoint.Handle(discrepancyId, body, context, pipeline), "discrepancy");
                 return outcome.Succeeded
                     ? PageResults.SeeOther($"/discrepancies/{discrepancyId}")
-                    : await RenderAsync(new PageContext(http, new FormState("resolve", form, outcome)), discrepancyId, pipeline.Store, outcome.Status);
+                    : await PageResults.BackWithRefusal(http, new FormState("resolve", form, outcome, "form-resolve"), $"/discrepancies/{discrepancyId}",
+                        page => RenderAsync(page, discrepancyId, pipeline.Store, outcome.Status));
             }))
             .RequireAuthorization(PagePolicies.Edit).ExcludeFromDescription();
     }

@@ -43,10 +43,15 @@ public sealed class DocumentPage : IEndpoint
                 }
                 return outcome.Succeeded
                     ? PageResults.SeeOther(outcome.Answer!.Location!.Replace("/api/claims/", "/claims/", StringComparison.Ordinal))
-                    : await RenderAsync(new PageContext(http, new FormState(formName, form, outcome)), documentId, pipeline.Store, outcome.Status);
+                    : await PageResults.BackWithRefusal(http, new FormState(formName, form, outcome, formName == "flag" ? "form-flag" : formName),
+                        $"/documents/{documentId}{PageQuery(http)}", page => RenderAsync(page, documentId, pipeline.Store, outcome.Status));
             }))
             .RequireAuthorization(PagePolicies.Flag).ExcludeFromDescription();
     }
+
+    /// <summary>The page of the text the form was posted from, so a refusal lands back on it.</summary>
+    private static string PageQuery(HttpContext http) =>
+        int.TryParse(http.Request.Query["page"], out var number) && number > 1 ? $"?page={number}" : "";
 
     /// <summary>Characters of article text shown per page: a megabyte of text is a hundred pages, not one 4 MB page.</summary>
     public const int TextPageLength = 8_000;

@@ -53,8 +53,11 @@ public static class Html
 /// <summary>What the page needs to know about the request: who reads it, the anti-forgery token, and a refused form to show again.</summary>
 public sealed class PageContext(HttpContext http, FormState? failed = null)
 {
+    /// <summary>The query parameter a refused POST's redirect carries: the key of its flash in the page session.</summary>
+    public const string RefusedParameter = "refused";
+
     public HttpContext Http { get; } = http;
-    public FormState? Failed { get; } = failed;
+    public FormState? Failed { get; } = failed ?? FormState.FromFlash(http);
     public Actor Actor { get; } = http.User.Actor();
     public string Role => Actor.Role;
 
@@ -82,11 +85,35 @@ public sealed class PageContext(HttpContext http, FormState? failed = null)
         return messages.Length == 0 ? "" : $"<p class=\"field-error\" id=\"{Html.E(form + "-" + field)}-error\">{Html.E(string.Join(" ", messages))}</p>";
     }
 
-    /// <summary>The refusal message of a form, shown at its top.</summary>
+    /// <summary>
+    /// The refusal message again inside its form, for whoever follows the banner's link down to it. Not an alert: the
+    /// banner at the top of the page is the one announced.
+    /// </summary>
     public string Refusal(string form) =>
         Failed is { } f && f.Form == form && f.Outcome.Message is { } message
-            ? $"<p class=\"form-refusal\" role=\"alert\">{Html.E(message)}</p>"
+            ? $"<p class=\"form-refusal\">{Html.E(message)}</p>"
             : "";
+
+    /// <summary>
+    /// The refusal at the top of the first screen: focused on load (autofocus) and a live alert, so a screen reader says it
+    /// at once; it names the fields at fault and links down to the form, which still holds what was typed.
+    /// </summary>
+    public string RefusalBanner()
+    {
+        if (Failed is not { Outcome.Message: { } message } f) return "";
+        var html = new StringBuilder("<div class=\"refusal\" id=\"refusal\" role=\"alert\" tabindex=\"-1\" autofocus>")
+            .Append($"<p><strong>Not done — nothing was changed.</strong> {Html.E(message)}</p>");
+        var fieldErrors = f.Outcome.Errors.Where(e => e.Value.Length > 0).ToList();
+        if (fieldErrors.Count > 0)
+        {
+            html.Append("<ul>");
+            foreach (var (field, messages) in fieldErrors) html.Append($"<li>{Html.E(string.Join(" ", messages))}</li>");
+            html.Append("</ul>");
+        }
+        if (f.Anchor is { Length: > 0 } anchor)
+            html.Append($"<p><a href=\"#{Html.E(anchor)}\">Go to the form</a>; what you typed is still in it.</p>");
+        return html.Append("</div>").ToString();
+    }
 
     public bool HasErrors(string form, string field) => Errors(form, field).Length > 0;
 
@@ -113,8 +140,26 @@ public sealed class PageContext(HttpContext http, FormState? failed = null)
     }
 }
 
-/// <summary>A form that was refused: which one, what was typed, and why.</summary>
-public sealed record FormState(string Form, IFormCollection Values, FormOutcome Outcome);
+/// <summary>A form that was refused: which one, what was typed, why, and the id of the element that holds the form.</summary>
+public sealed record FormState(string Form, IFormCollection Values, FormOutcome Outcome, string? Anchor = null)
+{
+    /// <summary>Fields never carried back: the anti-forgery token is issued afresh and the version is the page's current one.</summary>
+    private static readonly HashSet<string> NotCarried = new(StringComparer.OrdinalIgnoreCase) { "__RequestVerificationToken", "version" };
+
+    public PageSessions.Flash ToFlash() => new(Form, Anchor ?? "", Values.Where(v => !NotCarried.Contains(v.Key))
+        .ToDictionary(v => v.Key, v => v.Value.Select(x => x ?? "").ToArray()), Outcome.Message ?? "The form was refused.", Outcome.Errors);
+
+    /// <summary>The refused form a redirect named (<c>?refused=key</c>), taken from the page session once.</summary>
+    public static FormState? FromFlash(HttpContext http)
+    {
+        if (!HttpMethods.IsGet(http.Request.Method) || http.Request.Query[PageContext.RefusedParameter].ToString() is not { Length: > 0 and <= 64 } key
+            || !http.Request.Cookies.TryGetValue(PageSessions.CookieName, out var session) || string.IsNullOrEmpty(session))
+            return null;
+        if (http.RequestServices.GetRequiredService<PageSessions>().Take(session, key) is not { } flash) return null;
+        var values = new FormCollection(flash.Values.ToDictionary(v => v.Key, v => new Microsoft.Extensions.Primitives.StringValues(v.Value)));
+        return new FormState(flash.Form, values, FormOutcome.Refused(200, flash.Message, flash.Errors), flash.Anchor);
+    }
+}
 
 /// <summary>Writes whole pages: the shared frame (navigation, who is signed in, sign-out) around each page's body.</summary>
 public static class PageResults
@@ -137,7 +182,7 @@ public static class PageResults
                 .Append($"<span class=\"who\">{Html.T(page.Actor.Name)} <span class=\"role\">({Html.E(page.Actor.Role)})</span></span>")
                 .Append($"<form method=\"post\" action=\"/signout\" class=\"inline\">{page.AntiforgeryField()}<button type=\"submit\" class=\"link\">Sign out</button></form>");
         }
-        html.Append($"</nav></header><main id=\"main\" tabindex=\"-1\"><h1>{Html.E(title)}</h1>").Append(body).Append("</main></body></html>");
+        html.Append($"</nav></header><main id=\"main\" tabindex=\"-1\"><h1>{Html.E(title)}</h1>").Append(page?.RefusalBanner() ?? "").Append(body).Append("</main></body></html>");
         return html.ToString();
     }
 
@@ -185,6 +230,21 @@ public static class PageResults
     }
 
     public static IResult SeeOther(string location) => new RedirectResult(location);
+
+    /// <summary>
+    /// A refused form, post/redirect/get: the refusal and what was typed wait in the page session, and the browser is sent
+    /// back (303) to the page it was on, where the refusal shows at the top. Reloading that page never re-submits. Without
+    /// a live session the page is rendered in place instead.
+    /// </summary>
+    public static async Task<IResult> BackWithRefusal(HttpContext http, FormState refused, string backTo, Func<PageContext, Task<IResult>> renderInPlace)
+    {
+        var key = http.Request.Cookies.TryGetValue(PageSessions.CookieName, out var session) && !string.IsNullOrEmpty(session)
+            ? http.RequestServices.GetRequiredService<PageSessions>().Keep(session, refused.ToFlash())
+            : null;
+        if (key is null) return await renderInPlace(new PageContext(http, refused));
+        var separator = backTo.Contains('?') ? '&' : '?';
+        return SeeOther($"{backTo}{separator}{PageContext.RefusedParameter}={key}");
+    }
 
     private sealed class RedirectResult(string location) : IResult
     {
