@@ -201,7 +201,7 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
         await editor.Locator("#assign-assignee").SelectOptionAsync("Mara Lind");
         await editor.Locator("#form-assign button").ClickAsync();
         await Expect(editor.Locator("#form-assign .form-refusal"))
-            .ToHaveTextAsync("This claim was changed by someone else since you opened it: reload");
+            .ToHaveTextAsync("This claim was changed by someone else since you opened it. The page now shows it as it stands: check it, then send the form again.");
         Assert.Equal("Jon Berg", (await site.GetAsync($"/api/claims/{claimId}")).GetProperty("assignee").GetString());
     }
 

@@ -147,7 +147,17 @@ public sealed record FormState(string Form, IFormCollection Values, FormOutcome 
     private static readonly HashSet<string> NotCarried = new(StringComparer.OrdinalIgnoreCase) { "__RequestVerificationToken", "version" };
 
     public PageSessions.Flash ToFlash() => new(Form, Anchor ?? "", Values.Where(v => !NotCarried.Contains(v.Key))
-        .ToDictionary(v => v.Key, v => v.Value.Select(x => x ?? "").ToArray()), Outcome.Message ?? "The form was refused.", Outcome.Errors);
+        .ToDictionary(v => v.Key, v => v.Value.Select(x => x ?? "").ToArray()), AfterRedirect(Outcome), Outcome.Errors);
+
+    /// <summary>A stale form's "reload" is already done by the redirect: say so, and what to do next.</summary>
+    private static string AfterRedirect(FormOutcome outcome)
+    {
+        const string since = " since you opened it";
+        var message = outcome.Message ?? "The form was refused.";
+        return outcome.Status == StatusCodes.Status412PreconditionFailed && message.IndexOf(since, StringComparison.Ordinal) is var at and > 0
+            ? message[..(at + since.Length)] + ". The page now shows it as it stands: check it, then send the form again."
+            : message;
+    }
 
     /// <summary>The refused form a redirect named (<c>?refused=key</c>), taken from the page session once.</summary>
     public static FormState? FromFlash(HttpContext http)
