@@ -94,9 +94,15 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
         await auditor.GotoAsync($"/claims/{claimId}/history");
         var timeline = auditor.Locator("ol.timeline > li");
         await Expect(timeline).ToHaveCountAsync(3);
-        await Expect(timeline.Nth(0)).ToContainTextAsync("claim-flagged.v1 by cms-plugin");
-        await Expect(timeline.Nth(1)).ToContainTextAsync("claim-assigned.v1 by Mara Lind");
-        await Expect(timeline.Nth(2)).ToContainTextAsync("source-attached.v1 by Mara Lind");
+        await Expect(timeline.Nth(0)).ToContainTextAsync("Flagged by cms-plugin as high priority");
+        await Expect(timeline.Nth(1)).ToContainTextAsync("Assigned to Jon Berg by Mara Lind");
+        await Expect(timeline.Nth(2)).ToContainTextAsync("Source 'Labour force survey, March' attached by Mara Lind, which supports the claim");
+        // The stored event is one click away for auditors.
+        var raw = timeline.Nth(1).Locator("details.raw");
+        await Expect(raw.Locator("dl.event-data")).Not.ToBeVisibleAsync();
+        await raw.Locator("summary").ClickAsync();
+        await Expect(raw).ToContainTextAsync("claim-assigned.v1");
+        await Expect(raw.Locator("dl.event-data")).ToContainTextAsync("Jon Berg");
 
         // As it was at version 1: flagged, nobody assigned yet.
         await auditor.Locator("#history-version").SelectOptionAsync("1");
@@ -108,11 +114,37 @@ public sealed class NewsroomPagesTests(FactDeskSite site) : IClassFixture<FactDe
         await auditor.Locator("#history-from").SelectOptionAsync("1");
         await auditor.Locator("#history-to").SelectOptionAsync("3");
         await auditor.Locator("#diff-h + form button").ClickAsync();
+        await Expect(auditor.Locator("#changes li")).ToHaveCountAsync(2);
+        await Expect(auditor.Locator("#changes")).ToContainTextAsync("Assigned to Jon Berg by Mara Lind");
+        await auditor.Locator("#raw-diff summary").ClickAsync();
         var assignee = auditor.Locator("#diff tr", new() { HasText = "assignee" });
         await Expect(assignee.Locator("td.now")).ToHaveTextAsync("Jon Berg");
         await Expect(auditor.Locator("#diff tr", new() { HasText = "status" }).Locator("td.was")).ToHaveTextAsync("flagged");
         await Expect(auditor.Locator("#diff")).ToContainTextAsync("Labour force survey, March");
         await FactDeskSite.ScreenshotAsync(auditor, "history");
+    }
+
+    [Fact]
+    public async Task The_audit_page_starts_with_the_newest_event_and_names_streams_by_quote_and_title()
+    {
+        var documentId = await IngestAsync("Harbour figures");
+        var claimId = await site.FlagAsync("Ships queued for 9 days at the harbour");
+        await site.PostAsync(Roles.Editor, $"/api/claims/{claimId}/assignment", new { assignee = "Jon Berg" });
+
+        var auditor = await site.SignInAsync(Roles.Auditor);
+        await auditor.GotoAsync("/audit");
+        var first = auditor.Locator("table.audit tbody tr").First;
+        await Expect(first).ToContainTextAsync("claim-assigned.v1");
+        await Expect(first.Locator("td[data-label=Stream] a")).ToHaveTextAsync("Ships queued for 9 days at the harbour");
+        await Expect(auditor.Locator($"table.audit a[href='/documents/{documentId}']").First).ToHaveTextAsync("Harbour figures");
+        var positions = (await auditor.Locator("table.audit td[data-label=Position]").AllInnerTextsAsync()).Select(long.Parse).ToList();
+        positions.ShouldBe(positions.OrderDescending().ToList());
+
+        await auditor.Locator("#audit-order").SelectOptionAsync("asc");
+        await auditor.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(auditor.Locator("table.audit caption")).ToContainTextAsync("oldest first");
+        var ascending = (await auditor.Locator("table.audit td[data-label=Position]").AllInnerTextsAsync()).Select(long.Parse).ToList();
+        ascending.ShouldBe(ascending.Order().ToList());
     }
 
     [Fact]

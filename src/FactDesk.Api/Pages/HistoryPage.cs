@@ -50,7 +50,18 @@ public sealed class HistoryPage : IEndpoint
                     .Append("<form method=\"get\" class=\"inline-form\"><input type=\"hidden\" name=\"version\" value=\"").Append(at).Append("\">")
                     .Append($"<div class=\"field\"><label for=\"history-from\">From version</label><select id=\"history-from\" name=\"from\">{Options(versions, from.ToString(CultureInfo.InvariantCulture))}</select></div>")
                     .Append($"<div class=\"field\"><label for=\"history-to\">To version</label><select id=\"history-to\" name=\"to\">{Options(versions, to.ToString(CultureInfo.InvariantCulture))}</select></div>")
-                    .Append("<button type=\"submit\">Compare</button></form>")
+                    .Append("<button type=\"submit\">Compare</button></form>");
+                var between = events.Where(e => e.Version > from && e.Version <= to).ToList();
+                var sourceNames = SourceNames(events);
+                body.Append($"<p>From version {from} to version {to}:</p>");
+                if (between.Count == 0) body.Append("<p class=\"muted\">Nothing happened in between.</p>");
+                else
+                {
+                    body.Append("<ul class=\"changes\" id=\"changes\">");
+                    foreach (var e in between) body.Append($"<li>{Describe(e, sourceNames)} <span class=\"muted\">(v{e.Version})</span></li>");
+                    body.Append("</ul>");
+                }
+                body.Append("<details class=\"raw\" id=\"raw-diff\"><summary>Field-by-field diff, as stored (for auditors)</summary>")
                     .Append($"<table class=\"diff\" id=\"diff\"><caption>Fields that differ between version {from} and version {to}</caption>")
                     .Append($"<thead><tr><th scope=\"col\">Field</th><th scope=\"col\">Version {from}</th><th scope=\"col\">Version {to}</th></tr></thead><tbody>");
                 var changed = 0;
@@ -63,7 +74,7 @@ public sealed class HistoryPage : IEndpoint
                     body.Append($"<tr><th scope=\"row\">{E(field)}</th><td class=\"was\">{(a is null ? "<span class=\"muted\">—</span>" : T(a))}</td><td class=\"now\">{(b is null ? "<span class=\"muted\">—</span>" : T(b))}</td></tr>");
                 }
                 if (changed == 0) body.Append("<tr><td colspan=\"3\" class=\"empty\">No field differs.</td></tr>");
-                body.Append("</tbody></table></section>");
+                body.Append("</tbody></table></details></section>");
                 return PageResults.Page(page, "Claim history", body.ToString());
             }))
             .RequireAuthorization(PagePolicies.Read).ExcludeFromDescription();
@@ -71,21 +82,61 @@ public sealed class HistoryPage : IEndpoint
     private static string Timeline(IReadOnlyList<RecordedEvent> events)
     {
         var html = new StringBuilder("<section aria-labelledby=\"timeline-h\"><h2 id=\"timeline-h\">Timeline</h2><ol class=\"timeline\">");
+        var sources = SourceNames(events);
         foreach (var e in events)
         {
-            html.Append($"<li><p><a href=\"?version={e.Version}\">v{e.Version}</a> <strong>{E(e.Type)}</strong> by {T(e.Metadata.ActorName)} ")
+            html.Append($"<li><p><a href=\"?version={e.Version}\" aria-label=\"Version {e.Version}\">v{e.Version}</a> {Describe(e, sources)} ")
                 .Append($"<span class=\"muted\">({E(e.Metadata.ActorRole)})</span> <time datetime=\"{E(e.RecordedAt.ToString("O", CultureInfo.InvariantCulture))}\">{E(Time(e.RecordedAt))}</time></p>");
+            // The stored event as it is, for auditors: one click away, not in the way.
             var data = Flatten(e.DataJson).Where(f => !Plumbing.Contains(f.Key.Split('.', '[')[0])).ToArray();
+            html.Append($"<details class=\"raw\"><summary>Stored event <code>{E(e.Type)}</code></summary>");
             if (data.Length > 0)
             {
                 html.Append("<dl class=\"event-data\">");
                 foreach (var (field, value) in data) html.Append($"<dt>{E(field)}</dt><dd>{T(QueuePage.Shorten(value, 300))}</dd>");
                 html.Append("</dl>");
             }
-            html.Append("</li>");
+            html.Append("</details></li>");
         }
         return html.Append("</ol></section>").ToString();
     }
+
+    /// <summary>What each source is called (its title, else its citation or address), for the events that name it by id.</summary>
+    private static Dictionary<Guid, string> SourceNames(IEnumerable<RecordedEvent> events) =>
+        events.Select(e => e.Data).OfType<SourceAttached>()
+            .GroupBy(s => s.SourceId).ToDictionary(g => g.Key, g => g.First().Title ?? g.First().Citation ?? g.First().Url ?? "untitled");
+
+    /// <summary>An event in the words a desk uses: "source 'CAICT white paper' attached by Mara Lind".</summary>
+    public static string Describe(RecordedEvent e, IReadOnlyDictionary<Guid, string> sources)
+    {
+        var by = T(e.Metadata.ActorName);
+        string Said(string? text) => text is null ? "" : $": <q>{T(QueuePage.Shorten(text, 200))}</q>";
+        string Source(Guid id) => $"source '{T(sources.TryGetValue(id, out var name) ? name : id.ToString()[..8])}'";
+        return e.Data switch
+        {
+            ClaimFlagged f => $"Flagged by {by} as {E(EnumNames<Priority>.Name(f.Priority))} priority" +
+                              (f.DueAt is { } due ? $", due {E(Time(due))}" : "") + Said(f.Reason),
+            ClaimAssigned a => $"Assigned to {T(a.Assignee)} by {by}",
+            SourceAttached s => $"{Capital(Source(s.SourceId))} attached by {by}, which {E(Stance(s.Stance))} the claim",
+            SourceRetracted r => $"{Capital(Source(r.SourceId))} retracted by {by}{Said(r.Reason)}",
+            VerdictProposed v => $"Verdict '{E(EnumNames<Rating>.Name(v.Rating))}' proposed by {by}{Said(v.Summary)}",
+            VerdictApproved a => $"Verdict approved by {by}{Said(a.Note)}",
+            VerdictRejected r => $"Verdict rejected by {by}{Said(r.Reason)}",
+            FactCheckPublished p => $"Fact check published by {by}" + (p.Url is null ? "" : " at " + OutsideLink(p.Url)),
+            ClaimDismissed d => $"Dismissed by {by}{Said(d.Reason)}",
+            ClaimReopened r => $"Reopened by {by}{Said(r.Reason)}",
+            _ => $"<code>{E(e.Type)}</code> by {by}",
+        };
+    }
+
+    private static string Stance(Stance stance) => stance switch
+    {
+        Claims.Stance.Supports => "supports",
+        Claims.Stance.Contradicts => "contradicts",
+        _ => "gives context to",
+    };
+
+    private static string Capital(string html) => html.Length == 0 ? html : char.ToUpperInvariant(html[0]) + html[1..];
 
     private static long VersionParameter(HttpRequest request, string name, long otherwise, long latest, List<string> notes)
     {
