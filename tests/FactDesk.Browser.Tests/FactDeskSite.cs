@@ -66,6 +66,13 @@ public sealed class FactDeskSite : WebApplicationFactory<Program>, IAsyncLifetim
             builder.UseSetting($"Auth:Principals:{i}:Role", People[i].Role);
             builder.UseSetting($"Auth:Principals:{i}:TokenSha256", BearerTokenHandler.HashToken(People[i].Token));
         }
+        // Webhooks give up after two quick tries and may target this machine, so a dead letter shows within a second.
+        builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
+        builder.UseSetting("Webhooks:MaxAttempts", "2");
+        builder.UseSetting("Webhooks:RetryBase", "00:00:00.020");
+        builder.UseSetting("Webhooks:RetryCap", "00:00:00.100");
+        builder.UseSetting("Webhooks:Timeout", "00:00:02");
+        builder.UseSetting("Webhooks:PollInterval", "00:00:00.100");
         builder.UseEnvironment("Testing");
     }
 

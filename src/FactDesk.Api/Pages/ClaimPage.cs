@@ -107,7 +107,7 @@ public sealed class ClaimPage : IEndpoint
         body.Append(await QuoteAsync(store, claim, ct));
         body.Append(Details(claim));
         body.Append(Sources(page, claim, version));
-        body.Append(Discrepancies(discrepancies));
+        body.Append(Discrepancies(discrepancies, page.May(Roles.Tool, Roles.Editor, Roles.SeniorEditor) ? claimId : null));
         body.Append(VerdictSection(claim));
         body.Append(Actions(page, claim, version));
         return PageResults.Page(page, "Claim", body.ToString(), status);
@@ -171,9 +171,11 @@ public sealed class ClaimPage : IEndpoint
         return html.Append("</section>").ToString();
     }
 
-    private static string Discrepancies(IReadOnlyList<ClaimDiscrepancy> discrepancies)
+    private static string Discrepancies(IReadOnlyList<ClaimDiscrepancy> discrepancies, Guid? mayOpenFor)
     {
         var html = new StringBuilder("<section aria-labelledby=\"disc-h\"><h2 id=\"disc-h\">Discrepancies</h2>");
+        if (mayOpenFor is { } claimId)
+            html.Append($"<p><a href=\"/discrepancies/new?claim={claimId}\" id=\"open-discrepancy\">Open a discrepancy with another claim or a source</a></p>");
         if (discrepancies.Count == 0) return html.Append("<p class=\"muted\">None found.</p></section>").ToString();
         foreach (var d in discrepancies)
         {

@@ -1,6 +1,8 @@
 using System.Text;
 using FactDesk.Api.Claims;
 using FactDesk.Api.Discrepancies;
+using FactDesk.Api.Discrepancies.Confirming;
+using FactDesk.Api.Discrepancies.Declining;
 using FactDesk.Api.Discrepancies.Resolving;
 using FactDesk.Api.Http;
 using FactDesk.EventStore;
@@ -33,7 +35,26 @@ public sealed class DiscrepancyPage : IEndpoint
                         page => RenderAsync(page, discrepancyId, pipeline.Store, outcome.Status));
             }))
             .RequireAuthorization(PagePolicies.Edit).ExcludeFromDescription();
+
+        Review(app, "confirm", f => new ConfirmDiscrepancyRequest(ClaimPage.V(f, "note")), ConfirmDiscrepancyEndpoint.Handle);
+        Review(app, "decline", f => new DeclineDiscrepancyRequest(ClaimPage.V(f, "reason")), DeclineDiscrepancyEndpoint.Handle);
     }
+
+    /// <summary>Confirming or declining a proposed discrepancy: the slice's handler, with the page's version as If-Match.</summary>
+    private static void Review<TBody>(IEndpointRouteBuilder app, string action, Func<IFormCollection, TBody> read,
+        Func<Guid, TBody, CommandContext, CommandPipeline, Task<CommandAnswer>> handle) where TBody : class, IValidatable =>
+        app.MapPost($"/discrepancies/{{id}}/{action}", (string id, HttpContext http, CommandPipeline pipeline) => PageResults.Guard(http, async () =>
+            {
+                if (await PageResults.RefuseForgery(http) is { } refused) return refused;
+                var discrepancyId = EndpointDiscovery.ParseId(id);
+                var form = await http.Request.ReadFormAsync(http.RequestAborted);
+                var outcome = await pipeline.RunForm(http, read(form), form["version"], (body, context) => handle(discrepancyId, body, context, pipeline), "discrepancy");
+                return outcome.Succeeded
+                    ? PageResults.SeeOther($"/discrepancies/{discrepancyId}")
+                    : await PageResults.BackWithRefusal(http, new FormState(action, form, outcome, $"form-{action}"), $"/discrepancies/{discrepancyId}",
+                        page => RenderAsync(page, discrepancyId, pipeline.Store, outcome.Status));
+            }))
+            .RequireAuthorization(PagePolicies.Edit).ExcludeFromDescription();
 
     public static string ValuesTable(IReadOnlyList<DiscrepancyValue> values)
     {
@@ -70,8 +91,35 @@ public sealed class DiscrepancyPage : IEndpoint
                     : $"<li class=\"muted\">{E(sourceId.ToString())}</li>");
             body.Append("</ul></section>");
         }
+        if (d.Statements.Count > 0)
+        {
+            body.Append("<section aria-labelledby=\"statements-h\"><h2 id=\"statements-h\">What the conflict finder matched</h2>")
+                .Append(d.Measure is null ? "" : $"<p>Measure: {T(d.Measure)}</p>").Append("<ul>");
+            foreach (var statement in d.Statements) body.Append($"<li><q>{T(QueuePage.Shorten(statement.Quote, 300))}</q></li>");
+            body.Append("</ul></section>");
+        }
+        if (d.Status == DiscrepancyStatus.Proposed || d.Confirmation is not null || d.Decline is not null)
+        {
+            body.Append("<section aria-labelledby=\"review-h\"><h2 id=\"review-h\">Review of the proposal</h2>");
+            if (d.Confirmation is { } confirmed)
+                body.Append($"<p class=\"signed-off\">Confirmed as a conflict by {T(confirmed.By.Name)}, {E(Time(confirmed.At))}{(confirmed.Note is null ? "" : ": " + T(confirmed.Note))}</p>");
+            else if (d.Decline is { } declined)
+                body.Append($"<p>Declined as a false alarm by {T(declined.By.Name)}, {E(Time(declined.At))}: {T(declined.Note)}</p>");
+            else if (page.May(Roles.Editor, Roles.SeniorEditor))
+                body.Append("<p>The desk's conflict finder proposed this. Confirm it if the claims really disagree; decline it, saying why, if not.</p>")
+                    .Append($"<form method=\"post\" action=\"/discrepancies/{id}/confirm\" class=\"action card\" id=\"form-confirm\"><h3>Confirm</h3>")
+                    .Append(page.Refusal("confirm")).Append(page.AntiforgeryField()).Append($"<input type=\"hidden\" name=\"version\" value=\"{version}\">")
+                    .Append(page.TextField("confirm", "note", "Note (optional)")).Append("<button type=\"submit\">Confirm discrepancy</button></form>")
+                    .Append($"<form method=\"post\" action=\"/discrepancies/{id}/decline\" class=\"action card\" id=\"form-decline\"><h3>Decline</h3>")
+                    .Append(page.Refusal("decline")).Append(page.AntiforgeryField()).Append($"<input type=\"hidden\" name=\"version\" value=\"{version}\">")
+                    .Append(page.TextField("decline", "reason", "Why it is not a conflict", required: true, area: true)).Append("<button type=\"submit\">Decline discrepancy</button></form>");
+            else body.Append("<p class=\"muted\">Proposed by the conflict finder. Editors confirm or decline proposals.</p>");
+            body.Append("</section>");
+        }
         body.Append("<section aria-labelledby=\"resolution-h\"><h2 id=\"resolution-h\">Resolution</h2>");
-        if (d.Resolution is { } r)
+        if (d.Status is DiscrepancyStatus.Proposed or DiscrepancyStatus.Declined)
+            body.Append($"<p class=\"muted\">{(d.Status == DiscrepancyStatus.Proposed ? "Confirm the proposal first: only an open discrepancy is resolved." : "Declined: nothing to resolve.")}</p>");
+        else if (d.Resolution is { } r)
         {
             body.Append($"<p><strong>{E(EnumNames<DiscrepancyOutcome>.Name(r.Outcome))}</strong>{(r.ResolvedValue is null ? "" : $" — value {T(r.ResolvedValue)}")}</p>")
                 .Append($"<p>{T(r.Rationale)}</p><p class=\"muted\">Resolved by {T(r.By.Name)}, {E(Time(r.At))}</p>");

@@ -188,7 +188,9 @@ public static class PageResults
             .Append("<a class=\"brand\" href=\"/\">FactDesk</a>");
         if (page is not null && page.Http.User.Identity?.IsAuthenticated == true)
         {
-            html.Append("<a href=\"/\">Review queue</a><a href=\"/audit\">Audit</a>")
+            html.Append("<a href=\"/\">Review queue</a><a href=\"/discrepancies\">Discrepancies</a>")
+                .Append(page.May(Roles.Editor, Roles.SeniorEditor, Roles.Auditor) ? "<a href=\"/subscriptions\">Webhooks</a>" : "")
+                .Append("<a href=\"/audit\">Audit</a>")
                 .Append($"<span class=\"who\">{Html.T(page.Actor.Name)} <span class=\"role\">({Html.E(page.Actor.Role)})</span></span>")
                 .Append($"<form method=\"post\" action=\"/signout\" class=\"inline\">{page.AntiforgeryField()}<button type=\"submit\" class=\"link\">Sign out</button></form>");
         }

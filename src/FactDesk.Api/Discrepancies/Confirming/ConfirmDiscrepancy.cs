@@ -30,16 +30,18 @@ public sealed class ConfirmDiscrepancyEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/discrepancies/{id}/confirmation", (string id, HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<ConfirmDiscrepancyRequest>(http, (body, context) =>
-            {
-                var discrepancyId = EndpointDiscovery.ParseId(id);
-                var command = new ConfirmDiscrepancy(discrepancyId, body.Note, context.Actor, context.Now);
-                return pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
-                    state => ConfirmDiscrepancyDecision.Decide(state!, command),
-                    version => new CommandAnswer(200, new { id = discrepancyId, version }, version), "discrepancy");
-            }))
+            pipeline.Run<ConfirmDiscrepancyRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline)))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ConfirmDiscrepancy").WithTags("Discrepancies")
             .Accepts<ConfirmDiscrepancyRequest>("application/json")
             .Produces(200).ProducesCommandProblems();
+
+    /// <summary>The command, shared by the JSON route and the discrepancy page's form.</summary>
+    public static Task<CommandAnswer> Handle(Guid discrepancyId, ConfirmDiscrepancyRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var command = new ConfirmDiscrepancy(discrepancyId, body.Note, context.Actor, context.Now);
+        return pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
+            state => ConfirmDiscrepancyDecision.Decide(state!, command),
+            version => new CommandAnswer(200, new { id = discrepancyId, version }, version), "discrepancy");
+    }
 }

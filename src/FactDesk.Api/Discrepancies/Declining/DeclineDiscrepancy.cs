@@ -28,16 +28,18 @@ public sealed class DeclineDiscrepancyEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/discrepancies/{id}/decline", (string id, HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<DeclineDiscrepancyRequest>(http, (body, context) =>
-            {
-                var discrepancyId = EndpointDiscovery.ParseId(id);
-                var command = new DeclineDiscrepancy(discrepancyId, body.Reason!, context.Actor, context.Now);
-                return pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
-                    state => DeclineDiscrepancyDecision.Decide(state!, command),
-                    version => new CommandAnswer(200, new { id = discrepancyId, version }, version), "discrepancy");
-            }))
+            pipeline.Run<DeclineDiscrepancyRequest>(http, (body, context) => Handle(EndpointDiscovery.ParseId(id), body, context, pipeline)))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("DeclineDiscrepancy").WithTags("Discrepancies")
             .Accepts<DeclineDiscrepancyRequest>("application/json")
             .Produces(200).ProducesCommandProblems();
+
+    /// <summary>The command, shared by the JSON route and the discrepancy page's form.</summary>
+    public static Task<CommandAnswer> Handle(Guid discrepancyId, DeclineDiscrepancyRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var command = new DeclineDiscrepancy(discrepancyId, body.Reason!, context.Actor, context.Now);
+        return pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
+            state => DeclineDiscrepancyDecision.Decide(state!, command),
+            version => new CommandAnswer(200, new { id = discrepancyId, version }, version), "discrepancy");
+    }
 }

@@ -82,24 +82,27 @@ public sealed class OpenDiscrepancyEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/discrepancies", (HttpContext http, CommandPipeline pipeline) =>
-            pipeline.Run<OpenDiscrepancyRequest>(http, async (body, context) =>
-            {
-                var command = new OpenDiscrepancy(context.NewId("discrepancy"), body.ClaimIds!, body.SourceIds ?? [],
-                    EnumNames<DiscrepancyKind>.Parse(body.Kind!), body.Description!,
-                    (body.Values ?? []).Select(v => new DiscrepancyValue(v!.Side!.Trim(), v.Says, v.Note)).ToArray(),
-                    context.Actor, context.Now);
-                var linked = await LinkedClaims.LoadAsync(pipeline.Store, command.ClaimIds, http.RequestAborted);
-                var errors = OpenDiscrepancyDecision.CheckLinks(command, linked);
-                if (errors.Count > 0)
-                    throw Problems.Fail(Problems.Unprocessable("unknown-link", "The discrepancy links something that does not exist.",
-                        "Every claim must exist and every source must be attached to one of the linked claims.", errors));
-                return await pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, command.DiscrepancyId, creates: true,
-                    state => OpenDiscrepancyDecision.Decide(state, command),
-                    version => new CommandAnswer(201, new { id = command.DiscrepancyId, version }, version, $"/api/discrepancies/{command.DiscrepancyId}"),
-                    "discrepancy");
-            }))
+            pipeline.Run<OpenDiscrepancyRequest>(http, (body, context) => Handle(body, context, pipeline)))
             .RequireAuthorization(Roles.May.Flag)
             .WithName("OpenDiscrepancy").WithTags("Discrepancies")
             .Accepts<OpenDiscrepancyRequest>("application/json")
             .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command, shared by the JSON route and the page's form.</summary>
+    public static async Task<CommandAnswer> Handle(OpenDiscrepancyRequest body, CommandContext context, CommandPipeline pipeline)
+    {
+        var command = new OpenDiscrepancy(context.NewId("discrepancy"), body.ClaimIds!, body.SourceIds ?? [],
+            EnumNames<DiscrepancyKind>.Parse(body.Kind!), body.Description!,
+            (body.Values ?? []).Select(v => new DiscrepancyValue(v!.Side!.Trim(), v.Says, v.Note)).ToArray(),
+            context.Actor, context.Now);
+        var linked = await LinkedClaims.LoadAsync(pipeline.Store, command.ClaimIds, context.Http.RequestAborted);
+        var errors = OpenDiscrepancyDecision.CheckLinks(command, linked);
+        if (errors.Count > 0)
+            throw Problems.Fail(Problems.Unprocessable("unknown-link", "The discrepancy links something that does not exist.",
+                "Every claim must exist and every source must be attached to one of the linked claims.", errors));
+        return await pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, command.DiscrepancyId, creates: true,
+            state => OpenDiscrepancyDecision.Decide(state, command),
+            version => new CommandAnswer(201, new { id = command.DiscrepancyId, version }, version, $"/api/discrepancies/{command.DiscrepancyId}"),
+            "discrepancy");
+    }
 }

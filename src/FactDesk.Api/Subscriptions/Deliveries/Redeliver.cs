@@ -25,21 +25,23 @@ public sealed class RedeliverEndpoint : IEndpoint
         app.MapPost("/api/subscriptions/{id}/deliveries/{deliveryId}/redelivery", (string id, string deliveryId, HttpContext http, CommandPipeline pipeline, NpgsqlDataSource db) =>
             {
                 NoBody.ReadMissingAsEmptyObject(http.Request);
-                return pipeline.Run<NoBody>(http, async (_, context) =>
-                {
-                    var subscriptionId = EndpointDiscovery.ParseId(id);
-                    var delivery = EndpointDiscovery.ParseId(deliveryId, "deliveryId");
-                    var rows = await DeliveryRows.ReadAsync(db, "o.id = $1 and o.subscription_id = $2",
-                        [new NpgsqlParameter<Guid> { TypedValue = delivery }, new NpgsqlParameter<Guid> { TypedValue = subscriptionId }], http.RequestAborted);
-                    if (rows.Count == 0) throw Problems.Fail(Problems.NotFound("delivery", deliveryId));
-                    var command = new Redeliver(subscriptionId, delivery, context.Actor, context.Now);
-                    return await pipeline.Decide<Subscription>(context, Subscription.StreamType, subscriptionId, creates: false,
-                        state => RedeliverDecision.Decide(state!, rows[0].Status, command),
-                        version => new CommandAnswer(200, new { id = subscriptionId, version, deliveryId = delivery, status = "pending" }, version),
-                        "subscription");
-                });
+                return pipeline.Run<NoBody>(http, (_, context) =>
+                    Handle(EndpointDiscovery.ParseId(id), EndpointDiscovery.ParseId(deliveryId, "deliveryId"), context, pipeline, db));
             })
             .RequireAuthorization(Roles.May.Edit)
             .WithName("Redeliver").WithTags("Subscriptions")
             .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+
+    /// <summary>The command, shared by the JSON route and the deliveries page's button.</summary>
+    public static async Task<CommandAnswer> Handle(Guid subscriptionId, Guid delivery, CommandContext context, CommandPipeline pipeline, NpgsqlDataSource db)
+    {
+        var rows = await DeliveryRows.ReadAsync(db, "o.id = $1 and o.subscription_id = $2",
+            [new NpgsqlParameter<Guid> { TypedValue = delivery }, new NpgsqlParameter<Guid> { TypedValue = subscriptionId }], context.Http.RequestAborted);
+        if (rows.Count == 0) throw Problems.Fail(Problems.NotFound("delivery", delivery.ToString()));
+        var command = new Redeliver(subscriptionId, delivery, context.Actor, context.Now);
+        return await pipeline.Decide<Subscription>(context, Subscription.StreamType, subscriptionId, creates: false,
+            state => RedeliverDecision.Decide(state!, rows[0].Status, command),
+            version => new CommandAnswer(200, new { id = subscriptionId, version, deliveryId = delivery, status = "pending" }, version),
+            "subscription");
+    }
 }

@@ -46,6 +46,21 @@ public sealed class ListSubscriptionsEndpoint : IEndpoint
             .Produces<SubscriptionView>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
     }
 
+    /// <summary>The active subscriptions, oldest first, as the JSON list answers them (the subscriptions page reads the same).</summary>
+    public static async Task<List<SubscriptionView>> ActiveAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"{Select} where s.removed_at is null order by s.created_position");
+        return await ReadAsync(cmd, ct);
+    }
+
+    /// <summary>One subscription, removed ones too; null when there is none with the id.</summary>
+    public static async Task<SubscriptionView?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"{Select} where s.id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        return (await ReadAsync(cmd, ct)).FirstOrDefault();
+    }
+
     private static async Task<List<SubscriptionView>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
     {
         var views = new List<SubscriptionView>();

@@ -54,26 +54,29 @@ public sealed class SubscribeEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/api/subscriptions", (HttpContext http, CommandPipeline pipeline, WebhookTargets targets, SubscriptionSecrets secrets) =>
-            pipeline.Run<SubscribeRequest>(http, async (body, context) =>
-            {
-                var ct = http.RequestAborted;
-                var target = await targets.CheckAsync(new Uri(body.Url!).IdnHost, ct);
-                if (!target.IsAllowed)
-                    throw Problems.Fail(Problems.Unprocessable("private-target", "The webhook target is not a public address.",
-                        $"{target.Refusal} Webhooks are only sent to public addresses.",
-                        new Dictionary<string, string[]> { ["url"] = [target.Refusal!] }));
-
-                var subscriptionId = context.NewId("subscription");
-                var fingerprint = Subscription.FingerprintSecret(await secrets.FingerprintKeyAsync(ct), subscriptionId, body.Secret!);
-                var command = new Subscribe(subscriptionId, body.Url!, fingerprint, body.EventTypes ?? [], context.Actor, context.Now);
-                await secrets.KeepAsync(command.SubscriptionId, fingerprint, body.Secret!, ct);
-                return await pipeline.Decide<Subscription>(context, Subscription.StreamType, command.SubscriptionId, creates: true,
-                    state => SubscribeDecision.Decide(state, command),
-                    version => new CommandAnswer(201, new { id = command.SubscriptionId, version }, version, $"/api/subscriptions/{command.SubscriptionId}"),
-                    "subscription");
-            }))
+            pipeline.Run<SubscribeRequest>(http, (body, context) => Handle(body, context, pipeline, targets, secrets)))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("Subscribe").WithTags("Subscriptions")
             .Accepts<SubscribeRequest>("application/json")
             .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
+
+    /// <summary>The command, shared by the JSON route and the subscriptions page's form.</summary>
+    public static async Task<CommandAnswer> Handle(SubscribeRequest body, CommandContext context, CommandPipeline pipeline, WebhookTargets targets, SubscriptionSecrets secrets)
+    {
+        var ct = context.Http.RequestAborted;
+        var target = await targets.CheckAsync(new Uri(body.Url!).IdnHost, ct);
+        if (!target.IsAllowed)
+            throw Problems.Fail(Problems.Unprocessable("private-target", "The webhook target is not a public address.",
+                $"{target.Refusal} Webhooks are only sent to public addresses.",
+                new Dictionary<string, string[]> { ["url"] = [target.Refusal!] }));
+
+        var subscriptionId = context.NewId("subscription");
+        var fingerprint = Subscription.FingerprintSecret(await secrets.FingerprintKeyAsync(ct), subscriptionId, body.Secret!);
+        var command = new Subscribe(subscriptionId, body.Url!, fingerprint, body.EventTypes ?? [], context.Actor, context.Now);
+        await secrets.KeepAsync(command.SubscriptionId, fingerprint, body.Secret!, ct);
+        return await pipeline.Decide<Subscription>(context, Subscription.StreamType, command.SubscriptionId, creates: true,
+            state => SubscribeDecision.Decide(state, command),
+            version => new CommandAnswer(201, new { id = command.SubscriptionId, version }, version, $"/api/subscriptions/{command.SubscriptionId}"),
+            "subscription");
+    }
 }
