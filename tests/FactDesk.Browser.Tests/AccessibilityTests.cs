@@ -52,6 +52,8 @@ public sealed class AccessibilityTests(FactDeskSite site) : IClassFixture<FactDe
     {
         var (documentId, claimId, discrepancyId) = await DeskAsync(width % 50 + 20);
         var found = new List<string>();
+        var subscriptionId = (await site.PostAsync(Roles.Editor, "/api/subscriptions",
+            new { url = $"http://127.0.0.1:{FactDesk.Testing.PostgresServer.FreePort()}/hook", secret = "a secret of twenty characters" })).GetProperty("id").GetGuid();
 
         var anonymous = await (await site.Browser.NewContextAsync(new() { BaseURL = site.BaseUrl, ViewportSize = new() { Width = width, Height = height } })).NewPageAsync();
         await anonymous.GotoAsync("/signin");
@@ -64,7 +66,8 @@ public sealed class AccessibilityTests(FactDeskSite site) : IClassFixture<FactDe
         foreach (var path in new[]
                  {
                      "/", $"/documents/{documentId}", $"/documents/{documentId}?parts=all", $"/claims/{claimId}", $"/claims/{claimId}/history",
-                     $"/claims/{claimId}/history?from=1&to=4", "/audit", $"/discrepancies/{discrepancyId}",
+                     $"/claims/{claimId}/history?from=1&to=4", "/audit", $"/discrepancies/{discrepancyId}", "/discrepancies",
+                     $"/discrepancies/new?claim={claimId}", "/subscriptions", $"/subscriptions/{subscriptionId}",
                  })
         {
             await senior.GotoAsync(path);

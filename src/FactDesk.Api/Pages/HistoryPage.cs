@@ -85,7 +85,7 @@ public sealed class HistoryPage : IEndpoint
         var sources = SourceNames(events);
         foreach (var e in events)
         {
-            html.Append($"<li><p><a href=\"?version={e.Version}\" aria-label=\"Version {e.Version}\">v{e.Version}</a> {Describe(e, sources)} ")
+            html.Append($"<li><p><a href=\"?version={e.Version}\">version {e.Version}</a>: {Describe(e, sources)} ")
                 .Append($"<span class=\"muted\">({E(e.Metadata.ActorRole)})</span> <time datetime=\"{E(e.RecordedAt.ToString("O", CultureInfo.InvariantCulture))}\">{E(Time(e.RecordedAt))}</time></p>");
             // The stored event as it is, for auditors: one click away, not in the way.
             var data = Flatten(e.DataJson).Where(f => !Plumbing.Contains(f.Key.Split('.', '[')[0])).ToArray();
