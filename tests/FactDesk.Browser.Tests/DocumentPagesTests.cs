@@ -146,3 +146,33 @@ public sealed class DocumentPagesTests(FactDeskSite site) : IClassFixture<FactDe
             (await card.Locator("ul.values .badge").AllTextContentsAsync()).ShouldContain("date");
     }
 }
+
+/// <summary>The article renderer alone: hostile markdown never becomes markup or an error.</summary>
+public sealed class ArticleRenderingTests
+{
+    [Fact]
+    public void Markup_nested_past_markdigs_depth_limit_is_shown_as_plain_paragraphs_with_its_marks()
+    {
+        var text = new string('*', 4000) + "x" + new string('*', 4000) + "\n\nExports grew 14% in 2024.";
+        var start = text.IndexOf("Exports", StringComparison.Ordinal);
+        var html = FactDesk.Api.Pages.ArticleRendering.WithHighlights(text, [new FactDesk.Api.Pages.Highlight(start, start + 24, "flagged", null, null)]);
+        html.ShouldContain("shown as plain text");
+        html.ShouldContain("<mark class=\"flagged\" dir=\"auto\">Exports grew 14% in 2024</mark>");
+    }
+
+    [Theory]
+    [InlineData("see <javascript:alert(1)> now")]
+    [InlineData("see [it](javascript:alert(1)) now")]
+    [InlineData("see [it](data:text/html;base64,PHNjcmlwdD4=) now")]
+    [InlineData("see ![x](https://tracker.example/pixel.png) now")]
+    [InlineData("see <img src=x onerror=alert(1)> now")]
+    public void Links_other_than_web_and_mail_and_raw_html_and_images_become_text(string markdown)
+    {
+        var html = FactDesk.Api.Pages.ArticleRendering.WithHighlights(markdown, []);
+        html.ShouldNotContain("href=\"javascript", Case.Insensitive);
+        html.ShouldNotContain("href=\"data:", Case.Insensitive);
+        html.ShouldNotContain("<img", Case.Insensitive);
+        html.ShouldContain("see ");
+        html.ShouldContain(" now");
+    }
+}

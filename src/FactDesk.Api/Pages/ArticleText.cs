@@ -66,11 +66,29 @@ public static class ArticleRendering
 
     private static string Render(string text, IEnumerable<Highlight> highlights, Func<int, string?> sectionAt, out IReadOnlyList<ArticleHeading> headings)
     {
+        var placed = Place(highlights, text.Length);
+        try { return RenderMarkdown(text, placed, sectionAt, out headings); }
+        catch (ArgumentException)
+        {
+            // Markdig refuses markup nested past its depth limit (thousands of '>' or '*'), parsing or rendering: such a
+            // text is shown as plain paragraphs.
+            headings = [];
+            return PlainParagraphs(text, placed);
+        }
+    }
+
+    /// <summary>The highlights that can be shown: inside the text, non-empty, and not overlapping one given earlier.</summary>
+    private static List<Highlight> Place(IEnumerable<Highlight> highlights, int length)
+    {
         var placed = new List<Highlight>();
-        foreach (var h in highlights.Where(h => h.Start >= 0 && h.End <= text.Length && h.Start < h.End))
+        foreach (var h in highlights.Where(h => h.Start >= 0 && h.End <= length && h.Start < h.End))
             if (!placed.Any(p => h.Start < p.End && p.Start < h.End)) placed.Add(h);
         placed.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return placed;
+    }
 
+    private static string RenderMarkdown(string text, List<Highlight> placed, Func<int, string?> sectionAt, out IReadOnlyList<ArticleHeading> headings)
+    {
         var document = Markdig.Markdown.Parse(text, Markdown);
         headings = PrepareHeadings(document);
         MakeLinksSafe(document);
@@ -80,6 +98,7 @@ public static class ArticleRendering
         Markdown.Setup(renderer);
         renderer.ObjectRenderers.Replace<LiteralInlineRenderer>(new MarkedLiteralRenderer(text, placed));
         if (renderer.ObjectRenderers.FindExact<LinkInlineRenderer>() is { } links) links.Rel = "noopener noreferrer nofollow";
+        if (renderer.ObjectRenderers.FindExact<AutolinkInlineRenderer>() is { } autolinks) autolinks.Rel = "noopener noreferrer nofollow";
 
         // Consecutive top-level blocks in a part that is not the article are wrapped and labelled as such.
         string? open = null;
@@ -99,6 +118,23 @@ public static class ArticleRendering
         if (open is not null) writer.Write("</section>");
         writer.Flush();
         return writer.ToString();
+    }
+
+    /// <summary>The text as paragraphs (blank-line separated) and line breaks, no markup read, with the same marks.</summary>
+    private static string PlainParagraphs(string text, List<Highlight> placed)
+    {
+        var marks = new MarkedLiteralRenderer(text, placed);
+        var html = new StringBuilder("<p class=\"notice\">This text nests its formatting too deeply to be read as markdown; it is shown as plain text.</p>");
+        var at = 0;
+        while (at < text.Length)
+        {
+            var end = text.IndexOf("\n\n", at, StringComparison.Ordinal);
+            if (end < 0) end = text.Length;
+            if (text.AsSpan(at, end - at).Trim().Length > 0)
+                html.Append("<p>").Append(marks.Marked(at, end).Replace("\n", "<br>", StringComparison.Ordinal)).Append("</p>");
+            at = end + 2;
+        }
+        return html.ToString();
     }
 
     private static string Capitalised(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
@@ -165,20 +201,26 @@ public static class ArticleRendering
                 renderer.Write(around is null ? Isolated(content) : Mark(around, content, InsideLink(literal)));
                 return;
             }
-            var end = start + content.Length;
+            renderer.Write(Marked(start, start + content.Length, InsideLink(literal)));
+        }
+
+        /// <summary>The source from <paramref name="start"/> to <paramref name="end"/>, encoded, with the highlights over it marked.</summary>
+        public string Marked(int start, int end, bool insideLink = false)
+        {
+            var html = new StringBuilder();
             var at = start;
-            var insideLink = InsideLink(literal);
             foreach (var h in highlights)
             {
                 if (h.End <= at) continue;
                 if (h.Start >= end) break;
                 var from = Math.Max(h.Start, at);
                 var to = Math.Min(h.End, end);
-                if (from > at) renderer.Write(Isolated(source[at..from]));
-                renderer.Write(Mark(h, source[from..to], insideLink));
+                if (from > at) html.Append(Isolated(source[at..from]));
+                html.Append(Mark(h, source[from..to], insideLink));
                 at = to;
             }
-            if (at < end) renderer.Write(Isolated(source[at..end]));
+            if (at < end) html.Append(Isolated(source[at..end]));
+            return html.ToString();
         }
 
         private string Mark(Highlight h, string text, bool insideLink)
