@@ -104,4 +104,22 @@ public sealed class RefusalPagesTests(FactDeskSite site) : IClassFixture<FactDes
         await Expect(editor.Locator("#flag-quote")).ToHaveValueAsync("the authority said");
         await Expect(editor.Locator("#flag-reason")).ToHaveAttributeAsync("aria-invalid", "true");
     }
+
+    [Fact]
+    public async Task A_refusal_by_the_desks_rules_lands_back_on_the_claim_at_the_top_and_changes_nothing()
+    {
+        var claimId = await site.FlagAsync("Harbour fees doubled in 2024");
+        var editor = await site.SignInAsync(Roles.Editor);
+        await editor.GotoAsync($"/claims/{claimId}");
+        // A choice the page never offers (someone not on the desk), as a hand-edited form would send it.
+        await editor.Locator("#assign-assignee").EvaluateAsync("s => { s.add(new Option('Nobody Here', 'Nobody Here')); s.value = 'Nobody Here'; }");
+        await editor.Locator("#form-assign button").ClickAsync();
+
+        await editor.WaitForURLAsync(new Regex($"/claims/{claimId}\\?refused="));
+        await Expect(editor.Locator("#refusal")).ToBeFocusedAsync();
+        await Expect(editor.Locator("#refusal")).ToContainTextAsync("Nobody Here");
+        await ShouldBeOnTheFirstScreenAsync(editor, editor.Locator("#refusal"));
+        var claim = await site.GetAsync($"/api/claims/{claimId}");
+        claim.GetProperty("version").GetInt64().ShouldBe(1);
+    }
 }
