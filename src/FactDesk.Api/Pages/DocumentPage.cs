@@ -147,11 +147,11 @@ public sealed class DocumentPage : IEndpoint
         if (page.May(Roles.Tool, Roles.Editor, Roles.SeniorEditor)) body.Append("<li><a href=\"#flag-h\">Flag another quote</a></li>");
         body.Append("</ul></nav>");
 
-        var pager = starts.Count == 1 ? "" : Pager(id, pageNumber, starts.Count, FilterQuery(kind, showNotArticle));
+        string PagerAt(string where) => starts.Count == 1 ? "" : Pager(id, pageNumber, starts.Count, FilterQuery(kind, showNotArticle), where);
         body.Append("<p class=\"legend\"><mark class=\"flagged\">flagged claim</mark> <mark class=\"candidate\">detected candidate</mark></p>")
-            .Append(pager)
+            .Append(PagerAt("above the text"))
             .Append("<div class=\"document-layout\"><article aria-label=\"Article text\">").Append(article)
-            .Append(pager).Append("</article><aside aria-label=\"Claims in this article\">");
+            .Append(PagerAt("below the text")).Append("</article><aside aria-label=\"Claims in this article\">");
 
         body.Append("<section aria-labelledby=\"flagged-h\"><h2 id=\"flagged-h\">Flagged claims</h2>");
         if (flagged.Count == 0) body.Append("<p class=\"muted\">None yet.</p>");
@@ -247,10 +247,10 @@ public sealed class DocumentPage : IEndpoint
         return html.ToString();
     }
 
-    private static string Pager(Guid id, int current, int count, string filter)
+    private static string Pager(Guid id, int current, int count, string filter, string where)
     {
         var and = filter.Length == 0 ? "" : "&" + filter.TrimStart('?');
-        return $"<nav class=\"pager\" aria-label=\"Pages of the article\"><p>Page {current} of {count}" +
+        return $"<nav class=\"pager\" aria-label=\"Pages of the article, {where}\"><p>Page {current} of {count}" +
                (current > 1 ? $" · <a href=\"/documents/{id}?page={current - 1}{E(and)}\" rel=\"prev\">previous</a>" : "") +
                (current < count ? $" · <a href=\"/documents/{id}?page={current + 1}{E(and)}\" rel=\"next\">next</a>" : "") + "</p></nav>";
     }
