@@ -17,7 +17,7 @@ public static class EventLog
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand(
-            "select metadata->>'idempotencyKey', count(*) from factdesk.events where metadata ? 'idempotencyKey' group by 1", connection);
+            "select headers->>'idempotencyKey', count(*) from factdesk.mt_events where headers ? 'idempotencyKey' group by 1", connection);
         var counts = new Dictionary<string, long>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) counts[reader.GetString(0)] = reader.GetInt64(1);
@@ -60,7 +60,7 @@ public static class EventLog
     {
         await using var services = StoreServices(connectionString);
         var runner = services.GetRequiredService<ProjectionRunner>();
-        var last = await ScalarAsync(connectionString, "select coalesce(max(position), 0) from factdesk.events");
+        var last = await ScalarAsync(connectionString, "select coalesce(max(seq_id), 0) from factdesk.mt_events");
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -84,9 +84,9 @@ public static class EventLog
         var runner = services.GetRequiredService<ProjectionRunner>();
 
         (await ScalarAsync(connectionString, "select count(*) from factdesk.ledger"))
-            .ShouldBe(await ScalarAsync(connectionString, "select count(*) from factdesk.events"), "ledger rows against events");
+            .ShouldBe(await ScalarAsync(connectionString, "select count(*) from factdesk.mt_events"), "ledger rows against events");
         (await ScalarAsync(connectionString,
-            "select count(*) from factdesk.events e full join factdesk.ledger l on l.position = e.position where l.position is null or e.position is null"))
+            "select count(*) from factdesk.mt_events e full join factdesk.ledger l on l.position = e.seq_id where l.position is null or e.seq_id is null"))
             .ShouldBe(0, "positions in the ledger but not the log, or the other way");
 
         foreach (var projection in runner.AsyncProjections.ToList())

@@ -44,7 +44,7 @@ public class TwoInstancesTests(ITestOutputHelper output)
 
         await EventLog.WaitForProjectionsAsync(connectionString, TimeSpan.FromSeconds(30));
         var feed = await AuditFeedPositionsAsync(first);
-        var stored = await EventLog.ScalarAsync(connectionString, "select count(*) from factdesk.events");
+        var stored = await EventLog.ScalarAsync(connectionString, "select count(*) from factdesk.mt_events");
         if (feed is not null)
         {
             feed.Count.ShouldBe((int)stored, "audit feed entries against stored events");

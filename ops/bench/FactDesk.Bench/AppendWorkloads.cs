@@ -132,7 +132,7 @@ public sealed class FactDeskAppendWorkload : IAppendWorkload
     public async Task ClearAsync()
     {
         await using var cmd = _store.DataSource.CreateCommand(
-            $"truncate {Schema}.events, {Schema}.streams, {Schema}.ledger, {Schema}.projection_checkpoints");
+            $"truncate {Schema}.mt_events, {Schema}.mt_streams, {Schema}.event_hashes, {Schema}.stream_heads, {Schema}.ledger, {Schema}.projection_checkpoints");
         await cmd.ExecuteNonQueryAsync();
     }
 
