@@ -12,11 +12,7 @@ public sealed record ResolveDiscrepancyRequest(string? Outcome, string? Rational
         check.OneOf("outcome", Outcome, EnumNames<DiscrepancyOutcome>.All, required: true);
         check.Text("rationale", Rationale, 4000);
         check.Text("resolvedValue", ResolvedValue, 2000, required: Outcome == "claim-corrected");
-        if (SourceIds is not null)
-        {
-            if (SourceIds.Length > Opening.OpenDiscrepancyRequest.MaxSources) check.Add("sourceIds", $"sourceIds may name at most {Opening.OpenDiscrepancyRequest.MaxSources} sources.");
-            if (SourceIds.Distinct().Count() != SourceIds.Length) check.Add("sourceIds", "sourceIds must not repeat a source.");
-        }
+        check.Items("sourceIds", SourceIds, Opening.OpenDiscrepancyRequest.MaxSources);
     }
 }
 

@@ -25,8 +25,7 @@ public sealed record IngestDocumentRequest(
         if (PublishedOn is { } published && (published < EarliestPublication || published > LatestPublication))
             check.Add("publishedOn", "publishedOn must be between 1800-01-01 and 2100-12-31.");
         // A language tag such as "en" or "pt-BR": letters, digits and hyphens, as BCP 47 spells them.
-        if (Language is not null && (Language.Length is < 2 or > 35 || !Language.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
-            check.Add("language", "language must be a language tag such as \"en\" or \"pt-BR\".");
+        check.Matches("language", Language, "^[A-Za-z0-9-]+$", 2, 35, "language must be a language tag such as \"en\" or \"pt-BR\".");
     }
 }
 

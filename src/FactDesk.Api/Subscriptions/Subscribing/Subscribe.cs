@@ -17,13 +17,14 @@ public sealed record SubscribeRequest(string? Url, string? Secret, string[]? Eve
             check.Add("url", "url must not carry a user name or password; the signature authenticates FactDesk.");
 
         // Only the length and kind of characters are reported: the secret is never echoed back.
+        check.Describe("secret", new FieldRule { Required = true, MinLength = MinSecretLength, MaxLength = MaxSecretLength });
         if (Secret is null || Secret.Length == 0) check.Add("secret", "secret is required.");
         else if (Secret.Length is < MinSecretLength or > MaxSecretLength)
             check.Add("secret", $"secret must be {MinSecretLength} to {MaxSecretLength} characters.");
         else if (Secret.Any(char.IsControl)) check.Add("secret", "secret must not contain control characters.");
 
+        check.Items("eventTypes", EventTypes, MaxEventTypes, distinct: false);
         if (EventTypes is null) return;
-        if (EventTypes.Length > MaxEventTypes) check.Add("eventTypes", $"eventTypes may name at most {MaxEventTypes} types.");
         foreach (var name in EventTypes)
             if (name is null || !WebhookEventTypes.IsKnown(name, WebhookEventTypes.Deliverable))
                 check.Add("eventTypes", $"'{Shorten(name)}' is not an event type that can be subscribed to (such as claim-flagged.v1, or claim-flagged for every version).");
