@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -126,9 +127,10 @@ public static class OpenApiDescription
         }
         else if (metadata.OfType<IAllowAnonymous>().Any()) operation.Security = [];
 
-        if (metadata.OfType<RequestExample>().FirstOrDefault() is { } example
+        if (metadata.OfType<IAcceptsMetadata>().FirstOrDefault()?.RequestType is { } requestType
+            && DemoExamples.Requests.TryGetValue(requestType, out var example)
             && operation.RequestBody?.Content?.TryGetValue("application/json", out var body) == true)
-            body.Example = JsonSerializer.SerializeToNode(example.Body, example.Body.GetType(), ExampleJson);
+            body.Example = JsonSerializer.SerializeToNode(example, requestType, ExampleJson);
 
         foreach (var (status, response) in operation.Responses ?? [])
         {
@@ -142,11 +144,26 @@ public static class OpenApiDescription
             if (command is not null && (success || status is "404" or "409" or "412" or "422"))
                 answer.Headers["Idempotent-Replayed"] = ResponseHeader("\"true\" when the answer is the stored one for this Idempotency-Key.", JsonSchemaType.String, ["true"]);
             if (answer.Headers.Count == 0) answer.Headers = null;
+            // A route that declared only a content type (server-sent events, schema.org JSON-LD) still says what it sends.
+            if (answer.Content is null or { Count: 0 } && success)
+                foreach (var produced in metadata.OfType<IProducesResponseTypeMetadata>().Where(p => p.StatusCode.ToString() == status))
+                    foreach (var contentType in produced.ContentTypes)
+                        (answer.Content ??= new Dictionary<string, OpenApiMediaType>())[contentType] = new OpenApiMediaType();
             foreach (var (mediaType, content) in answer.Content ?? new Dictionary<string, OpenApiMediaType>())
                 content.Schema ??= mediaType == "text/event-stream"
                     ? new OpenApiSchema { Type = JsonSchemaType.String, Description = "Server-sent events." }
                     : new OpenApiSchema { Type = JsonSchemaType.Object, Description = "A JSON object; see the operation's description." };
         }
+        // Every command reads JSON: another content type is refused before anything else.
+        if (command is not null && operation.Responses is { } responses && !responses.ContainsKey("415"))
+            responses["415"] = new OpenApiResponse
+            {
+                Description = "Unsupported Media Type: send application/json.",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(nameof(Microsoft.AspNetCore.Mvc.ProblemDetails), context.Document) },
+                },
+            };
     }
 
     private static OpenApiSchema QuerySchema(QueryParameter query)

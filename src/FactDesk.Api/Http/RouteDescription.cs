@@ -45,11 +45,4 @@ public static class RouteDescription
 
     public static RouteHandlerBuilder WithQuery(this RouteHandlerBuilder route, params QueryParameter[] parameters) =>
         route.WithMetadata(parameters.Cast<object>().ToArray());
-
-    /// <summary>The one example body of a request, serialized as FactDesk writes JSON; taken from the demo desk.</summary>
-    public static RouteHandlerBuilder WithRequestExample<TRequest>(this RouteHandlerBuilder route, TRequest example) where TRequest : class =>
-        route.WithMetadata(new RequestExample(example));
 }
-
-/// <summary>An example request body for the OpenAPI document.</summary>
-public sealed record RequestExample(object Body);

@@ -89,11 +89,11 @@ public sealed class OpenDiscrepancyEndpoint : IEndpoint
                         "Every claim must exist and every source must be attached to one of the linked claims.", errors));
                 return await pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, command.DiscrepancyId, creates: true,
                     state => OpenDiscrepancyDecision.Decide(state, command),
-                    version => new CommandAnswer(201, new { id = command.DiscrepancyId, version }, version, $"/api/discrepancies/{command.DiscrepancyId}"),
+                    version => new CommandAnswer(201, new StreamVersion(command.DiscrepancyId, version), version, $"/api/discrepancies/{command.DiscrepancyId}"),
                     "discrepancy");
             }))
             .RequireAuthorization(Roles.May.Flag)
             .WithName("OpenDiscrepancy").WithTags("Discrepancies")
             .Accepts<OpenDiscrepancyRequest>("application/json")
-            .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
+            .CreatesStream<StreamVersion>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
 }

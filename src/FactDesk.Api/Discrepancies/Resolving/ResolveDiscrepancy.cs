@@ -72,7 +72,7 @@ public sealed class ResolveDiscrepancyEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ResolveDiscrepancy").WithTags("Discrepancies")
             .Accepts<ResolveDiscrepancyRequest>("application/json")
-            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
+            .ChangesStream<StreamVersion>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
             .ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
 
     /// <summary>The command, shared by the JSON route and the discrepancy page's form.</summary>
@@ -94,7 +94,7 @@ public sealed class ResolveDiscrepancyEndpoint : IEndpoint
         }
         return await pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
             state => ResolveDiscrepancyDecision.Decide(state!, command),
-            version => new CommandAnswer(200, new { id = discrepancyId, version }, version),
+            version => new CommandAnswer(200, new StreamVersion(discrepancyId, version), version),
             "discrepancy");
     }
 }

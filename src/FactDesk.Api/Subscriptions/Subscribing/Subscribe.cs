@@ -70,11 +70,11 @@ public sealed class SubscribeEndpoint : IEndpoint
                 await secrets.KeepAsync(command.SubscriptionId, fingerprint, body.Secret!, ct);
                 return await pipeline.Decide<Subscription>(context, Subscription.StreamType, command.SubscriptionId, creates: true,
                     state => SubscribeDecision.Decide(state, command),
-                    version => new CommandAnswer(201, new { id = command.SubscriptionId, version }, version, $"/api/subscriptions/{command.SubscriptionId}"),
+                    version => new CommandAnswer(201, new StreamVersion(command.SubscriptionId, version), version, $"/api/subscriptions/{command.SubscriptionId}"),
                     "subscription");
             }))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("Subscribe").WithTags("Subscriptions")
             .Accepts<SubscribeRequest>("application/json")
-            .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
+            .CreatesStream<StreamVersion>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
 }
