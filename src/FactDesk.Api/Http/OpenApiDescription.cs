@@ -120,7 +120,8 @@ public static class OpenApiDescription
                     new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^(W/)?\"[0-9]+\"$" }, example: "\"3\""));
         }
 
-        if (await RolesOfAsync(metadata, context.ApplicationServices) is { } roles)
+        var roles = await RolesOfAsync(metadata, context.ApplicationServices);
+        if (roles is not null)
         {
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
             operation.Description = AppendSentence(operation.Description, $"Roles: {string.Join(", ", roles)}.");
@@ -154,16 +155,25 @@ public static class OpenApiDescription
                     ? new OpenApiSchema { Type = JsonSchemaType.String, Description = "Server-sent events." }
                     : new OpenApiSchema { Type = JsonSchemaType.Object, Description = "A JSON object; see the operation's description." };
         }
-        // Every command reads JSON: another content type is refused before anything else.
-        if (command is not null && operation.Responses is { } responses && !responses.ContainsKey("415"))
-            responses["415"] = new OpenApiResponse
+        if (operation.Responses is { } responses)
+        {
+            OpenApiResponse Problem(string description) => new()
             {
-                Description = "Unsupported Media Type: send application/json.",
+                Description = description,
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
                     ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(nameof(Microsoft.AspNetCore.Mvc.ProblemDetails), context.Document) },
                 },
             };
+            // Every command reads JSON: another content type is refused before anything else.
+            if (command is not null) responses.TryAdd("415", Problem("Unsupported Media Type: send application/json."));
+            if (roles is not null)
+            {
+                responses.TryAdd("401", Problem("Unauthorized: no token, or one FactDesk does not know."));
+                if (!Roles.All.All(roles.Contains)) responses.TryAdd("403", Problem($"Forbidden: only {string.Join(", ", roles)} may do this."));
+            }
+            if (isApi) responses.TryAdd("503", Problem("Service Unavailable: the database cannot be reached now; retry later."));
+        }
     }
 
     private static OpenApiSchema QuerySchema(QueryParameter query)
