@@ -197,7 +197,9 @@ public class OpenApiTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         flag.GetProperty("required").EnumerateArray().Select(e => e.GetString()).ShouldBe(["quote", "reason"], ignoreOrder: true);
         flag.GetProperty("properties").GetProperty("quote").GetProperty("maxLength").GetInt32().ShouldBe(2000);
         flag.GetProperty("properties").GetProperty("quote").GetProperty("type").GetString().ShouldBe("string");
-        flag.GetProperty("properties").GetProperty("priority").GetProperty("enum").EnumerateArray().Select(e => e.GetString())
+        // Shared with the answers: one Priority for what a tool sends and what it reads.
+        flag.GetProperty("properties").GetProperty("priority").GetProperty("$ref").GetString().ShouldBe("#/components/schemas/Priority");
+        Resolved(schemas, flag.GetProperty("properties").GetProperty("priority")).GetProperty("enum").EnumerateArray().Select(e => e.GetString())
             .ShouldBe(["low", "normal", "high", "urgent"]);
         schemas.GetProperty("Assertion").GetProperty("properties").GetProperty("unit").GetProperty("maxLength").GetInt32().ShouldBe(50);
         var open = schemas.GetProperty("OpenDiscrepancyRequest").GetProperty("properties").GetProperty("claimIds");
@@ -243,7 +245,7 @@ public class OpenApiTests(FactDeskApi api) : IClassFixture<FactDeskApi>
                     Errors(type, atLimit).ShouldContainKey(property.Name, $"{type.Name}.{property.Name} past its maxLength {max}");
                     checkedRules++;
                 }
-                if (property.Value.TryGetProperty("enum", out _))
+                if (Resolved(schemas, property.Value).TryGetProperty("enum", out _))
                 {
                     var outside = body.DeepClone().AsObject();
                     outside[property.Name] = "not-one-of-them";
@@ -285,6 +287,10 @@ public class OpenApiTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         example.GetProperty("quote").GetString().ShouldBe(fromTheDataset[0]);
         example.TryGetProperty("documentId", out _).ShouldBeFalse("an example leaves out what it does not send");
     }
+
+    /// <summary>The schema itself, or the component it refers to.</summary>
+    private static JsonElement Resolved(JsonElement schemas, JsonElement schema) =>
+        schema.TryGetProperty("$ref", out var reference) ? schemas.GetProperty(reference.GetString()!.Split('/')[^1]) : schema;
 
     private static IDictionary<string, string[]> Errors(Type type, JsonObject body)
     {

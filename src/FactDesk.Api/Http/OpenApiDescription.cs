@@ -30,6 +30,7 @@ public static class OpenApiDescription
         options.AddOperationTransformer(DescribeOperationAsync);
         options.AddDocumentTransformer((document, _, _) =>
         {
+            ShareEnums(document);
             document.Info.Title = "FactDesk";
             document.Info.Description = "Event-sourced editorial fact-checking: claims, sources, verdicts, discrepancies, audit. " +
                                         "Conventions every route shares are in docs/http-contract.md.";
@@ -43,6 +44,25 @@ public static class OpenApiDescription
             return Task.CompletedTask;
         });
     });
+
+    /// <summary>
+    /// A request field checked against all names of an enum the answers use too (priority, stance, rating, ...) refers to
+    /// that enum's schema, so a generated client has one Priority type for what it sends and what it reads.
+    /// </summary>
+    private static void ShareEnums(OpenApiDocument document)
+    {
+        if (document.Components?.Schemas is not { } schemas) return;
+        foreach (var (type, property, rule) in RequestRules.All.Fields)
+            if (rule.Allowed is not null && EnumTypes.TryGetValue(rule.Allowed, out var enumType) && schemas.ContainsKey(enumType.Name)
+                && schemas.TryGetValue(type.Name, out var request) && request is OpenApiSchema { Properties: { } properties } && properties.ContainsKey(property))
+                properties[property] = new OpenApiSchemaReference(enumType.Name, document);
+    }
+
+    /// <summary>Each enum's list of JSON names (<see cref="EnumNames{T}.All"/>, one instance per enum), to the enum.</summary>
+    private static readonly Dictionary<object, Type> EnumTypes = typeof(OpenApiDescription).Assembly.GetTypes()
+        .Where(t => t.IsEnum && (t.IsPublic || t.IsNestedPublic) && !t.ContainsGenericParameters)
+        .ToDictionary(t => typeof(EnumNames<>).MakeGenericType(t).GetField(nameof(EnumNames<DayOfWeek>.All))!.GetValue(null)!, t => t,
+            ReferenceEqualityComparer.Instance);
 
     private static void DescribeSchema(OpenApiSchema schema, OpenApiSchemaTransformerContext context)
     {
@@ -235,6 +255,8 @@ public sealed class RequestRules
 
     private readonly Dictionary<(Type Type, string Property), FieldRule> _rules = [];
     private readonly Dictionary<Type, HashSet<string>> _required = [];
+
+    public IEnumerable<(Type Type, string Property, FieldRule Rule)> Fields => _rules.Select(r => (r.Key.Type, r.Key.Property, r.Value));
 
     public FieldRule? Of(Type? declaringType, string jsonName) =>
         declaringType is not null && _rules.TryGetValue((declaringType, jsonName), out var rule) ? rule : null;

@@ -32,7 +32,7 @@ try
     var flag = new FlagClaimRequest
     {
         Quote = $"China is home to 36% of all large language models in existence ({run})",
-        Reason = "share of a world total", Priority = FlagClaimRequest_priority.High,
+        Reason = "share of a world total", Priority = Priority.High,
         Assertion = new Assertion { Subject = "China", Metric = "share of the world's large language models", Value = "36", Unit = "%" },
     };
     var firstHeaders = new HeadersInspectionHandlerOption { InspectResponseHeaders = true };
@@ -51,14 +51,14 @@ try
     var other = await tool.Api.Claims.PostAsync(new FlagClaimRequest
     {
         Quote = $"China is now home to 40% of the world's large language models ({run})", Reason = "share of a world total; another article gives 36%",
-        Priority = FlagClaimRequest_priority.Normal,
+        Priority = Priority.Normal,
     });
 
     Step("A senior editor assigns it; the editor attaches the white paper");
     (await claim.Assignment.PostAsync(new AssignClaimRequest { Assignee = "Mara Lind" }))!.Version.ShouldBe(2);
     var attached = await mara.Api.Claims[claimId].Sources.PostAsync(new AttachSourceRequest
     {
-        Citation = "CAICT white paper on large language models", Stance = AttachSourceRequest_stance.Contradicts, Kind = AttachSourceRequest_kind.Primary,
+        Citation = "CAICT white paper on large language models", Stance = Stance.Contradicts, Kind = SourceKind.Primary,
     });
     attached!.Version.ShouldBe(3);
     attached.SourceId.ShouldNotBeNull();
@@ -66,12 +66,12 @@ try
     Step("The two figures are a discrepancy; the editor resolves it with the white paper as evidence");
     var opened = await tool.Api.Discrepancies.PostAsync(new OpenDiscrepancyRequest
     {
-        ClaimIds = [claimId, other!.Id!.Value], Kind = OpenDiscrepancyRequest_kind.Numeric, Description = "36% here, 40% there",
+        ClaimIds = [claimId, other!.Id!.Value], Kind = DiscrepancyKind.Numeric, Description = "36% here, 40% there",
         Values = [new DiscrepancyValueRequest { Side = "first article", Says = "36%" }, new DiscrepancyValueRequest { Side = "second article", Says = "40%" }],
     });
     var resolved = await mara.Api.Discrepancies[opened!.Id!.Value].Resolution.PostAsync(new ResolveDiscrepancyRequest
     {
-        Outcome = ResolveDiscrepancyRequest_outcome.SourcesDisagree, Rationale = "They count different things at different times.",
+        Outcome = DiscrepancyOutcome.SourcesDisagree, Rationale = "They count different things at different times.",
         SourceIds = [attached.SourceId!.Value],
     });
     resolved!.Version.ShouldBe(2);
@@ -84,7 +84,7 @@ try
     var read = await mara.Api.Claims[claimId].GetAsync();
     read!.Status.ShouldBe(ClaimStatus.InReview);
     (await mara.Api.Claims[claimId].Verdict.PostAsync(
-        new ProposeVerdictRequest { Rating = ProposeVerdictRequest_rating.Misleading, Summary = "The white paper counts models differently." },
+        new ProposeVerdictRequest { Rating = Rating.Misleading, Summary = "The white paper counts models differently." },
         c => c.Headers.Add("If-Match", $"\"{read.Version}\"")))!.Version.ShouldBe(4);
 
     Step("A stale If-Match is 412; the proposer may not approve (an editor: 403)");
