@@ -266,7 +266,7 @@ public class OpenApiTests(FactDeskApi api) : IClassFixture<FactDeskApi>
     }
 
     [Fact]
-    public async Task Request_examples_come_from_the_demo_dataset()
+    public async Task Examples_come_from_the_demo_dataset()
     {
         var dataset = await File.ReadAllTextAsync(RepositorySeeds.DatasetPath);
         string[] fromTheDataset =
@@ -286,6 +286,11 @@ public class OpenApiTests(FactDeskApi api) : IClassFixture<FactDeskApi>
             .GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("example");
         example.GetProperty("quote").GetString().ShouldBe(fromTheDataset[0]);
         example.TryGetProperty("documentId", out _).ShouldBeFalse("an example leaves out what it does not send");
+
+        var answer = (await DocumentAsync()).GetProperty("paths").GetProperty("/api/claims/{id}").GetProperty("get")
+            .GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("example");
+        answer.GetProperty("quote").GetString().ShouldBe(fromTheDataset[0]);
+        answer.GetProperty("status").GetString().ShouldBe("in-review");
     }
 
     /// <summary>The schema itself, or the component it refers to.</summary>

@@ -9,11 +9,14 @@ using FactDesk.Api.Claims.Publishing;
 using FactDesk.Api.Claims.RejectingVerdicts;
 using FactDesk.Api.Claims.Reopening;
 using FactDesk.Api.Claims.RetractingSources;
+using FactDesk.Api.Claims.GettingDetails;
+using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Discrepancies.Confirming;
 using FactDesk.Api.Discrepancies.Declining;
 using FactDesk.Api.Discrepancies.Opening;
 using FactDesk.Api.Discrepancies.Resolving;
 using FactDesk.Api.Documents.Ingesting;
+using FactDesk.Api.Queue.GettingTheQueue;
 using FactDesk.Api.Subscriptions.Subscribing;
 
 namespace FactDesk.Api.Http;
@@ -27,6 +30,43 @@ public static class DemoExamples
     private static readonly Guid ClaimOf36Percent = Guid.Parse("0193f2a4-5c1e-7a10-9b7e-36a1c4e2d001");
     private static readonly Guid ClaimOf40Percent = Guid.Parse("0193f2a4-5c1e-7a10-9b7e-40a1c4e2d002");
     private static readonly Guid WhitePaperSource = Guid.Parse("0193f2a4-5c1e-7a10-9b7e-caa1c4e2d003");
+
+    private static readonly DateTimeOffset FlaggedAt = new(2025, 3, 24, 9, 12, 0, TimeSpan.Zero);
+    private static readonly Actor Tool = new("cms-plugin", Roles.Tool);
+    private static readonly Actor Mara = new("Mara Lind", Roles.Editor);
+
+    /// <summary>Example answers by their type: the 36 % claim of the demo desk in review, with the white paper attached.</summary>
+    public static readonly IReadOnlyDictionary<Type, object> Answers = new Dictionary<Type, object>
+    {
+        [typeof(StreamVersion)] = new StreamVersion(ClaimOf36Percent, 3),
+        [typeof(AttachedSource)] = new AttachedSource(ClaimOf36Percent, 3, WhitePaperSource),
+        [typeof(ClaimView)] = new ClaimView(ClaimOf36Percent, 3,
+            "Currently, China is home to 36% of all large language models in existence, second only to the United States", null, null, null,
+            "share of a world total, attributed to a white paper", Priority.High, FlaggedAt.AddDays(1),
+            new Assertion("China", "share of the world's large language models", "36", "%", null), ClaimStatus.InReview, "Mara Lind",
+            Tool, FlaggedAt,
+            [new Source(WhitePaperSource, null,
+                "China Academy of Information and Communications Technology, white paper on large language models (2024), as cited by the article",
+                null, "China Academy of Information and Communications Technology", null, null, Stance.Supports, SourceKind.Primary, Mara, FlaggedAt.AddHours(2))],
+            null, null, null, FlaggedAt.AddHours(2))
+        {
+            Discrepancies =
+            [
+                new ClaimDiscrepancy(Guid.Parse("0193f2a4-5c1e-7a10-9b7e-d15c4e2d0004"), DiscrepancyKind.Numeric,
+                    "Two articles five weeks apart give different shares of the world's large language models for China: 36% (attributed to a CAICT white paper) and 40% (the Ledger's own count). Check whether they count the same thing at the same time.",
+                    DiscrepancyStatus.Open, null, null,
+                    [new DiscrepancyValue("china-36pct-llms", "36%"), new DiscrepancyValue("ledger-40pct-llms", "40%")]),
+            ],
+        },
+        [typeof(QueuePage)] = new QueuePage(
+            [
+                new QueueItem(ClaimOf36Percent, "Currently, China is home to 36% of all large language models in existence, second only to the United States",
+                    ClaimStatus.InReview, Priority.High, "Mara Lind", FlaggedAt.AddDays(1), FlaggedAt, 1, 1, 3, null),
+                new QueueItem(ClaimOf40Percent, "China is now home to 40% of the world’s large language models, second only to the United States",
+                    ClaimStatus.Flagged, Priority.High, null, FlaggedAt.AddDays(1), FlaggedAt.AddMinutes(5), 0, 1, 1, null),
+            ],
+            "AQADAAABlcZ3gAAAAZXGd4AAAZPypFweehCbfkChxOLQAg"),
+    };
 
     public static readonly IReadOnlyDictionary<Type, IValidatable> Requests = new Dictionary<Type, IValidatable>
     {

@@ -170,6 +170,10 @@ public static class OpenApiDescription
                 foreach (var produced in metadata.OfType<IProducesResponseTypeMetadata>().Where(p => p.StatusCode.ToString() == status))
                     foreach (var contentType in produced.ContentTypes)
                         (answer.Content ??= new Dictionary<string, OpenApiMediaType>())[contentType] = new OpenApiMediaType();
+            if (success && answer.Content?.TryGetValue("application/json", out var json) == true
+                && metadata.OfType<IProducesResponseTypeMetadata>().FirstOrDefault(p => p.StatusCode.ToString() == status)?.Type is { } answerType
+                && DemoExamples.Answers.TryGetValue(answerType, out var answerExample))
+                json.Example = JsonSerializer.SerializeToNode(answerExample, answerType, JsonDefaults.Options);
             foreach (var (mediaType, content) in answer.Content ?? new Dictionary<string, OpenApiMediaType>())
                 content.Schema ??= mediaType == "text/event-stream"
                     ? new OpenApiSchema { Type = JsonSchemaType.String, Description = "Server-sent events." }
