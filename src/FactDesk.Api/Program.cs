@@ -26,19 +26,7 @@ builder.Services.AddPrincipalsCheck();
 builder.Services.AddFactDeskStore(builder.Configuration);
 builder.Services.AddSingleton<SignInThrottle>();
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-{
-    document.Info.Title = "FactDesk";
-    document.Info.Description = "Event-sourced editorial fact-checking: claims, sources, verdicts, discrepancies, audit.";
-    document.Components ??= new();
-    document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
-    document.Components.SecuritySchemes["bearer"] = new Microsoft.OpenApi.OpenApiSecurityScheme
-    {
-        Type = Microsoft.OpenApi.SecuritySchemeType.Http, Scheme = "bearer",
-        Description = "A FactDesk token; the service keeps only its SHA-256.",
-    };
-    return Task.CompletedTask;
-}));
+builder.Services.AddFactDeskOpenApi();
 builder.Services.AddSingleton<PageSessions>();
 builder.Services.AddSingleton<IReviewQueueReader, ProjectedQueueReader>();
 builder.Services.AddSingleton<IAuditTrail, ProjectedAuditTrail>();

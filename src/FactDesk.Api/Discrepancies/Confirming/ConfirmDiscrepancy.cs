@@ -36,10 +36,10 @@ public sealed class ConfirmDiscrepancyEndpoint : IEndpoint
                 var command = new ConfirmDiscrepancy(discrepancyId, body.Note, context.Actor, context.Now);
                 return pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
                     state => ConfirmDiscrepancyDecision.Decide(state!, command),
-                    version => new CommandAnswer(200, new { id = discrepancyId, version }, version), "discrepancy");
+                    version => new CommandAnswer(200, new StreamVersion(discrepancyId, version), version), "discrepancy");
             }))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ConfirmDiscrepancy").WithTags("Discrepancies")
             .Accepts<ConfirmDiscrepancyRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 }

@@ -34,10 +34,10 @@ public sealed class DeclineDiscrepancyEndpoint : IEndpoint
                 var command = new DeclineDiscrepancy(discrepancyId, body.Reason!, context.Actor, context.Now);
                 return pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
                     state => DeclineDiscrepancyDecision.Decide(state!, command),
-                    version => new CommandAnswer(200, new { id = discrepancyId, version }, version), "discrepancy");
+                    version => new CommandAnswer(200, new StreamVersion(discrepancyId, version), version), "discrepancy");
             }))
             .RequireAuthorization(Roles.May.Edit)
             .WithName("DeclineDiscrepancy").WithTags("Discrepancies")
             .Accepts<DeclineDiscrepancyRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 }

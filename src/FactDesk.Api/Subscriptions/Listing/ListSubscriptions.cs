@@ -43,7 +43,7 @@ public sealed class ListSubscriptionsEndpoint : IEndpoint
             }))
             .RequireAuthorization(Roles.May.Oversee)
             .WithName("GetSubscription").WithTags("Subscriptions")
-            .Produces<SubscriptionView>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .Produces<SubscriptionView>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404);
     }
 
     private static async Task<List<SubscriptionView>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
