@@ -55,6 +55,21 @@ public static class EventLog
             .AddFactDeskStore(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:FactDesk"] = connectionString }).Build())
             .BuildServiceProvider();
 
+    /// <summary>
+    /// Waits until every async projection has passed the last event and no new one arrived meanwhile (the conflict
+    /// finder may append proposals as it catches up); returns the number of stored events then.
+    /// </summary>
+    public static async Task<long> WaitUntilQuietAsync(string connectionString, TimeSpan within)
+    {
+        long stored;
+        do
+        {
+            stored = await ScalarAsync(connectionString, "select count(*) from factdesk.mt_events");
+            await WaitForProjectionsAsync(connectionString, within);
+        } while (await ScalarAsync(connectionString, "select count(*) from factdesk.mt_events") != stored);
+        return stored;
+    }
+
     /// <summary>Waits (bounded) until every async projection's checkpoint has passed the last stored event.</summary>
     public static async Task WaitForProjectionsAsync(string connectionString, TimeSpan within)
     {
