@@ -4,11 +4,14 @@ using FactDesk.Api.Pages;
 using FactDesk.Api.Queue.FollowingTheQueue;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
+using JasperFx;
+using Wolverine;
 
 if (args is ["projections", ..]) return await ProjectionsCommand.RunAsync(args[1..]);
 if (args is ["demo", "load", ..]) return await FactDesk.Api.Demo.DemoDatasetLoader.RunAsync(args[2..]);
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Host.UseWolverine(options => CommandBus.Configure(options, builder.Configuration));
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
 builder.AddConnectionLimits();
 builder.AddTrustedProxies();
@@ -23,19 +26,7 @@ builder.Services.AddPrincipalsCheck();
 builder.Services.AddFactDeskStore(builder.Configuration);
 builder.Services.AddSingleton<SignInThrottle>();
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-{
-    document.Info.Title = "FactDesk";
-    document.Info.Description = "Event-sourced editorial fact-checking: claims, sources, verdicts, discrepancies, audit.";
-    document.Components ??= new();
-    document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
-    document.Components.SecuritySchemes["bearer"] = new Microsoft.OpenApi.OpenApiSecurityScheme
-    {
-        Type = Microsoft.OpenApi.SecuritySchemeType.Http, Scheme = "bearer",
-        Description = "A FactDesk token; the service keeps only its SHA-256.",
-    };
-    return Task.CompletedTask;
-}));
+builder.Services.AddFactDeskOpenApi();
 builder.Services.AddSingleton<PageSessions>();
 builder.Services.AddSingleton<IReviewQueueReader, ProjectedQueueReader>();
 builder.Services.AddSingleton<IAuditTrail, ProjectedAuditTrail>();
@@ -96,6 +87,9 @@ app.UseAuthorization();
 app.UseAntiforgery();
 app.MapOpenApi();
 app.MapFactDeskEndpoints();
+// JasperFx's command line for the critter stack's own verbs (`codegen write` regenerates Internal/Generated,
+// `describe`, `resources`); anything else, including a test host's arguments, just serves.
+if (args is ["codegen" or "describe" or "resources" or "check-env" or "help", ..]) return await app.RunJasperFxCommands(args);
 app.Run();
 return 0;
 

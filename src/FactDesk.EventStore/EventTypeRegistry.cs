@@ -41,6 +41,9 @@ public sealed class EventTypeRegistry
 
     public bool TryGetType(string name, out Type type) => _byName.TryGetValue(name, out type!);
 
+    /// <summary>Every registered class with its stored name.</summary>
+    public IReadOnlyCollection<KeyValuePair<Type, string>> All => _byType.ToArray();
+
     /// <summary>Every registered stored name, such as <c>claim-flagged.v1</c>.</summary>
     public IReadOnlyCollection<string> Names => _byName.Keys.ToArray();
 

@@ -3,8 +3,8 @@ using Npgsql;
 namespace FactDesk.EventStore;
 
 /// <summary>
-/// The highest position below which no event can still appear. Positions are drawn by transactions that already
-/// hold a transaction id, so: read the position sequence, then take a fresh transaction id (a barrier: every writer
+/// The highest position below which no event can still appear. Positions (Marten's <c>mt_events_sequence</c>) are
+/// drawn by transactions that already hold a transaction id (the group commit takes one before Marten writes), so: read the position sequence, then take a fresh transaction id (a barrier: every writer
 /// that drew a position up to the value read got its id earlier). Once the oldest running transaction is newer than
 /// the barrier, every position up to the value read is committed and visible or rolled back for good. A slow
 /// transaction therefore holds the mark back instead of being skipped.
@@ -27,7 +27,7 @@ public sealed class HighWaterMark(NpgsqlDataSource dataSource, string schema)
         ulong barrier;
         await using (var batch = dataSource.CreateBatch())
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand($"select case when is_called then last_value else 0 end from {schema}.event_positions"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"select case when is_called then last_value else 0 end from {schema}.mt_events_sequence"));
             batch.BatchCommands.Add(new NpgsqlBatchCommand("select pg_current_xact_id()::text"));
             await using var reader = await batch.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);

@@ -1,4 +1,8 @@
 using System.Text.Json;
+using FactDesk.GroupCommit;
+using JasperFx.Events;
+using Marten;
+using Marten.Services;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,21 +15,21 @@ public sealed class EventStoreOptions
     public List<IProjection> Projections { get; } = [];
     /// <summary>Schema changes of the application's own tables (beyond projections), applied at start-up.</summary>
     public List<Migration> Migrations { get; } = [];
-    /// <summary>Let concurrent appends share one statement and one commit (each still checks its own expected version).</summary>
-    public bool GroupCommit { get; set; } = true;
+    /// <summary>At most this many appends (to different streams) share one commit.</summary>
     public int MaxAppendsPerCommit { get; set; } = 64;
     /// <summary>How many group commits may be under way at once.</summary>
     public int CommitLanes { get; set; } = 4;
 }
 
 /// <summary>
-/// An append-only event log on PostgreSQL: streams with versions, a global position, optimistic appends,
-/// inline projections in the append's transaction, and reads of a stream whole, up to a version or up to a time.
+/// FactDesk's event log: Marten's event store (<c>mt_events</c>, Quick append, FactDesk's stable type names as aliases,
+/// actor and idempotency key as headers) with what FactDesk adds on top, all in the append's transaction: group commit
+/// across streams, a hash chain per stream over the stored rows, inline projections and the caller's own writes.
 /// </summary>
-public sealed class PostgresEventStore
+public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
 {
     private readonly IProjection[] _inline;
-    private readonly AppendBatcher? _batcher;
+    private readonly GroupCommitAppender _appender;
 
     public PostgresEventStore(NpgsqlDataSource dataSource, EventTypeRegistry types, EventStoreOptions options)
     {
@@ -36,25 +40,56 @@ public sealed class PostgresEventStore
         if (options.Projections.All(p => p.Name != LedgerProjection.ProjectionName))
             options.Projections.Add(new LedgerProjection { Schema = options.Schema });
         _inline = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline).ToArray();
-        if (options.GroupCommit) _batcher = new AppendBatcher(this, options.MaxAppendsPerCommit, options.CommitLanes);
+        Marten = CreateMartenStore(dataSource, types, options.Schema);
+        _appender = new GroupCommitAppender(Marten, new GroupCommitOptions
+        {
+            MaxAppendsPerCommit = options.MaxAppendsPerCommit, Lanes = options.CommitLanes, Hook = this,
+        });
     }
 
     public NpgsqlDataSource DataSource { get; }
     public EventTypeRegistry Types { get; }
     public EventStoreOptions Options { get; }
     public string Schema { get; }
+    /// <summary>The Marten store the events live in.</summary>
+    public DocumentStore Marten { get; }
 
     /// <summary>Raised after an append commits (in this process), so runners and live feeds can wake at once.</summary>
     public event Action<AppendResult>? Appended;
 
-    /// <summary>Creates or migrates the schema, including every projection's tables.</summary>
+    /// <summary>
+    /// Marten configured for FactDesk's log: schema, Quick append, Guid streams, every registered event class under its
+    /// stable name (a renamed class still reads its stored events), correlation, causation and headers kept per event,
+    /// and FactDesk's JSON settings, so the stored data is what the API shows.
+    /// </summary>
+    public static DocumentStore CreateMartenStore(NpgsqlDataSource dataSource, EventTypeRegistry types, string schema) =>
+        DocumentStore.For(options =>
+        {
+            options.Connection(dataSource);
+            options.DatabaseSchemaName = schema;
+            options.UseFactDeskEvents(schema);
+            options.Events.MetadataConfig.HeadersEnabled = true;
+            options.Events.MetadataConfig.CorrelationIdEnabled = true;
+            options.Events.MetadataConfig.CausationIdEnabled = true;
+            foreach (var (type, name) in types.All)
+            {
+                options.Events.AddEventType(type);
+                options.Events.MapEventType(type, name);
+            }
+            // Marten keeps the given converters but drops the naming policy (it has its own Casing switch, which would
+            // also replace FactDesk's enum converter): put the policy back so events are stored as the API writes them.
+            var serializer = new SystemTextJsonSerializer(types.Json);
+            serializer.Configure(json => json.PropertyNamingPolicy = types.Json.PropertyNamingPolicy);
+            options.Serializer(serializer);
+        });
+
+    /// <summary>Creates or migrates Marten's event tables and FactDesk's own (chains, checkpoints, projections).</summary>
     public Task MigrateAsync(CancellationToken ct = default) =>
-        EventStoreSchema.MigrateAsync(DataSource, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
+        EventStoreSchema.MigrateAsync(DataSource, Marten, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
 
     /// <summary>
-    /// Appends events to one stream if it is at the expected version. Concurrent appends share a statement and a commit
-    /// (group commit); an append alone is one round trip without inline projections.
-    /// A retry with the same event ids writes nothing and returns the stored events with <c>WasRetry</c>.
+    /// Appends events to one stream if it is at the expected version. Concurrent appends to different streams share a
+    /// commit (group commit). A retry with the same event ids writes nothing and returns the stored events with <c>WasRetry</c>.
     /// </summary>
     /// <param name="alsoInTransaction">optional writes that must commit or roll back with the events (not run on a retry).</param>
     /// <exception cref="WrongExpectedVersionException">the stream moved on; nothing was written.</exception>
@@ -65,138 +100,130 @@ public sealed class PostgresEventStore
     {
         if (events.Count == 0) throw new ArgumentException("An append needs at least one event.", nameof(events));
         ct.ThrowIfCancellationRequested();
-        var pending = new PendingAppend(streamId, streamType, expected, events,
-            events.Select(e => Types.NameOf(e.Data.GetType())).ToArray(),
-            events.Select(e => Types.Serialize(e.Data)).ToArray(),
-            JsonSerializer.Serialize(metadata, Types.Json), metadata, alsoInTransaction);
-        var result = _batcher is null ? await AppendAloneAsync(pending) : await _batcher.AppendAsync(pending);
-        if (!result.WasRetry) Appended?.Invoke(result);
-        return result;
-    }
-
-    /// <summary>One append in its own transaction: the path for an append without company, and the fallback of a failed batch.</summary>
-    internal async Task<AppendResult> AppendAloneAsync(PendingAppend pending)
-    {
-        var ct = CancellationToken.None; // once started, an append runs to its end so its outcome is known
-        await using var connection = await DataSource.OpenConnectionAsync(ct);
-        var inline = _inline.Length > 0 || pending.AlsoInTransaction is not null;
-        await using var tx = inline ? await connection.BeginTransactionAsync(ct) : null;
+        var pending = new PendingAppend(streamId, streamType, events, metadata, alsoInTransaction)
+        {
+            TypeNames = events.Select(e => Types.NameOf(e.Data.GetType())).ToArray(),
+            DataJson = events.Select(e => JsonSerializer.SerializeToElement(e.Data, e.Data.GetType(), Types.Json)).ToArray(),
+        };
+        var martenEvents = events.Select(e =>
+        {
+            var built = Marten.Events.BuildEvent(e.Data);
+            built.Id = e.EventId;
+            built.CorrelationId = metadata.CorrelationId;
+            built.CausationId = metadata.CausationId;
+            built.SetHeader(MetadataHeaders.ActorName, metadata.ActorName);
+            built.SetHeader(MetadataHeaders.ActorRole, metadata.ActorRole);
+            if (metadata.IdempotencyKey is not null) built.SetHeader(MetadataHeaders.IdempotencyKey, metadata.IdempotencyKey);
+            return (object)built;
+        }).ToArray();
         try
         {
-            await using var cmd = new NpgsqlCommand(
-                $"select o_position, o_version, o_recorded_at, o_tx_id::text, o_hash, o_retry from {Schema}.append_events($1, $2, $3, $4, $5, $6, $7)",
-                connection);
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = pending.StreamId });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pending.StreamType });
-            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = pending.Expected.Value });
-            cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = pending.Events.Select(e => e.EventId).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pending.TypeNames });
-            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pending.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Enumerable.Repeat(pending.MetadataJson, pending.Events.Count).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-
-            var recorded = new List<RecordedEvent>(pending.Events.Count);
-            var retry = false;
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct))
+            // Once queued, an append runs to its outcome: cancelling the caller must not leave it unknown.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
                 {
-                    retry = reader.GetBoolean(5);
-                    recorded.Add(pending.Recorded(recorded.Count, reader.GetInt64(0), reader.GetInt64(1),
-                        reader.GetFieldValue<DateTimeOffset>(2), ulong.Parse(reader.GetString(3)), reader.GetFieldValue<byte[]>(4)));
+                    await _appender.AppendAsync(streamId, expected.Value switch { -1 => GroupCommitAppender.AnyVersion, var v => v },
+                        martenEvents, pending, CancellationToken.None);
+                    break;
                 }
-            var result = new AppendResult(pending.StreamId, recorded[^1].Version, recorded, retry);
-
-            if (inline && !retry)
-            {
-                foreach (var projection in _inline)
-                    await projection.ApplyAsync(connection, recorded, ct);
-                if (pending.AlsoInTransaction is not null) await pending.AlsoInTransaction(connection, result, ct);
+                // "Any" version on a stream two writers create at once: the loser appends after the winner.
+                catch (Exception e) when (expected == ExpectedVersion.Any && attempt < 5
+                                          && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }) { }
             }
-            if (tx is not null) await tx.CommitAsync(ct);
-            return result;
         }
-        catch (PostgresException e) when (e.SqlState == "ES001")
+        catch (Exception e) when (e is EventStreamUnexpectedMaxEventIdException or global::Marten.Exceptions.ExistingStreamIdCollisionException
+                                      or JasperFx.Events.ExistingStreamIdCollisionException
+                                      or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "event_hashes_event_id_key" })
         {
-            if (tx is not null) await tx.RollbackAsync(CancellationToken.None);
-            return await TryReadRetryAsync(pending.StreamId, pending.Events, ct)
-                ?? throw new WrongExpectedVersionException(pending.StreamId, pending.Expected, long.Parse(e.MessageText["actual version ".Length..]));
+            var retry = await TryReadRetryAsync(streamId, events, CancellationToken.None);
+            if (retry is not null) return retry;
+            if (await AnyStoredAsync(events, CancellationToken.None))
+                throw new DuplicateEventIdException("Some event ids of this append are already stored.");
+            throw new WrongExpectedVersionException(streamId, expected, (await GetStreamStateAsync(streamId, CancellationToken.None))?.Version ?? 0);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "events_event_id_key")
-        {
-            // Two copies of one retry raced with "any" expected version: the loser reports the winner's write.
-            if (tx is not null) await tx.RollbackAsync(CancellationToken.None);
-            return await TryReadRetryAsync(pending.StreamId, pending.Events, ct)
-                ?? throw new DuplicateEventIdException("Some event ids of this append are already stored.");
-        }
-        catch (PostgresException e) when (e.SqlState == "ES002")
-        {
-            throw new DuplicateEventIdException(e.MessageText);
-        }
-    }
-
-    /// <summary>
-    /// Several appends in one transaction and one statement. Appends are ordered by stream id so that concurrent batches
-    /// lock stream rows in the same order. Returns null for an append that lost its race (the caller decides what that means).
-    /// </summary>
-    internal async Task<AppendResult?[]> AppendTogetherAsync(IReadOnlyList<PendingAppend> batch)
-    {
-        var ct = CancellationToken.None;
-        await using var connection = await DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var cmd = new NpgsqlCommand(
-            $"select o_request, o_status, o_actual, o_position, o_version, o_recorded_at, o_tx_id::text, o_hash from {Schema}.append_batch($1, $2, $3, $4, $5, $6, $7, $8)",
-            connection);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.Select(p => p.StreamId).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = batch.Select(p => p.StreamType).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = batch.Select(p => p.Expected.Value).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = batch.Select(p => p.Events.Count).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.SelectMany(p => p.Events.Select(e => e.EventId)).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = batch.SelectMany(p => p.TypeNames).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = batch.SelectMany(p => p.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = batch.SelectMany(p => Enumerable.Repeat(p.MetadataJson, p.Events.Count)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-
-        var recorded = batch.Select(p => new List<RecordedEvent>(p.Events.Count)).ToArray();
-        var status = new int[batch.Count];
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-            {
-                var request = reader.GetInt32(0) - 1;
-                status[request] = reader.GetInt32(1);
-                if (status[request] == 2) continue;
-                recorded[request].Add(batch[request].Recorded(recorded[request].Count, reader.GetInt64(3), reader.GetInt64(4),
-                    reader.GetFieldValue<DateTimeOffset>(5), ulong.Parse(reader.GetString(6)), reader.GetFieldValue<byte[]>(7)));
-            }
-
-        var results = new AppendResult?[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
-            if (status[i] != 2) results[i] = new AppendResult(batch[i].StreamId, recorded[i][^1].Version, recorded[i], status[i] == 1);
-        var appended = Enumerable.Range(0, batch.Count).Where(i => status[i] == 0).ToArray();
-        if (appended.Length > 0)
-        {
-            var events = appended.SelectMany(i => recorded[i]).ToList();
-            foreach (var projection in _inline)
-                await projection.ApplyAsync(connection, events, ct);
-            foreach (var i in appended)
-                if (batch[i].AlsoInTransaction is { } also) await also(connection, results[i]!, ct);
-        }
-        await tx.CommitAsync(ct);
-        return results;
+        var result = pending.Result!;
+        Appended?.Invoke(result);
+        return result;
     }
 
     /// <summary>Convenience for a single event with a fresh id.</summary>
     public Task<AppendResult> AppendAsync(Guid streamId, string streamType, ExpectedVersion expected, object @event, EventMetadata metadata, CancellationToken ct = default) =>
         AppendAsync(streamId, streamType, expected, [new EventToAppend(Guid.NewGuid(), @event)], metadata, ct);
 
+    /// <summary>
+    /// Locks the batch's stream heads (in stream order, as every batch does) before Marten draws sequence numbers:
+    /// a writer that lost its race then waits here and fails Marten's version check without burning a number, and
+    /// the transaction holds an id before any number is drawn, which the high-water mark relies on.
+    /// </summary>
+    async Task IGroupCommitHook.BeforeAppendAsync(NpgsqlConnection connection, IReadOnlyList<Guid> streamIds, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"select pg_current_xact_id()::text, (select count(*) from (select 1 from {Schema}.stream_heads where stream_id = any($1) order by stream_id for update) locked)",
+            connection);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = streamIds.ToArray() });
+        await cmd.ExecuteScalarAsync(ct);
+    }
+
+    /// <summary>
+    /// Runs inside each group commit's transaction, after Marten wrote the events: chains their hashes over the stored
+    /// rows, feeds them to the inline projections, and runs each append's own writes.
+    /// </summary>
+    async Task IGroupCommitHook.BeforeCommitAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct)
+    {
+        var pendings = appends.Select(a => (PendingAppend)a.Context!).ToArray();
+        var recorded = pendings.Select(p => new List<RecordedEvent>(p.Events.Count)).ToArray();
+        var index = pendings.Select((p, i) => (p.StreamId, i)).ToDictionary(x => x.StreamId, x => x.i);
+        await using (var cmd = new NpgsqlCommand(
+            $"select o_stream_id, o_version, o_position, o_recorded_at, o_tx_id::text, o_hash from {Schema}.chain_appended_events($1, $2, $3, $4)", connection))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = appends.Select(a => a.StreamId).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pendings.Select(p => p.StreamType).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = appends.Select(a => a.Events[0].Version).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = appends.Select(a => a.Events[^1].Version).ToArray() });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var i = index[reader.GetGuid(0)];
+                var pending = pendings[i];
+                var n = recorded[i].Count;
+                recorded[i].Add(new RecordedEvent(reader.GetInt64(2), pending.StreamId, pending.StreamType, reader.GetInt64(1),
+                    pending.Events[n].EventId, pending.TypeNames[n], pending.Events[n].Data, pending.Metadata,
+                    reader.GetFieldValue<DateTimeOffset>(3), ulong.Parse(reader.GetString(4)), reader.GetFieldValue<byte[]>(5))
+                { DataJson = pending.DataJson[n] });
+            }
+        }
+        for (var i = 0; i < pendings.Length; i++)
+            pendings[i].Result = new AppendResult(pendings[i].StreamId, recorded[i][^1].Version, recorded[i], WasRetry: false);
+        if (_inline.Length > 0)
+        {
+            var events = recorded.SelectMany(r => r).OrderBy(e => e.Position).ToList();
+            foreach (var projection in _inline)
+                await projection.ApplyAsync(connection, events, ct);
+        }
+        foreach (var pending in pendings)
+            if (pending.AlsoInTransaction is { } also) await also(connection, pending.Result!, ct);
+    }
+
     internal async Task<AppendResult?> TryReadRetryAsync(Guid streamId, IReadOnlyList<EventToAppend> events, CancellationToken ct)
     {
         var ids = events.Select(e => e.EventId).ToArray();
-        var stored = await QueryAsync($"where e.event_id = any($1) order by e.position", [new NpgsqlParameter<Guid[]> { TypedValue = ids }], ct);
-        if (stored.Count != ids.Length || stored.Any(e => e.StreamId != streamId)) return null;
+        var stored = await QueryAsync("where e.stream_id = $1 and e.id = any($2) order by e.seq_id",
+            [new NpgsqlParameter<Guid> { TypedValue = streamId }, new NpgsqlParameter<Guid[]> { TypedValue = ids }], ct);
+        if (stored.Count != ids.Length) return null;
         return new AppendResult(streamId, stored[^1].Version, stored, WasRetry: true);
+    }
+
+    private async Task<bool> AnyStoredAsync(IReadOnlyList<EventToAppend> events, CancellationToken ct)
+    {
+        await using var cmd = DataSource.CreateCommand($"select exists (select 1 from {Schema}.event_hashes where event_id = any($1))");
+        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = events.Select(e => e.EventId).ToArray() });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>Reads one stream in version order, optionally only up to a version or up to a moment.</summary>
     public Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(Guid streamId, long? toVersion = null, DateTimeOffset? asOf = null, CancellationToken ct = default) =>
-        QueryAsync("where e.stream_id = $1 and ($2::bigint is null or e.version <= $2) and ($3::timestamptz is null or e.recorded_at <= $3) order by e.version",
+        QueryAsync("where e.stream_id = $1 and ($2::bigint is null or e.version <= $2) and ($3::timestamptz is null or e.timestamp <= $3) order by e.version",
             [
                 new NpgsqlParameter<Guid> { TypedValue = streamId },
                 new NpgsqlParameter { Value = (object?)toVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
@@ -208,7 +235,7 @@ public sealed class PostgresEventStore
         ReadAllAsync(null, afterPosition, toPosition, limit, ct);
 
     internal Task<IReadOnlyList<RecordedEvent>> ReadAllAsync(NpgsqlConnection? connection, long afterPosition, long toPosition, int limit, CancellationToken ct) =>
-        QueryAsync("where e.position > $1 and e.position <= $2 order by e.position limit $3",
+        QueryAsync("where e.seq_id > $1 and e.seq_id <= $2 order by e.seq_id limit $3",
             [
                 new NpgsqlParameter<long> { TypedValue = afterPosition },
                 new NpgsqlParameter<long> { TypedValue = toPosition },
@@ -218,7 +245,7 @@ public sealed class PostgresEventStore
     /// <summary>The stream's current version and type, or null when it does not exist.</summary>
     public async Task<(long Version, string Type)?> GetStreamStateAsync(Guid streamId, CancellationToken ct = default)
     {
-        await using var cmd = DataSource.CreateCommand($"select version, type from {Schema}.streams where id = $1");
+        await using var cmd = DataSource.CreateCommand($"select version, type from {Schema}.stream_heads where stream_id = $1");
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : null;
@@ -236,8 +263,12 @@ public sealed class PostgresEventStore
     private async Task<IReadOnlyList<RecordedEvent>> QueryAsync(string where, NpgsqlParameter[] parameters, CancellationToken ct, NpgsqlConnection? connection = null)
     {
         var sql = $"""
-            select e.position, e.stream_id, s.type, e.version, e.event_id, e.type, e.data::text, e.metadata::text, e.recorded_at, e.tx_id::text, e.hash
-            from {Schema}.events e join {Schema}.streams s on s.id = e.stream_id
+            select e.seq_id, e.stream_id, coalesce(s.type, ''), e.version, e.id, e.type, e.data::text,
+                   e.headers->>'{MetadataHeaders.ActorName}', e.headers->>'{MetadataHeaders.ActorRole}', e.correlation_id, e.causation_id,
+                   e.headers->>'{MetadataHeaders.IdempotencyKey}', e.timestamp, h.tx_id::text, h.hash
+            from {Schema}.mt_events e
+            left join {Schema}.event_hashes h on h.position = e.seq_id
+            left join {Schema}.stream_heads s on s.stream_id = e.stream_id
             {where}
             """;
         await using var cmd = connection is null ? DataSource.CreateCommand(sql) : new NpgsqlCommand(sql, connection);
@@ -248,13 +279,44 @@ public sealed class PostgresEventStore
         {
             var type = reader.GetString(5);
             var json = JsonDocument.Parse(reader.GetString(6)).RootElement;
+            string Text(int i) => reader.IsDBNull(i) ? "" : reader.GetString(i);
+            var metadata = new EventMetadata(Text(7), Text(8), Text(9), Text(10), reader.IsDBNull(11) ? null : reader.GetString(11));
             result.Add(new RecordedEvent(
                 reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetGuid(4), type,
-                Types.Deserialize(type, json),
-                JsonSerializer.Deserialize<EventMetadata>(reader.GetString(7), Types.Json)!,
-                reader.GetFieldValue<DateTimeOffset>(8), ulong.Parse(reader.GetString(9)), reader.GetFieldValue<byte[]>(10))
+                Types.Deserialize(type, json), metadata,
+                reader.GetFieldValue<DateTimeOffset>(12), reader.IsDBNull(13) ? 0 : ulong.Parse(reader.GetString(13)),
+                reader.IsDBNull(14) ? [] : reader.GetFieldValue<byte[]>(14))
             { DataJson = json });
         }
         return result;
     }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _appender.DisposeAsync();
+        Marten.Dispose();
+    }
+
+    /// <summary>An append on its way: what the hook needs to record it, and its outcome once its batch commits.</summary>
+    private sealed class PendingAppend(Guid streamId, string streamType, IReadOnlyList<EventToAppend> events, EventMetadata metadata,
+        Func<NpgsqlConnection, AppendResult, CancellationToken, Task>? alsoInTransaction)
+    {
+        public Guid StreamId { get; } = streamId;
+        public string StreamType { get; } = streamType;
+        public IReadOnlyList<EventToAppend> Events { get; } = events;
+        public EventMetadata Metadata { get; } = metadata;
+        public Func<NpgsqlConnection, AppendResult, CancellationToken, Task>? AlsoInTransaction { get; } = alsoInTransaction;
+        public string[] TypeNames { get; init; } = [];
+        public JsonElement[] DataJson { get; init; } = [];
+        /// <summary>Set by the batch that committed it (a batch replayed append by append sets it again).</summary>
+        public AppendResult? Result { get; set; }
+    }
+}
+
+/// <summary>The Marten event headers that carry FactDesk's metadata beside correlation and causation ids.</summary>
+public static class MetadataHeaders
+{
+    public const string ActorName = "actorName";
+    public const string ActorRole = "actorRole";
+    public const string IdempotencyKey = "idempotencyKey";
 }

@@ -82,7 +82,7 @@ public sealed class ProjectionRunner
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         long target;
-        await using (var cmd = _store.DataSource.CreateCommand($"select coalesce(max(position), 0) from {_store.Schema}.events"))
+        await using (var cmd = _store.DataSource.CreateCommand($"select coalesce(max(seq_id), 0) from {_store.Schema}.mt_events"))
             target = (long)(await cmd.ExecuteScalarAsync(limit.Token))!;
         while (true)
         {
@@ -144,7 +144,7 @@ public sealed class ProjectionRunner
             await clear.ExecuteNonQueryAsync(ct);
         }
         long total;
-        await using (var count = new NpgsqlCommand($"select count(*) from {_store.Schema}.events where position <= $1", connection))
+        await using (var count = new NpgsqlCommand($"select count(*) from {_store.Schema}.mt_events where seq_id <= $1", connection))
         {
             count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mark });
             total = (long)(await count.ExecuteScalarAsync(ct))!;
@@ -173,7 +173,7 @@ public sealed class ProjectionRunner
     private async Task<long> WaitForHighWaterMarkAsync(CancellationToken ct)
     {
         long target;
-        await using (var cmd = _store.DataSource.CreateCommand($"select coalesce(max(position), 0) from {_store.Schema}.events"))
+        await using (var cmd = _store.DataSource.CreateCommand($"select coalesce(max(seq_id), 0) from {_store.Schema}.mt_events"))
             target = (long)(await cmd.ExecuteScalarAsync(ct))!;
         while (true)
         {

@@ -5,14 +5,17 @@ using Npgsql;
 namespace FactDesk.EventStore;
 
 /// <summary>
-/// The hash of one event, chained to the previous event of its stream; must match <c>append_events</c> in SQL.
+/// The hash of one stored event, chained to the previous event of its stream; the twin of <c>event_hash</c> in SQL,
+/// over the <c>mt_events</c> row as stored (jsonb columns as PostgreSQL prints them).
 /// </summary>
 public static class EventHash
 {
-    public static byte[] Compute(byte[] previous, Guid streamId, long version, Guid eventId, string type, string dataJson, string metadataJson, DateTimeOffset recordedAt)
+    public static byte[] Compute(byte[] previous, Guid streamId, long version, Guid eventId, string type, string dataJson,
+        string? correlationId, string? causationId, string? headersJson, DateTimeOffset recordedAt)
     {
         var micros = (recordedAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-        var text = string.Join('\n', streamId.ToString(), version.ToString(), eventId.ToString(), type, dataJson, metadataJson, micros.ToString());
+        var text = string.Join('\n', streamId.ToString(), version.ToString(), eventId.ToString(), type, dataJson,
+            correlationId ?? "", causationId ?? "", headersJson ?? "", micros.ToString());
         return SHA256.HashData([.. previous, .. Encoding.UTF8.GetBytes(text)]);
     }
 
@@ -78,9 +81,12 @@ public sealed class LogVerifier(PostgresEventStore store)
             // One snapshot for every read below: events committed meanwhile must not look missing from one of them.
             await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
             await using (var readOnly = new NpgsqlCommand("set transaction read only", connection)) await readOnly.ExecuteNonQueryAsync(ct);
+            // Left join: an event whose hash row was deleted still gets checked (and fails), it does not vanish.
             await using (var cmd = new NpgsqlCommand($"""
-                select e.position, e.stream_id, e.version, e.event_id, e.type, e.data::text, e.metadata::text, e.recorded_at, e.hash
-                from {schema}.events e order by e.stream_id, e.version
+                select e.seq_id, e.stream_id, e.version, e.id, e.type, e.data::text, e.correlation_id, e.causation_id, e.headers::text,
+                       e.timestamp, coalesce(h.hash, '\x'::bytea)
+                from {schema}.mt_events e left join {schema}.event_hashes h on h.position = e.seq_id
+                order by e.stream_id, e.version
                 """, connection))
             await using (var reader = await cmd.ExecuteReaderAsync(ct))
             {
@@ -93,9 +99,10 @@ public sealed class LogVerifier(PostgresEventStore store)
                     var streamId = reader.GetGuid(1);
                     var version = reader.GetInt64(2);
                     if (streamId != stream) (stream, expectedVersion, previous) = (streamId, 1, []);
-                    var stored = reader.GetFieldValue<byte[]>(8);
+                    var stored = reader.GetFieldValue<byte[]>(10);
+                    string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
                     var computed = EventHash.Compute(previous, streamId, version, reader.GetGuid(3), reader.GetString(4),
-                        reader.GetString(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7));
+                        reader.GetString(5), Text(6), Text(7), Text(8), reader.GetFieldValue<DateTimeOffset>(9));
                     if (version != expectedVersion) Broken(position, $"stream {streamId} jumps from version {expectedVersion - 1} to {version}");
                     else if (!computed.AsSpan().SequenceEqual(stored)) Broken(position, $"event at position {position} does not match its hash");
                     storedHashes[position] = stored;
@@ -136,10 +143,11 @@ public sealed class LogVerifier(PostgresEventStore store)
 
             // Stream heads: a deleted tail event leaves the stream row ahead of its last event.
             await using (var cmd = new NpgsqlCommand($"""
-                select s.id, s.version, s.head_hash, (select max(e.position) from {schema}.events e where e.stream_id = s.id),
-                       (select e.hash from {schema}.events e where e.stream_id = s.id order by e.version desc limit 1),
-                       (select max(e.version) from {schema}.events e where e.stream_id = s.id)
-                from {schema}.streams s
+                select s.stream_id, s.version, s.head_hash, (select max(e.seq_id) from {schema}.mt_events e where e.stream_id = s.stream_id),
+                       (select h.hash from {schema}.mt_events e join {schema}.event_hashes h on h.position = e.seq_id
+                        where e.stream_id = s.stream_id order by e.version desc limit 1),
+                       (select max(e.version) from {schema}.mt_events e where e.stream_id = s.stream_id)
+                from {schema}.stream_heads s
                 """, connection))
             await using (var reader = await cmd.ExecuteReaderAsync(ct))
                 while (await reader.ReadAsync(ct))

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using JasperFx.Events;
 using Marten;
+using Marten.Services;
 using Npgsql;
 
 namespace FactDesk.GroupCommit;
@@ -16,6 +17,7 @@ namespace FactDesk.GroupCommit;
 public sealed class GroupCommitAppender : IAsyncDisposable
 {
     private readonly IDocumentStore _store;
+    private readonly IGroupCommitHook? _hook;
     private readonly int _maxBatch;
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
     private readonly Task[] _lanes;
@@ -31,6 +33,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
         if (store.Options.Events.AppendMode != EventAppendMode.Quick || store.Options.Events.StreamIdentity != StreamIdentity.AsGuid)
             throw new ArgumentException("Group commit needs Marten's Quick append mode and Guid stream ids (StoreOptions.UseFactDeskEvents()).", nameof(store));
         _store = store;
+        _hook = options.Hook;
         _maxBatch = options.MaxAppendsPerCommit;
         _lanes = Enumerable.Range(0, options.Lanes).Select(_ => Task.Run(RunLaneAsync)).ToArray();
     }
@@ -48,13 +51,24 @@ public sealed class GroupCommitAppender : IAsyncDisposable
     /// cancelled while still queued; nothing was written. Once its batch has taken it, an append runs to its outcome.
     /// </exception>
     /// <exception cref="ObjectDisposedException">the appender is being disposed; nothing was written.</exception>
-    public Task<long> AppendAsync(Guid streamId, long expectedVersion, IReadOnlyList<object> events, CancellationToken ct = default)
+    public Task<long> AppendAsync(Guid streamId, long expectedVersion, IReadOnlyList<object> events, CancellationToken ct = default) =>
+        AppendAsync(streamId, expectedVersion, events, context: null, ct);
+
+    /// <summary>No version check: the events go after whatever the stream holds (it is created when missing).</summary>
+    public const long AnyVersion = -1;
+
+    /// <summary>
+    /// As <see cref="AppendAsync(Guid, long, IReadOnlyList{object}, CancellationToken)"/>, with <paramref name="context"/>
+    /// handed to <see cref="GroupCommitOptions.Hook"/> with the stored events. <paramref name="events"/> may hold Marten
+    /// <see cref="IEvent"/>s built ahead (to carry ids, correlation, causation and headers of their own).
+    /// </summary>
+    public Task<long> AppendAsync(Guid streamId, long expectedVersion, IReadOnlyList<object> events, object? context, CancellationToken ct = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
+        ArgumentOutOfRangeException.ThrowIfLessThan(expectedVersion, AnyVersion);
         if (events.Count == 0) throw new ArgumentException("An append needs at least one event.", nameof(events));
         if (ct.IsCancellationRequested) return Task.FromCanceled<long>(ct);
 
-        var pending = new PendingAppend(streamId, expectedVersion, events.ToArray());
+        var pending = new PendingAppend(streamId, expectedVersion, events.ToArray(), context);
         // Registered before it is queued, so a lane that takes it always finds the registration to release.
         if (ct.CanBeCanceled)
             pending.Registration = ct.Register(static (state, token) => ((PendingAppend)state!).TryCancel(token), pending);
@@ -169,7 +183,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
             cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.Select(p => p.StreamId).ToArray() });
             await using var reader = await cmd.ExecuteReaderAsync().ConfigureAwait(false);
             while (await reader.ReadAsync().ConfigureAwait(false)) versions[reader.GetGuid(0)] = reader.GetInt64(1);
-            return batch.Where(p => versions.GetValueOrDefault(p.StreamId) != p.ExpectedVersion).ToList();
+            return batch.Where(p => p.ExpectedVersion != AnyVersion && versions.GetValueOrDefault(p.StreamId) != p.ExpectedVersion).ToList();
         }
         catch (Exception)
         {
@@ -179,19 +193,35 @@ public sealed class GroupCommitAppender : IAsyncDisposable
 
     private async Task SaveAsync(IReadOnlyList<PendingAppend> appends)
     {
-        await using var session = _store.LightweightSession();
-        foreach (var pending in appends)
-        {
-            if (pending.ExpectedVersion == 0) session.Events.StartStream(pending.StreamId, pending.Events);
-            else session.Events.Append(pending.StreamId, pending.VersionAfter, pending.Events); // Marten expects the version after
-        }
         // Not cancellable: once taken, an append runs to a known outcome.
-        await session.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        var ct = CancellationToken.None;
+        await using var connection = _store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        if (_hook is not null)
+            await _hook.BeforeAppendAsync(connection, appends.Select(p => p.StreamId).ToList(), ct).ConfigureAwait(false);
+        await using (var session = _store.LightweightSession(SessionOptions.ForTransaction(transaction)))
+        {
+            foreach (var pending in appends)
+            {
+                pending.Action = pending.ExpectedVersion switch
+                {
+                    0 => session.Events.StartStream(pending.StreamId, pending.Events),
+                    AnyVersion => session.Events.Append(pending.StreamId, pending.Events),
+                    _ => session.Events.Append(pending.StreamId, pending.VersionAfter, pending.Events), // Marten expects the version after
+                };
+            }
+            await session.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+        if (_hook is not null)
+            await _hook.BeforeCommitAsync(connection,
+                appends.Select(p => new CommittingAppend(p.StreamId, p.ExpectedVersion, p.Action!.Events, p.Context)).ToList(), ct).ConfigureAwait(false);
+        await transaction.CommitAsync(ct).ConfigureAwait(false);
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _committedAppends, appends.Count);
     }
 
-    private sealed class PendingAppend(Guid streamId, long expectedVersion, object[] events)
+    private sealed class PendingAppend(Guid streamId, long expectedVersion, object[] events, object? context)
     {
         private const int Queued = 0, Taken = 1, Cancelled = 2;
         private int _state;
@@ -199,7 +229,10 @@ public sealed class GroupCommitAppender : IAsyncDisposable
         public Guid StreamId { get; } = streamId;
         public long ExpectedVersion { get; } = expectedVersion;
         public object[] Events { get; } = events;
-        public long VersionAfter => ExpectedVersion + Events.Length;
+        public object? Context { get; } = context;
+        /// <summary>Marten's record of this append in the session that saved it last (its events carry version and sequence).</summary>
+        public StreamAction? Action { get; set; }
+        public long VersionAfter => ExpectedVersion == AnyVersion ? Action!.Events[^1].Version : ExpectedVersion + Events.Length;
         public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public CancellationTokenRegistration Registration { get; set; }
 
@@ -216,6 +249,23 @@ public sealed class GroupCommitAppender : IAsyncDisposable
             if (Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued) Done.TrySetCanceled(token);
         }
     }
+}
+
+/// <summary>An append inside the transaction about to commit: its events as Marten stored them (ids, versions, sequences).</summary>
+public sealed record CommittingAppend(Guid StreamId, long ExpectedVersion, IReadOnlyList<IEvent> Events, object? Context);
+
+/// <summary>
+/// Writes that must commit or roll back with a batch of appends (hash chains, inline projections, idempotency records).
+/// It runs on the batch's connection inside its transaction, after Marten has written the events. If it throws, the batch
+/// rolls back and its appends are replayed one by one, so only the append it cannot take fails.
+/// </summary>
+public interface IGroupCommitHook
+{
+    /// <summary>Runs first in the batch's transaction, before Marten writes (streams sorted by id), e.g. to lock them.</summary>
+    Task BeforeAppendAsync(NpgsqlConnection connection, IReadOnlyList<Guid> streamIds, CancellationToken ct);
+
+
+    Task BeforeCommitAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct);
 }
 
 /// <summary>What a <see cref="GroupCommitAppender"/> has committed: transactions, and the appends they carried.</summary>

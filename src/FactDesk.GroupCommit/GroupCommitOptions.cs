@@ -8,4 +8,7 @@ public sealed class GroupCommitOptions
 
     /// <summary>How many commits may be under way at once, each on its own connection.</summary>
     public int Lanes { get; set; } = 4;
+
+    /// <summary>Writes that commit in each batch's transaction, after its events.</summary>
+    public IGroupCommitHook? Hook { get; set; }
 }

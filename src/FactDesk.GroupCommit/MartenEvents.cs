@@ -10,9 +10,9 @@ public static class MartenEvents
     public const string Schema = "factdesk";
 
     /// <summary>Events in schema <c>factdesk</c>, Quick append (the version check in one server function), Guid stream ids.</summary>
-    public static StoreOptions UseFactDeskEvents(this StoreOptions options)
+    public static StoreOptions UseFactDeskEvents(this StoreOptions options, string schema = Schema)
     {
-        options.Events.DatabaseSchemaName = Schema;
+        options.Events.DatabaseSchemaName = schema;
         options.Events.AppendMode = EventAppendMode.Quick;
         options.Events.StreamIdentity = StreamIdentity.AsGuid;
         return options;

@@ -73,7 +73,7 @@ public class FactDeskApi : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task<long> CountEventsAsync()
     {
-        await using var cmd = Store.DataSource.CreateCommand("select count(*) from factdesk.events");
+        await using var cmd = Store.DataSource.CreateCommand("select count(*) from factdesk.mt_events");
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 

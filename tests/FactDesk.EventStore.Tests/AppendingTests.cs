@@ -42,7 +42,7 @@ public class AppendingTests
         losses.ShouldBeGreaterThan(0, "the writers should actually have raced");
         // Losers drew no positions: the stream's positions are contiguous.
         (events[^1].Position - events[0].Position + 1).ShouldBe(51);
-        (await store.ScalarAsync<long>("select last_value from factdesk.event_positions")).ShouldBe(events[^1].Position);
+        (await store.ScalarAsync<long>("select last_value from factdesk.mt_events_sequence")).ShouldBe(events[^1].Position);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public class AppendingTests
         retry.WasRetry.ShouldBeTrue();
         retry.NextVersion.ShouldBe(2);
         retry.Events.Select(e => e.Position).ShouldBe(first.Events.Select(e => e.Position));
-        (await store.ScalarAsync<long>("select count(*) from factdesk.events")).ShouldBe(3);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.mt_events")).ShouldBe(3);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public class AppendingTests
         var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() =>
             store.AppendAsync(stream, "thing", ExpectedVersion.Any, batch, TestStore.Metadata))));
         results.Count(r => !r.WasRetry).ShouldBe(1);
-        (await store.ScalarAsync<long>("select count(*) from factdesk.events")).ShouldBe(1);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.mt_events")).ShouldBe(1);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public class AppendingTests
             store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(3), new ThingHappened("b", 1), TestStore.Metadata))).ActualVersion.ShouldBe(1);
         (await store.AppendAsync(stream, "thing", ExpectedVersion.Any, new ThingHappened("c", 1), TestStore.Metadata)).NextVersion.ShouldBe(2);
         (await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.Any, new ThingHappened("d", 1), TestStore.Metadata)).NextVersion.ShouldBe(1);
-        (await store.ScalarAsync<long>("select count(*) from factdesk.events")).ShouldBe(3);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.mt_events")).ShouldBe(3);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public class AppendingTests
         stored.Data.ShouldBe(new ThingHappened("a", 5));
         stored.TransactionId.ShouldBeGreaterThan(0UL);
         stored.Hash.Length.ShouldBe(32);
-        (await store.ScalarAsync<string>("select data->>'name' from factdesk.events")).ShouldBe("a");
+        (await store.ScalarAsync<string>("select data->>'name' from factdesk.mt_events")).ShouldBe("a");
     }
 
     [Fact]
@@ -159,12 +159,12 @@ public class AppendingTests
             }
         })));
         outcomes.Count(ok => ok).ShouldBe(32);
-        (await store.ScalarAsync<long>("select count(*) from factdesk.events")).ShouldBe(96);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.mt_events")).ShouldBe(96);
         // Inline projection rows were written in the same transactions as their events.
         (await store.ScalarAsync<long>("select count(*) from factdesk.seen_events")).ShouldBe(96);
-        var sharedTransactions = await store.ScalarAsync<long>("select count(*) from (select tx_id from factdesk.events group by tx_id having count(*) > 1) t");
+        var sharedTransactions = await store.ScalarAsync<long>("select count(*) from (select tx_id from factdesk.event_hashes group by tx_id having count(*) > 1) t");
         sharedTransactions.ShouldBeGreaterThan(0, "concurrent appends should have been committed together");
-        // Losers drew no positions.
-        (await store.ScalarAsync<long>("select last_value from factdesk.event_positions")).ShouldBe(96);
+        // Losers drew no positions: they failed Marten's version check before drawing one.
+        (await store.ScalarAsync<long>("select last_value from factdesk.mt_events_sequence")).ShouldBe(96);
     }
 }

@@ -32,7 +32,7 @@ public class TamperEvidenceTests
     public async Task Editing_an_events_data_is_found_at_its_position()
     {
         var (store, verifier) = await StoreWithHistoryAsync("verify_edit");
-        await store.ScalarAsync<object>("update factdesk.events set data = jsonb_set(data, '{amount}', '99') where position = 6");
+        await store.ScalarAsync<object>("update factdesk.mt_events set data = jsonb_set(data, '{amount}', '99') where seq_id = 6");
         var result = await verifier.VerifyAsync();
         result.Ok.ShouldBeFalse();
         result.FirstBrokenPosition.ShouldBe(6);
@@ -42,9 +42,9 @@ public class TamperEvidenceTests
     public async Task Deleting_an_event_in_the_middle_or_at_the_end_is_found()
     {
         var (store, verifier) = await StoreWithHistoryAsync("verify_delete");
-        await store.ScalarAsync<object>("delete from factdesk.events where position = 12");
+        await store.ScalarAsync<object>("delete from factdesk.mt_events where seq_id = 12");
         (await verifier.VerifyAsync()).FirstBrokenPosition.ShouldBe(12);
-        await store.ScalarAsync<object>("delete from factdesk.events where position = 3");
+        await store.ScalarAsync<object>("delete from factdesk.mt_events where seq_id = 3");
         var result = await verifier.VerifyAsync();
         result.Ok.ShouldBeFalse();
         result.FirstBrokenPosition.ShouldBe(3);
@@ -55,10 +55,10 @@ public class TamperEvidenceTests
     {
         // Streams were written one after another: positions 1-4, 5-8, 9-12. Interleave a later event into the first stream.
         var (store, verifier) = await StoreWithHistoryAsync("verify_tail");
-        var first = (Guid)(await store.RowsAsync("select stream_id from factdesk.events where position = 1"))[0][0];
+        var first = (Guid)(await store.RowsAsync("select stream_id from factdesk.mt_events where seq_id = 1"))[0][0];
         await store.AppendAsync(first, "thing", ExpectedVersion.Exactly(4), new ThingHappened("late", 1), TestStore.Metadata);
         await new ProjectionRunner(store).CatchUpAsync(TimeSpan.FromSeconds(10));
-        await store.ScalarAsync<object>("delete from factdesk.events where position = 13");
+        await store.ScalarAsync<object>("delete from factdesk.mt_events where seq_id = 13");
         var result = await verifier.VerifyAsync();
         result.Ok.ShouldBeFalse();
         result.FirstBrokenPosition.ShouldBe(13);
@@ -69,9 +69,9 @@ public class TamperEvidenceTests
     {
         var (store, verifier) = await StoreWithHistoryAsync("verify_reorder");
         await store.ScalarAsync<object>("""
-            update factdesk.events set version = -1 where position = 2;
-            update factdesk.events set version = 2 where position = 3;
-            update factdesk.events set version = 3 where position = 2;
+            update factdesk.mt_events set version = -1 where seq_id = 2;
+            update factdesk.mt_events set version = 2 where seq_id = 3;
+            update factdesk.mt_events set version = 3 where seq_id = 2;
             """);
         var result = await verifier.VerifyAsync();
         result.Ok.ShouldBeFalse();

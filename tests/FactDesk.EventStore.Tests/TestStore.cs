@@ -70,6 +70,18 @@ public static class TestStore
         return store;
     }
 
+    /// <summary>
+    /// A writer that appends one event through Marten inside a transaction it keeps open: the slow writer of the
+    /// high-water-mark tests. Returns the position it drew; commit or roll back the transaction to finish it.
+    /// </summary>
+    public static async Task<long> AppendInOpenTransactionAsync(this PostgresEventStore store, NpgsqlTransaction transaction, string name)
+    {
+        await using var session = store.Marten.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction));
+        var action = session.Events.StartStream(Guid.NewGuid(), new ThingHappened(name, 1));
+        await session.SaveChangesAsync();
+        return action.Events[0].Sequence;
+    }
+
     public static async Task<T> ScalarAsync<T>(this PostgresEventStore store, string sql)
     {
         await using var cmd = store.DataSource.CreateCommand(sql);

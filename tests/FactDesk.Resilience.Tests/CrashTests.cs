@@ -60,6 +60,6 @@ public class CrashTests(ITestOutputHelper output)
             $"{rounds} kills, {traffic.Sent.Count} commands ({writers} writers), {cutOff} cut off by a kill, " +
             $"{traffic.Sent.Count(c => c.Attempts > 1 && c.Replayed)} retries found their first copy stored, " +
             $"{traffic.Sent.Count(c => c.Attempts > 1 && !c.Replayed)} retries wrote, restart to ready {string.Join("/", restarts.Select(r => r.ToString("0.0")))} s, " +
-            $"{await EventLog.ScalarAsync(connectionString, "select count(*) from factdesk.events")} events, 0 lost, 0 doubled");
+            $"{await EventLog.ScalarAsync(connectionString, "select count(*) from factdesk.mt_events")} events, 0 lost, 0 doubled");
     }
 }

@@ -17,7 +17,7 @@ public static class EventLog
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand(
-            "select metadata->>'idempotencyKey', count(*) from factdesk.events where metadata ? 'idempotencyKey' group by 1", connection);
+            "select headers->>'idempotencyKey', count(*) from factdesk.mt_events where headers ? 'idempotencyKey' group by 1", connection);
         var counts = new Dictionary<string, long>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) counts[reader.GetString(0)] = reader.GetInt64(1);
@@ -55,12 +55,27 @@ public static class EventLog
             .AddFactDeskStore(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:FactDesk"] = connectionString }).Build())
             .BuildServiceProvider();
 
+    /// <summary>
+    /// Waits until every async projection has passed the last event and no new one arrived meanwhile (the conflict
+    /// finder may append proposals as it catches up); returns the number of stored events then.
+    /// </summary>
+    public static async Task<long> WaitUntilQuietAsync(string connectionString, TimeSpan within)
+    {
+        long stored;
+        do
+        {
+            stored = await ScalarAsync(connectionString, "select count(*) from factdesk.mt_events");
+            await WaitForProjectionsAsync(connectionString, within);
+        } while (await ScalarAsync(connectionString, "select count(*) from factdesk.mt_events") != stored);
+        return stored;
+    }
+
     /// <summary>Waits (bounded) until every async projection's checkpoint has passed the last stored event.</summary>
     public static async Task WaitForProjectionsAsync(string connectionString, TimeSpan within)
     {
         await using var services = StoreServices(connectionString);
         var runner = services.GetRequiredService<ProjectionRunner>();
-        var last = await ScalarAsync(connectionString, "select coalesce(max(position), 0) from factdesk.events");
+        var last = await ScalarAsync(connectionString, "select coalesce(max(seq_id), 0) from factdesk.mt_events");
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -84,9 +99,9 @@ public static class EventLog
         var runner = services.GetRequiredService<ProjectionRunner>();
 
         (await ScalarAsync(connectionString, "select count(*) from factdesk.ledger"))
-            .ShouldBe(await ScalarAsync(connectionString, "select count(*) from factdesk.events"), "ledger rows against events");
+            .ShouldBe(await ScalarAsync(connectionString, "select count(*) from factdesk.mt_events"), "ledger rows against events");
         (await ScalarAsync(connectionString,
-            "select count(*) from factdesk.events e full join factdesk.ledger l on l.position = e.position where l.position is null or e.position is null"))
+            "select count(*) from factdesk.mt_events e full join factdesk.ledger l on l.position = e.seq_id where l.position is null or e.seq_id is null"))
             .ShouldBe(0, "positions in the ledger but not the log, or the other way");
 
         foreach (var projection in runner.AsyncProjections.ToList())

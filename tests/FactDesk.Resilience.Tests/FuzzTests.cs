@@ -132,7 +132,7 @@ public class FuzzTests(InProcessNewsroom api, ITestOutputHelper output) : IClass
 
     private static readonly string[] BadIds =
     [
-        "not-a-uuid", "00000000-0000-0000-0000-000000000000", "' or '1'='1", "1;drop table factdesk.events", "%00", "..%2F..%2Fetc%2Fpasswd",
+        "not-a-uuid", "00000000-0000-0000-0000-000000000000", "' or '1'='1", "1;drop table factdesk.mt_events", "%00", "..%2F..%2Fetc%2Fpasswd",
         "ünïcödé", "-1", "9999999999999999999999", new string('a', 3000), "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "{id}",
     ];
 
@@ -161,7 +161,7 @@ public class FuzzTests(InProcessNewsroom api, ITestOutputHelper output) : IClass
 
     private static readonly string[] HostileStrings =
     [
-        ScriptMarker, "\"><img src=x onerror=alert(1)>", "'; drop table factdesk.events; --", "1' or '1'='1", "\u0000\u0001\u001b[31m\u007f",
+        ScriptMarker, "\"><img src=x onerror=alert(1)>", "'; drop table factdesk.mt_events; --", "1' or '1'='1", "\u0000\u0001\u001b[31m\u007f",
         "\ud83d\udca5 emoji and RTL \u202e", "../../../../etc/passwd", "${jndi:ldap://127.0.0.1/a}", "{{7*7}}", "", "   ", "\r\n\r\nX-Injected: 1",
     ];
 

@@ -51,7 +51,7 @@ public class InProcessNewsroom : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>The last position written by a person or tool: the conflict finder proposes discrepancies as the system, on its own schedule.</summary>
     public async Task<long> LastPositionAsync() => await EventLog.ScalarAsync(ConnectionString,
-        "select coalesce(max(position), 0) from factdesk.events where metadata->>'actorRole' is distinct from 'system'");
+        "select coalesce(max(seq_id), 0) from factdesk.mt_events where headers->>'actorRole' is distinct from 'system'");
 }
 
 /// <summary>Keeps every formatted log message, its exception and its structured values.</summary>

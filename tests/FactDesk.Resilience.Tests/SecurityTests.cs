@@ -185,7 +185,7 @@ public class SecretsInLogsTests(InProcessNewsroom api) : IClassFixture<InProcess
         api.Logs.Lines.Count.ShouldBeGreaterThan(10, "the log capture saw nothing: the test would prove nothing");
         foreach (var secret in secrets)
             api.Logs.Lines.Where(line => line.Contains(secret, StringComparison.Ordinal)).ShouldBeEmpty($"a log line holds {secret[..6]}...");
-        (await EventLog.ScalarAsync(api.ConnectionString, $"select count(*) from factdesk.events where data::text like '%{webhookSecret}%' or metadata::text like '%{webhookSecret}%'"))
+        (await EventLog.ScalarAsync(api.ConnectionString, $"select count(*) from factdesk.mt_events where data::text like '%{webhookSecret}%' or headers::text like '%{webhookSecret}%'"))
             .ShouldBe(0, "the webhook secret is in the event log");
     }
 

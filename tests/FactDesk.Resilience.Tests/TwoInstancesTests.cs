@@ -42,9 +42,8 @@ public class TwoInstancesTests(ITestOutputHelper output)
         foreach (var copies in traffic.Sent.GroupBy(c => c.Key).Where(g => g.Count() > 1))
             copies.Select(c => JsonDocument.Parse(c.Answer!).RootElement.GetProperty("id").GetGuid()).Distinct().Count().ShouldBe(1, copies.Key);
 
-        await EventLog.WaitForProjectionsAsync(connectionString, TimeSpan.FromSeconds(30));
+        var stored = await EventLog.WaitUntilQuietAsync(connectionString, TimeSpan.FromSeconds(30));
         var feed = await AuditFeedPositionsAsync(first);
-        var stored = await EventLog.ScalarAsync(connectionString, "select count(*) from factdesk.events");
         if (feed is not null)
         {
             feed.Count.ShouldBe((int)stored, "audit feed entries against stored events");
@@ -58,6 +57,47 @@ public class TwoInstancesTests(ITestOutputHelper output)
         ScenarioReport.Write(output, "two instances",
             $"{traffic.Sent.Count} commands over {seconds} s ({writers} writers + racing twins), {stored} events, " +
             $"{traffic.Sent.Count(c => c.Replayed)} answered by replay, audit feed {(feed is null ? "route not served yet (ledger checked instead)" : $"{feed.Count} entries")}; 0 lost, 0 doubled");
+    }
+
+    [Fact]
+    public async Task When_the_instance_running_the_async_projections_is_killed_the_other_carries_every_one_to_the_end()
+    {
+        var connectionString = await PostgresServer.CreateDatabaseForAsync("projection_failover");
+        await using var first = new ServiceProcess(connectionString);
+        await using var second = new ServiceProcess(connectionString);
+        await Task.WhenAll(first.StartAsync(), second.StartAsync());
+        using var toFirst = Newsroom.Client(first.BaseAddress, Roles.Tool);
+        using var toSecond = Newsroom.Client(second.BaseAddress, Roles.Tool);
+
+        // Writes through the first only: its appends wake its own runner, so it is the one projecting when it dies.
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            var load = new WireDeskTraffic([toFirst], seed: 31).RunAsync(8, stop.Token);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (await EventLog.ScalarAsync(connectionString, "select count(*) from factdesk.mt_events") < 50 && clock.Elapsed < TimeSpan.FromSeconds(45))
+                await Task.Delay(50, CancellationToken.None);
+            await first.KillAsync(); // SIGKILL mid-load, mid-batch as likely as not
+            stop.Cancel();
+            try { await load; } catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+        }
+        var afterKill = await EventLog.ScalarAsync(connectionString, "select coalesce(max(seq_id), 0) from factdesk.mt_events");
+        afterKill.ShouldBeGreaterThan(0);
+
+        // Then through the survivor, which must also finish what the dead instance left half done.
+        var survivor = new WireDeskTraffic([toSecond], seed: 37);
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2))) await survivor.RunAsync(8, stop.Token);
+        survivor.Unexpected.ShouldBeEmpty();
+
+        // Audit trail, ledger, queue notices, webhook fan-out and the conflict finder: every async projection reaches the last event.
+        var stored = await EventLog.WaitUntilQuietAsync(connectionString, TimeSpan.FromSeconds(60));
+        stored.ShouldBeGreaterThan(afterKill);
+        var feed = await AuditFeedPositionsAsync(second);
+        feed.ShouldNotBeNull();
+        feed.Count.ShouldBe((int)stored, "audit feed entries against stored events");
+        feed.Distinct().Count().ShouldBe(feed.Count, "an event appears twice in the audit feed");
+        await second.KillAsync();
+        await EventLog.ShouldMatchRebuildAsync(connectionString);
+        ScenarioReport.Write(output, "projection failover", $"first instance killed at position {afterKill}; {stored} events projected to the end by the second");
     }
 
     /// <summary>Every position the audit feed lists, paging with <c>after</c>; null while the service has no audit feed route.</summary>

@@ -110,7 +110,8 @@ public sealed class RawInsertWorkload(NpgsqlDataSource dataSource, int eventsPer
 /// <summary>FactDesk's EventStore.AppendAsync: one event per append, expected version checked, as the service calls it.</summary>
 public sealed class FactDeskAppendWorkload : IAppendWorkload
 {
-    public const string Schema = "factdesk";
+    // Its own schema: the plain Marten workloads share schema factdesk with a different Marten configuration (no metadata columns).
+    public const string Schema = "factdesk_app";
     private readonly PostgresEventStore _store;
     private readonly int _eventsPerStream;
 
@@ -132,7 +133,7 @@ public sealed class FactDeskAppendWorkload : IAppendWorkload
     public async Task ClearAsync()
     {
         await using var cmd = _store.DataSource.CreateCommand(
-            $"truncate {Schema}.events, {Schema}.streams, {Schema}.ledger, {Schema}.projection_checkpoints");
+            $"truncate {Schema}.mt_events, {Schema}.mt_streams, {Schema}.event_hashes, {Schema}.stream_heads, {Schema}.ledger, {Schema}.projection_checkpoints");
         await cmd.ExecuteNonQueryAsync();
     }
 

@@ -4,12 +4,15 @@ using Npgsql;
 
 namespace FactDesk.Api.Health;
 
+/// <summary>The answer of a health route: live or ready.</summary>
+public sealed record HealthStatus(string Status);
+
 /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the schema is migrated and the database answers now.</summary>
 public sealed class HealthEndpoints : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/health/live", () => Results.Json(new { status = "live" })).AllowAnonymous().WithTags("Health");
+        app.MapGet("/health/live", () => Results.Json(new HealthStatus("live"))).AllowAnonymous().WithTags("Health").WithName("Live").Produces<HealthStatus>();
         app.MapGet("/health/ready", async (NpgsqlDataSource db, SchemaState schema, CancellationToken ct) =>
         {
             if (!schema.IsMigrated) return Problems.Result(Problems.Unavailable());
@@ -19,12 +22,12 @@ public sealed class HealthEndpoints : IEndpoint
                 timeout.CancelAfter(TimeSpan.FromSeconds(2));
                 await using var cmd = db.CreateCommand("select 1");
                 await cmd.ExecuteScalarAsync(timeout.Token);
-                return Results.Json(new { status = "ready" });
+                return Results.Json(new HealthStatus("ready"));
             }
             catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
             {
                 return Problems.Result(Problems.Unavailable());
             }
-        }).AllowAnonymous().WithTags("Health");
+        }).AllowAnonymous().WithTags("Health").WithName("Ready").Produces<HealthStatus>().ProducesProblem(503);
     }
 }

@@ -45,10 +45,8 @@ public sealed record CommandAnswer(int Status, object Body, long Version, string
 /// and validation, load-decide-append with the expected version (If-Match or optimistic retry), and problem answers.
 /// </summary>
 public sealed class CommandPipeline(
-    PostgresEventStore store, IdempotencyStore idempotency, TimeProvider clock, IConfiguration configuration, ILogger<CommandPipeline> log)
+    PostgresEventStore store, IdempotencyStore idempotency, TimeProvider clock, ILogger<CommandPipeline> log)
 {
-    /// <summary>How often a command that lost a race is decided again on the new state (<c>Commands:MaxOptimisticRetries</c>).</summary>
-    private readonly int _maxOptimisticRetries = configuration.GetValue("Commands:MaxOptimisticRetries", 30);
 
     public PostgresEventStore Store => store;
 
@@ -159,54 +157,69 @@ public sealed class CommandPipeline(
     }
 
     /// <summary>
-    /// Loads a stream, decides, and appends with the expected version. Without If-Match a lost race is retried on
-    /// the new state; with If-Match it is a 412. <paramref name="creates"/> means the stream must not exist yet.
+    /// Loads a stream, decides, and appends with the expected version, through Wolverine. Without If-Match a lost race
+    /// is retried on the new state by Wolverine's error policy; with If-Match it is a 412. <paramref name="creates"/>
+    /// means the stream must not exist yet.
     /// </summary>
     public async Task<CommandAnswer> Decide<TState>(
         CommandContext context, string streamType, Guid streamId, bool creates,
         Func<TState?, Decision> decide, Func<long, CommandAnswer> answer, string notFoundName) where TState : class
     {
-        var ct = context.Http.RequestAborted;
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            var events = await store.ReadStreamAsync(streamId, ct: ct);
-            var state = StateFolder<TState>.Instance.Fold(events);
-            var version = events.Count == 0 ? 0 : events[^1].Version;
-            if (!creates && state is null) throw Problems.Fail(Problems.NotFound(notFoundName, streamId.ToString()));
-            if (context.IfMatch is { } expected && expected != version && !creates)
-                throw Problems.Fail(Problems.PreconditionFailed(expected, version));
+            // The retries (each a bounded cooldown) fit easily; the timeout only guards against a stuck database.
+            var bus = context.Http.RequestServices.GetRequiredService<Wolverine.IMessageBus>();
+            return await bus.InvokeAsync<CommandAnswer>(
+                new StreamDecision((attempt, ct) => AttemptAsync(context, streamType, streamId, creates, decide, answer, notFoundName, attempt, ct),
+                    context.Http.RequestAborted),
+                context.Http.RequestAborted, TimeSpan.FromSeconds(60));
+        }
+        catch (WrongExpectedVersionException)
+        {
+            // Wolverine's retries are spent: every attempt lost its race on a hot stream.
+            throw Problems.Fail(Problems.TooMuchContention());
+        }
+    }
 
-            var decision = decide(state);
-            if (decision.Violation is { } violation) throw Problems.Fail(Problems.Rule(violation));
-            if (decision.Events.Count == 0) return answer(version);
+    /// <summary>One attempt: read, decide, append at the version read. A lost race throws <see cref="WrongExpectedVersionException"/>.</summary>
+    private async Task<CommandAnswer> AttemptAsync<TState>(
+        CommandContext context, string streamType, Guid streamId, bool creates,
+        Func<TState?, Decision> decide, Func<long, CommandAnswer> answer, string notFoundName, int attempt, CancellationToken ct) where TState : class
+    {
+        var events = await store.ReadStreamAsync(streamId, ct: ct);
+        var state = StateFolder<TState>.Instance.Fold(events);
+        var version = events.Count == 0 ? 0 : events[^1].Version;
+        if (!creates && state is null) throw Problems.Fail(Problems.NotFound(notFoundName, streamId.ToString()));
+        if (context.IfMatch is { } expected && expected != version && !creates)
+            throw Problems.Fail(Problems.PreconditionFailed(expected, version));
 
-            var toAppend = decision.Events.Select((e, i) => new EventToAppend(context.NewId($"{streamId}/{version + i + 1}"), e)).ToArray();
-            var pending = context.Http.Items.TryGetValue(typeof(PendingIdempotency), out var p) ? p as PendingIdempotency : null;
-            try
-            {
-                CommandAnswer? result = null;
-                var appended = await store.AppendAsync(streamId, streamType,
-                    creates ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version), toAppend, context.Metadata, ct,
-                    pending is null ? null : async (connection, appendResult, token) =>
-                    {
-                        result = answer(appendResult.NextVersion);
-                        if (!await idempotency.SaveAsync(connection, pending.Principal, pending.Key, ToStored(result, pending.RequestHash), token))
-                            throw new IdempotencyKeyTakenException();
-                    });
-                context.Http.Items[typeof(AppendResult)] = appended;
-                return result ?? answer(appended.NextVersion);
-            }
-            catch (WrongExpectedVersionException e)
-            {
-                // Someone created the stream first: decide once more on what they wrote, so the refusal names it.
-                if (creates && attempt == 0) continue;
-                if (creates) throw Problems.Fail(Problems.Rule(new RuleViolation("already-exists", $"A {notFoundName} with id {streamId} already exists.")));
-                if (context.IfMatch is not null) throw Problems.Fail(Problems.PreconditionFailed(context.IfMatch.Value, e.ActualVersion));
-                if (attempt >= _maxOptimisticRetries)
-                    throw Problems.Fail(Problems.TooMuchContention());
-                // Writers racing on one stream would otherwise collide again in the same group commit: spread them out.
-                await Task.Delay(Random.Shared.Next(1, 4 + Math.Min(attempt, 10) * 3), ct);
-            }
+        var decision = decide(state);
+        if (decision.Violation is { } violation) throw Problems.Fail(Problems.Rule(violation));
+        if (decision.Events.Count == 0) return answer(version);
+
+        var toAppend = decision.Events.Select((e, i) => new EventToAppend(context.NewId($"{streamId}/{version + i + 1}"), e)).ToArray();
+        var pending = context.Http.Items.TryGetValue(typeof(PendingIdempotency), out var p) ? p as PendingIdempotency : null;
+        try
+        {
+            CommandAnswer? result = null;
+            var appended = await store.AppendAsync(streamId, streamType,
+                creates ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version), toAppend, context.Metadata, ct,
+                pending is null ? null : async (connection, appendResult, token) =>
+                {
+                    result = answer(appendResult.NextVersion);
+                    if (!await idempotency.SaveAsync(connection, pending.Principal, pending.Key, ToStored(result, pending.RequestHash), token))
+                        throw new IdempotencyKeyTakenException();
+                });
+            context.Http.Items[typeof(AppendResult)] = appended;
+            return result ?? answer(appended.NextVersion);
+        }
+        catch (WrongExpectedVersionException e)
+        {
+            // Someone created the stream first: decide once more on what they wrote (Wolverine retries), so the refusal names it.
+            if (creates && attempt == 0) throw;
+            if (creates) throw Problems.Fail(Problems.Rule(new RuleViolation("already-exists", $"A {notFoundName} with id {streamId} already exists.")));
+            if (context.IfMatch is not null) throw Problems.Fail(Problems.PreconditionFailed(context.IfMatch.Value, e.ActualVersion));
+            throw;
         }
     }
 

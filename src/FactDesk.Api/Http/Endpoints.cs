@@ -29,6 +29,6 @@ public static class CommandRouteMetadata
 {
     /// <summary>The problems a command on an existing stream can answer, for the OpenAPI document.</summary>
     public static RouteHandlerBuilder ProducesCommandProblems(this RouteHandlerBuilder route) => route
-        .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
+        .ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
         .ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
 }

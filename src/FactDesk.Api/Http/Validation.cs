@@ -13,6 +13,20 @@ public sealed class Validation
 {
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
+    /// <summary>Every rule a check applied, by field: the OpenAPI document describes request bodies from these, so the two cannot drift.</summary>
+    public IReadOnlyDictionary<string, FieldRule> Rules => _rules;
+    private readonly Dictionary<string, FieldRule> _rules = new(StringComparer.Ordinal);
+
+    /// <summary>Notes the rule of a check written by hand in a request's Validate, for the OpenAPI document.</summary>
+    public void Describe(string field, FieldRule rule) => Note(field, known => known with
+    {
+        Required = known.Required || rule.Required, MaxLength = rule.MaxLength ?? known.MaxLength, MinLength = rule.MinLength ?? known.MinLength,
+        Allowed = rule.Allowed ?? known.Allowed, Format = rule.Format ?? known.Format, Pattern = rule.Pattern ?? known.Pattern,
+    });
+
+    private void Note(string field, Func<FieldRule, FieldRule> rule) =>
+        _rules[field] = rule(_rules.TryGetValue(field, out var known) ? known : new FieldRule());
+
     public bool IsValid => _errors.Count == 0;
 
     public IDictionary<string, string[]> Errors => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
@@ -29,6 +43,7 @@ public sealed class Validation
     /// </summary>
     public void Text(string field, string? value, int maxLength, bool required = true)
     {
+        Note(field, r => r with { Required = r.Required || required, MaxLength = maxLength, VisibleText = true });
         if (value is null || !HasVisibleCharacter(value))
         {
             if (required) Add(field, $"{field} is required.");
@@ -59,6 +74,7 @@ public sealed class Validation
     /// <summary>An optional or required choice among kebab-case names.</summary>
     public void OneOf(string field, string? value, IReadOnlyCollection<string> allowed, bool required = false)
     {
+        Note(field, r => r with { Required = r.Required || required, Allowed = allowed });
         if (value is null)
         {
             if (required) Add(field, $"{field} is required: one of {string.Join(", ", allowed)}.");
@@ -70,19 +86,62 @@ public sealed class Validation
     /// <summary>An absolute http or https URL.</summary>
     public void Url(string field, string? value, bool required = false)
     {
+        Note(field, r => r with { Required = r.Required || required, MaxLength = MaxUrlLength, Format = "uri" });
         if (value is null)
         {
             if (required) Add(field, $"{field} is required.");
             return;
         }
-        if (value.Length > 2048 || value.Any(char.IsControl) || !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            Add(field, $"{field} must be an absolute http or https URL of at most 2048 characters.");
+        if (value.Length > MaxUrlLength || value.Any(char.IsControl) || !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            Add(field, $"{field} must be an absolute http or https URL of at most {MaxUrlLength} characters.");
+    }
+
+    public const int MaxUrlLength = 2048;
+
+    /// <summary>A list of at most <paramref name="maxItems"/> distinct entries; when required, at least one.</summary>
+    public void Items<T>(string field, IReadOnlyCollection<T>? values, int maxItems, bool required = false, bool distinct = true)
+    {
+        Note(field, r => r with { Required = r.Required || required, MinItems = required ? 1 : null, MaxItems = maxItems, UniqueItems = distinct });
+        if (values is null || values.Count == 0)
+        {
+            if (required) Add(field, $"{field} is required.");
+            return;
+        }
+        if (values.Count > maxItems) Add(field, $"{field} may hold at most {maxItems} entries.");
+        if (distinct && values.Distinct().Count() != values.Count) Add(field, $"{field} must not repeat an entry.");
+    }
+
+    /// <summary>Optional text of <paramref name="minLength"/> to <paramref name="maxLength"/> characters matching <paramref name="pattern"/> (a regular expression), explained by <paramref name="message"/>.</summary>
+    public void Matches(string field, string? value, string pattern, int minLength, int maxLength, string message)
+    {
+        Note(field, r => r with { Pattern = pattern, MinLength = minLength, MaxLength = maxLength });
+        // The whole value must match: .NET's '$' also matches before a final newline, JSON Schema's does not.
+        if (value is not null && (value.Length < minLength || value.Length > maxLength
+                || System.Text.RegularExpressions.Regex.Match(value, pattern) is not { Success: true } match || match.Length != value.Length))
+            Add(field, message);
     }
 
     public void Required<T>(string field, T? value) where T : struct
     {
+        Note(field, r => r with { Required = true });
         if (value is null) Add(field, $"{field} is required.");
     }
+}
+
+/// <summary>What a request field must be, as the checks above apply it; null where a check says nothing.</summary>
+public sealed record FieldRule
+{
+    public bool Required { get; init; }
+    public int? MaxLength { get; init; }
+    public int? MinLength { get; init; }
+    /// <summary>Text that must hold a visible character when given (at least one character long).</summary>
+    public bool VisibleText { get; init; }
+    public IReadOnlyCollection<string>? Allowed { get; init; }
+    public string? Format { get; init; }
+    public string? Pattern { get; init; }
+    public int? MinItems { get; init; }
+    public int? MaxItems { get; init; }
+    public bool UniqueItems { get; init; }
 }
 
 /// <summary>Kebab-case names of enum values, as they travel in JSON.</summary>

@@ -109,11 +109,11 @@ public sealed class WebhookDelivery : BackgroundService
                 from due where o.id = due.id
                 returning o.id, o.subscription_id, o.event_id, o.attempts
             )
-            select c.id, c.subscription_id, c.attempts, s.url, k.secret, e.event_id, e.type, e.recorded_at, e.stream_id, e.position, e.version, e.data::text
+            select c.id, c.subscription_id, c.attempts, s.url, k.secret, e.id, e.type, e.timestamp, e.stream_id, e.seq_id, e.version, e.data::text
             from claimed c
             join {S}.subscriptions s on s.id = c.subscription_id
             left join {S}.subscription_secrets k on k.subscription_id = s.id and k.secret_hash = s.secret_hash
-            join {S}.events e on e.event_id = c.event_id
+            join {S}.mt_events e on e.id = c.event_id
             """);
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.BatchSize });
         cmd.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _options.Lease });

@@ -64,7 +64,7 @@ public class ReadModelRebuildTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         var audit = await api.RowsAsJsonAsync(AuditRows);
         queue.Count.ShouldBeGreaterThanOrEqualTo(claims.Length);
         links.Count.ShouldBeGreaterThan(40);
-        var missing = await api.RowsAsJsonAsync("select concat_ws(' ', e.position, e.type, e.version, e.recorded_at, (select position from factdesk.projection_checkpoints where name='audit-trail')) from factdesk.events e where not exists (select 1 from factdesk.audit_trail a where a.position = e.position) order by 1 limit 30");
+        var missing = await api.RowsAsJsonAsync("select concat_ws(' ', e.seq_id, e.type, e.version, e.timestamp, (select position from factdesk.projection_checkpoints where name='audit-trail')) from factdesk.mt_events e where not exists (select 1 from factdesk.audit_trail a where a.position = e.seq_id) order by 1 limit 30");
         audit.Count.ShouldBe((int)await api.CountEventsAsync(), string.Join("\n", missing));
         queue.ShouldContain(r => r.Contains("\"open_discrepancies\": 1"));
 

@@ -76,7 +76,16 @@ public sealed class GetAuditFeedEndpoint : IEndpoint
                              "fingerprints to nobody, subscription targets not to tools). Filters: actor, type, from, to (ISO 8601, inclusive). " +
                              "Paging: after=<position> and limit (1-1000, default 100); nextAfter is null when nothing follows yet. " +
                              "order=desc reads newest first, paged with before=<position> from nextBefore. An unknown type is 400 listing the known ones.")
-            .Produces<AuditPage>().ProducesProblem(400).ProducesProblem(401);
+            .WithQuery(
+                new QueryParameter("actor", "Only events by this person or tool.") { Example = "Mara Lind" },
+                new QueryParameter("type", "Only events of this stored type (unknown types are 400 listing the known ones).") { Example = "claim-flagged.v1" },
+                QueryParameter.Timestamp("from", "Only events recorded at or after this moment."),
+                QueryParameter.Timestamp("to", "Only events recorded at or before this moment."),
+                new QueryParameter("order", "asc: oldest first, paged by after; desc: newest first, paged by before.") { Allowed = ["asc", "desc"], Default = "asc" },
+                new QueryParameter("after", "With order=asc: the nextAfter of the page before (a position).") { Type = "integer", Format = "int64", Minimum = 0, Default = "0" },
+                new QueryParameter("before", "With order=desc: the nextBefore of the page before (a position).") { Type = "integer", Format = "int64", Minimum = 1 },
+                QueryParameter.Limit(DefaultLimit, MaxLimit))
+            .Produces<AuditPage>().ProducesValidationProblem().ProducesProblem(401);
 
     public static async Task<AuditPage> ReadPageAsync(
         NpgsqlDataSource db, string? actor, string? type, DateTimeOffset? from, DateTimeOffset? to, long after, int limit, CancellationToken ct,

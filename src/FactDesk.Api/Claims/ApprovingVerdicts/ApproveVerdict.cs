@@ -40,7 +40,7 @@ public sealed class ApproveVerdictEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.SignOff)
             .WithName("ApproveVerdict").WithTags("Claims")
             .Accepts<ApproveVerdictRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, ApproveVerdictRequest body, CommandContext context, CommandPipeline pipeline)
@@ -48,6 +48,6 @@ public sealed class ApproveVerdictEndpoint : IEndpoint
         var command = new ApproveVerdict(claimId, body.Note, context.Actor, context.Now);
         return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
             claim => ApproveVerdictDecision.Decide(claim!, command),
-            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+            version => new CommandAnswer(200, new StreamVersion(claimId, version), version), "claim");
     }
 }

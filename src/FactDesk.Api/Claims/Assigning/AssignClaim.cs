@@ -32,7 +32,7 @@ public sealed class AssignClaimEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("AssignClaim").WithTags("Claims")
             .Accepts<AssignClaimRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, AssignClaimRequest body, CommandContext context, CommandPipeline pipeline, DeskPeople people)
@@ -41,6 +41,6 @@ public sealed class AssignClaimEndpoint : IEndpoint
         var command = new AssignClaim(claimId, body.Assignee!, context.Actor, context.Now);
         return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
             claim => AssignClaimDecision.Decide(claim!, command),
-            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+            version => new CommandAnswer(200, new StreamVersion(claimId, version), version), "claim");
     }
 }

@@ -24,6 +24,9 @@ public sealed record AttachSourceRequest(
     }
 }
 
+/// <summary>The answer to AttachSource: the claim, its version, and the new source's id (to retract it later).</summary>
+public sealed record AttachedSource(Guid Id, long Version, Guid SourceId);
+
 /// <summary>Attach a piece of evidence to a claim.</summary>
 public sealed record AttachSource(
     Guid ClaimId, Guid SourceId, string? Url, string? Citation, string? Title, string? Publisher, DateOnly? PublishedOn,
@@ -58,7 +61,7 @@ public sealed class AttachSourceEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Flag)
             .WithName("AttachSource").WithTags("Claims")
             .Accepts<AttachSourceRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<AttachedSource>().ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, AttachSourceRequest body, CommandContext context, CommandPipeline pipeline)
@@ -68,6 +71,6 @@ public sealed class AttachSourceEndpoint : IEndpoint
             body.Kind is null ? SourceKind.Primary : EnumNames<SourceKind>.Parse(body.Kind), context.Actor, context.Now);
         return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
             claim => AttachSourceDecision.Decide(claim!, command),
-            version => new CommandAnswer(200, new { id = claimId, version, sourceId = command.SourceId }, version), "claim");
+            version => new CommandAnswer(200, new AttachedSource(claimId, version, command.SourceId), version), "claim");
     }
 }

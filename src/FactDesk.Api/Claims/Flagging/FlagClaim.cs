@@ -62,7 +62,7 @@ public sealed class FlagClaimEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Flag)
             .WithName("FlagClaim").WithTags("Claims")
             .Accepts<FlagClaimRequest>("application/json")
-            .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
+            .CreatesStream<StreamVersion>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
 
     /// <summary>How long before flagging a due date may lie: claims from this morning's stories are flagged late, not a year late.</summary>
     public static readonly TimeSpan DueAtGrace = TimeSpan.FromDays(1);
@@ -87,7 +87,7 @@ public sealed class FlagClaimEndpoint : IEndpoint
             context.Actor, context.Now);
         return await pipeline.Decide<Claim>(context, Claim.StreamType, command.ClaimId, creates: true,
             state => FlagClaimDecision.Decide(state, command),
-            version => new CommandAnswer(201, new { id = command.ClaimId, version }, version, $"/api/claims/{command.ClaimId}"),
+            version => new CommandAnswer(201, new StreamVersion(command.ClaimId, version), version, $"/api/claims/{command.ClaimId}"),
             "claim");
     }
 

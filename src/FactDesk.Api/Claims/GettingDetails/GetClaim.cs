@@ -20,7 +20,11 @@ public sealed class GetClaimEndpoint : IEndpoint
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetClaim").WithTags("Claims")
-            .Produces<ClaimView>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .WithQuery(
+                new QueryParameter("version", "The claim as it was at this version (past the current one: 404). Not with asOf.") { Type = "integer", Format = "int64", Minimum = 1, Example = "2" },
+                QueryParameter.Timestamp("asOf", "The claim as it was at this moment. Not with version."))
+            .AnswersWithVersion()
+            .Produces<ClaimView>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404);
 }
 
 /// <summary>The claim as tools and pages see it.</summary>

@@ -18,7 +18,8 @@ public sealed class GetClaimHistoryEndpoint : IEndpoint
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetClaimHistory").WithTags("Claims")
-            .Produces<ClaimHistory>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .AnswersWithVersion()
+            .Produces<ClaimHistory>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404);
 }
 
 /// <summary>The claim's log as auditors read it.</summary>

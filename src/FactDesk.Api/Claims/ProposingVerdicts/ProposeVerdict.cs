@@ -42,7 +42,7 @@ public sealed class ProposeVerdictEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ProposeVerdict").WithTags("Claims")
             .Accepts<ProposeVerdictRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, ProposeVerdictRequest body, CommandContext context, CommandPipeline pipeline)
@@ -50,6 +50,6 @@ public sealed class ProposeVerdictEndpoint : IEndpoint
         var command = new ProposeVerdict(claimId, EnumNames<Rating>.Parse(body.Rating!), body.Summary!, body.Correction, context.Actor, context.Now);
         return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
             claim => ProposeVerdictDecision.Decide(claim!, command),
-            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+            version => new CommandAnswer(200, new StreamVersion(claimId, version), version), "claim");
     }
 }

@@ -31,7 +31,7 @@ public sealed class PublishFactCheckEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.SignOff)
             .WithName("PublishFactCheck").WithTags("Claims")
             .Accepts<PublishFactCheckRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, PublishFactCheckRequest body, CommandContext context, CommandPipeline pipeline)
@@ -39,6 +39,6 @@ public sealed class PublishFactCheckEndpoint : IEndpoint
         var command = new PublishFactCheck(claimId, body.Url, context.Actor, context.Now);
         return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
             claim => PublishFactCheckDecision.Decide(claim!, command),
-            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+            version => new CommandAnswer(200, new StreamVersion(claimId, version), version), "claim");
     }
 }

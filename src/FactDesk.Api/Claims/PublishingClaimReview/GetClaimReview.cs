@@ -33,7 +33,7 @@ public sealed class GetClaimReviewEndpoint : IEndpoint
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetClaimReview").WithTags("Claims")
-            .Produces(200, contentType: MediaType).ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .Produces(200, contentType: MediaType).ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404);
 }
 
 /// <summary>Builds the JSON-LD. Keys are written by hand because schema.org names (<c>@type</c>) are not C# names.</summary>

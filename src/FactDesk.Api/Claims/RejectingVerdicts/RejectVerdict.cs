@@ -30,7 +30,7 @@ public sealed class RejectVerdictEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.SignOff)
             .WithName("RejectVerdict").WithTags("Claims")
             .Accepts<RejectVerdictRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, RejectVerdictRequest body, CommandContext context, CommandPipeline pipeline)
@@ -38,6 +38,6 @@ public sealed class RejectVerdictEndpoint : IEndpoint
         var command = new RejectVerdict(claimId, body.Reason!, context.Actor, context.Now);
         return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
             claim => RejectVerdictDecision.Decide(claim!, command),
-            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+            version => new CommandAnswer(200, new StreamVersion(claimId, version), version), "claim");
     }
 }

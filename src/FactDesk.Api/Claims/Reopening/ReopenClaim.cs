@@ -29,7 +29,7 @@ public sealed class ReopenClaimEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ReopenClaim").WithTags("Claims")
             .Accepts<ReopenClaimRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 
     /// <summary>The command for a claim, shared by the JSON route and the claim page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, ReopenClaimRequest body, CommandContext context, CommandPipeline pipeline)
@@ -37,6 +37,6 @@ public sealed class ReopenClaimEndpoint : IEndpoint
         var command = new ReopenClaim(claimId, body.Reason!, context.Actor, context.Now);
         return pipeline.Decide<Claim>(context, Claim.StreamType, claimId, creates: false,
             claim => ReopenClaimDecision.Decide(claim!, command),
-            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+            version => new CommandAnswer(200, new StreamVersion(claimId, version), version), "claim");
     }
 }

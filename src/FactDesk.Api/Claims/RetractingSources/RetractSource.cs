@@ -38,7 +38,7 @@ public sealed class RetractSourceEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("RetractSource").WithTags("Claims")
             .Accepts<RetractSourceRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 
     /// <summary>The command, shared by the JSON route and the claim page's retract form.</summary>
     public static Task<CommandAnswer> Handle(Guid claimId, Guid sourceId, RetractSourceRequest body, CommandContext context, CommandPipeline pipeline)
@@ -53,6 +53,6 @@ public sealed class RetractSourceEndpoint : IEndpoint
                     ? throw Problems.Fail(Problems.NotFound("source", command.SourceId.ToString()))
                     : decision;
             },
-            version => new CommandAnswer(200, new { id = claimId, version }, version), "claim");
+            version => new CommandAnswer(200, new StreamVersion(claimId, version), version), "claim");
     }
 }

@@ -34,7 +34,7 @@ public sealed class ConfirmDiscrepancyEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ConfirmDiscrepancy").WithTags("Discrepancies")
             .Accepts<ConfirmDiscrepancyRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 
     /// <summary>The command, shared by the JSON route and the discrepancy page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid discrepancyId, ConfirmDiscrepancyRequest body, CommandContext context, CommandPipeline pipeline)
@@ -42,6 +42,6 @@ public sealed class ConfirmDiscrepancyEndpoint : IEndpoint
         var command = new ConfirmDiscrepancy(discrepancyId, body.Note, context.Actor, context.Now);
         return pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
             state => ConfirmDiscrepancyDecision.Decide(state!, command),
-            version => new CommandAnswer(200, new { id = discrepancyId, version }, version), "discrepancy");
+            version => new CommandAnswer(200, new StreamVersion(discrepancyId, version), version), "discrepancy");
     }
 }

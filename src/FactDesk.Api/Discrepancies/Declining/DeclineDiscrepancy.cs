@@ -32,7 +32,7 @@ public sealed class DeclineDiscrepancyEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("DeclineDiscrepancy").WithTags("Discrepancies")
             .Accepts<DeclineDiscrepancyRequest>("application/json")
-            .Produces(200).ProducesCommandProblems();
+            .ChangesStream<StreamVersion>().ProducesCommandProblems();
 
     /// <summary>The command, shared by the JSON route and the discrepancy page's form.</summary>
     public static Task<CommandAnswer> Handle(Guid discrepancyId, DeclineDiscrepancyRequest body, CommandContext context, CommandPipeline pipeline)
@@ -40,6 +40,6 @@ public sealed class DeclineDiscrepancyEndpoint : IEndpoint
         var command = new DeclineDiscrepancy(discrepancyId, body.Reason!, context.Actor, context.Now);
         return pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
             state => DeclineDiscrepancyDecision.Decide(state!, command),
-            version => new CommandAnswer(200, new { id = discrepancyId, version }, version), "discrepancy");
+            version => new CommandAnswer(200, new StreamVersion(discrepancyId, version), version), "discrepancy");
     }
 }

@@ -15,7 +15,11 @@ public sealed class GetDiscrepancyEndpoint : IEndpoint
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetDiscrepancy").WithTags("Discrepancies")
-            .Produces<DiscrepancyView>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .WithQuery(
+                new QueryParameter("version", "The discrepancy as it was at this version (past the current one: 404). Not with asOf.") { Type = "integer", Format = "int64", Minimum = 1 },
+                QueryParameter.Timestamp("asOf", "The discrepancy as it was at this moment. Not with version."))
+            .AnswersWithVersion()
+            .Produces<DiscrepancyView>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404);
 }
 
 /// <summary>A discrepancy as tools and pages see it.</summary>

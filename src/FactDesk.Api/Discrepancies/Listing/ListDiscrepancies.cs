@@ -53,7 +53,12 @@ public sealed class ListDiscrepanciesEndpoint : IEndpoint
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("ListDiscrepancies").WithTags("Discrepancies")
-            .Produces<DiscrepancyList>().ProducesProblem(400).ProducesProblem(401);
+            .WithQuery(
+                new QueryParameter("status", "Only discrepancies in this status.") { Allowed = EnumNames<DiscrepancyStatus>.All, Example = "open" },
+                new QueryParameter("claimId", "Only discrepancies that link this claim.") { Format = "uuid" },
+                QueryParameter.Limit(DefaultLimit, MaxLimit),
+                new QueryParameter("cursor", "The nextCursor of the page before; opaque."))
+            .Produces<DiscrepancyList>().ProducesValidationProblem().ProducesProblem(401);
 
     private static (long, Guid)? ParseCursor(string? cursor) =>
         cursor?.Split('.') is [var ticks, var id]

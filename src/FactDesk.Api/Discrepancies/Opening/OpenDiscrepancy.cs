@@ -15,26 +15,20 @@ public sealed record OpenDiscrepancyRequest(
 
     public void Validate(Validation check)
     {
-        if (ClaimIds is null || ClaimIds.Length == 0) check.Add("claimIds", "claimIds is required: the claims in conflict.");
-        else
+        check.Items("claimIds", ClaimIds, MaxClaims, required: true);
+        if (ClaimIds is { Length: > 0 })
         {
-            if (ClaimIds.Length > MaxClaims) check.Add("claimIds", $"claimIds may name at most {MaxClaims} claims.");
-            if (ClaimIds.Distinct().Count() != ClaimIds.Length) check.Add("claimIds", "claimIds must not repeat a claim.");
             if (ClaimIds.Contains(Guid.Empty)) check.Add("claimIds", "claimIds must not contain the empty id.");
             // One claim alone cannot conflict with anything: it needs a second claim or the sources it disagrees with.
             if (ClaimIds.Length == 1 && (SourceIds is null || SourceIds.Length == 0))
                 check.Add("claimIds", "Link 2 or more claims, or 1 claim plus the sourceIds it conflicts with.");
         }
-        if (SourceIds is not null)
-        {
-            if (SourceIds.Length > MaxSources) check.Add("sourceIds", $"sourceIds may name at most {MaxSources} sources.");
-            if (SourceIds.Distinct().Count() != SourceIds.Length) check.Add("sourceIds", "sourceIds must not repeat a source.");
-        }
+        check.Items("sourceIds", SourceIds, MaxSources);
         check.OneOf("kind", Kind, EnumNames<DiscrepancyKind>.All, required: true);
         check.Text("description", Description, 4000);
+        check.Items("values", Values, MaxValues, distinct: false);
         if (Values is not null)
         {
-            if (Values.Length > MaxValues) check.Add("values", $"values may hold at most {MaxValues} entries.");
             for (var i = 0; i < Values.Length; i++)
             {
                 if (Values[i] is not { } value) { check.Add($"values[{i}]", "Each value must be an object with side and says."); continue; }
@@ -86,7 +80,7 @@ public sealed class OpenDiscrepancyEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Flag)
             .WithName("OpenDiscrepancy").WithTags("Discrepancies")
             .Accepts<OpenDiscrepancyRequest>("application/json")
-            .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
+            .CreatesStream<StreamVersion>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
 
     /// <summary>The command, shared by the JSON route and the page's form.</summary>
     public static async Task<CommandAnswer> Handle(OpenDiscrepancyRequest body, CommandContext context, CommandPipeline pipeline)
@@ -102,7 +96,7 @@ public sealed class OpenDiscrepancyEndpoint : IEndpoint
                 "Every claim must exist and every source must be attached to one of the linked claims.", errors));
         return await pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, command.DiscrepancyId, creates: true,
             state => OpenDiscrepancyDecision.Decide(state, command),
-            version => new CommandAnswer(201, new { id = command.DiscrepancyId, version }, version, $"/api/discrepancies/{command.DiscrepancyId}"),
+            version => new CommandAnswer(201, new StreamVersion(command.DiscrepancyId, version), version, $"/api/discrepancies/{command.DiscrepancyId}"),
             "discrepancy");
     }
 }

@@ -12,11 +12,7 @@ public sealed record ResolveDiscrepancyRequest(string? Outcome, string? Rational
         check.OneOf("outcome", Outcome, EnumNames<DiscrepancyOutcome>.All, required: true);
         check.Text("rationale", Rationale, 4000);
         check.Text("resolvedValue", ResolvedValue, 2000, required: Outcome == "claim-corrected");
-        if (SourceIds is not null)
-        {
-            if (SourceIds.Length > Opening.OpenDiscrepancyRequest.MaxSources) check.Add("sourceIds", $"sourceIds may name at most {Opening.OpenDiscrepancyRequest.MaxSources} sources.");
-            if (SourceIds.Distinct().Count() != SourceIds.Length) check.Add("sourceIds", "sourceIds must not repeat a source.");
-        }
+        check.Items("sourceIds", SourceIds, Opening.OpenDiscrepancyRequest.MaxSources);
     }
 }
 
@@ -76,7 +72,7 @@ public sealed class ResolveDiscrepancyEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("ResolveDiscrepancy").WithTags("Discrepancies")
             .Accepts<ResolveDiscrepancyRequest>("application/json")
-            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
+            .ChangesStream<StreamVersion>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
             .ProducesProblem(412).ProducesProblem(413).ProducesProblem(422);
 
     /// <summary>The command, shared by the JSON route and the discrepancy page's form.</summary>
@@ -98,7 +94,7 @@ public sealed class ResolveDiscrepancyEndpoint : IEndpoint
         }
         return await pipeline.Decide<Discrepancy>(context, Discrepancy.StreamType, discrepancyId, creates: false,
             state => ResolveDiscrepancyDecision.Decide(state!, command),
-            version => new CommandAnswer(200, new { id = discrepancyId, version }, version),
+            version => new CommandAnswer(200, new StreamVersion(discrepancyId, version), version),
             "discrepancy");
     }
 }

@@ -34,7 +34,11 @@ public sealed class GetDocumentEndpoint : IEndpoint
             }))
             .RequireAuthorization(Roles.May.Read)
             .WithName("GetDocument").WithTags("Documents")
-            .Produces<DocumentView>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .WithQuery(
+                new QueryParameter("include", "text: also send the article's text (up to 1 MiB; left out by default).") { Allowed = ["text"] },
+                new QueryParameter("includeAll", "true: also the candidates outside the article's body or below the check-worthy score.") { Type = "boolean", Default = "false" })
+            .AnswersWithVersion()
+            .Produces<DocumentView>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404);
 
     private static async Task<(IReadOnlyList<DocumentClaim>, IReadOnlyList<Guid>)> ReadLinksAsync(NpgsqlDataSource db, Guid documentId, CancellationToken ct)
     {

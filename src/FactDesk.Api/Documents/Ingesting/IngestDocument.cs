@@ -25,8 +25,7 @@ public sealed record IngestDocumentRequest(
         if (PublishedOn is { } published && (published < EarliestPublication || published > LatestPublication))
             check.Add("publishedOn", "publishedOn must be between 1800-01-01 and 2100-12-31.");
         // A language tag such as "en" or "pt-BR": letters, digits and hyphens, as BCP 47 spells them.
-        if (Language is not null && (Language.Length is < 2 or > 35 || !Language.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
-            check.Add("language", "language must be a language tag such as \"en\" or \"pt-BR\".");
+        check.Matches("language", Language, "^[A-Za-z0-9-]+$", 2, 35, "language must be a language tag such as \"en\" or \"pt-BR\".");
     }
 }
 
@@ -53,6 +52,12 @@ public static class IngestDocumentDecision
     }
 }
 
+/// <summary>
+/// The answer to IngestDocument: the document, its version, the earlier copy it duplicates, the candidate claims detection
+/// offers, and where detection ran out of time (null: the whole text was read).
+/// </summary>
+public sealed record IngestedDocument(Guid Id, long Version, Guid? DuplicateOf, IReadOnlyList<CandidateClaim> Candidates, int? NotScannedFrom);
+
 public sealed class IngestDocumentEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
@@ -71,16 +76,13 @@ public sealed class IngestDocumentEndpoint : IEndpoint
                     publishedOn, body.Language, duplicateOf, candidates, context.Actor, context.Now, reading.NotScannedFrom);
                 return await pipeline.Decide<Document>(context, Document.StreamType, command.DocumentId, creates: true,
                     state => IngestDocumentDecision.Decide(state, command),
-                    version => new CommandAnswer(201, new
-                        {
-                            id = command.DocumentId, version, duplicateOf, candidates = command.Candidates.Where(c => !c.Withheld).ToList(),
-                            notScannedFrom = command.NotScannedFrom,
-                        },
+                    version => new CommandAnswer(201, new IngestedDocument(
+                            command.DocumentId, version, duplicateOf, command.Candidates.Where(c => !c.Withheld).ToList(), command.NotScannedFrom),
                         version, $"/api/documents/{command.DocumentId}"),
                     "document");
             }))
             .RequireAuthorization(Roles.May.Flag)
             .WithName("IngestDocument").WithTags("Documents")
             .Accepts<IngestDocumentRequest>("application/json")
-            .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413);
+            .CreatesStream<IngestedDocument>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413);
 }

@@ -76,7 +76,14 @@ public sealed class GetQueueEndpoint : IEndpoint
             .WithName("GetQueue").WithTags("Queue")
             .WithDescription("Open claims, most urgent first: priority, then due date (none last), then age, then id. " +
                              "Filters: status, assignee, priority, documentId. Paging: limit (1-500, default 50) and the cursor from nextCursor.")
-            .Produces<QueuePage>().ProducesProblem(400).ProducesProblem(401);
+            .WithQuery(
+                new QueryParameter("status", "Only claims in this open status.") { Allowed = OpenStatuses, Example = "in-review" },
+                new QueryParameter("assignee", "Only claims assigned to this person (as GET /api/people names them).") { Example = "Mara Lind" },
+                new QueryParameter("priority", "Only claims of this priority.") { Allowed = EnumNames<Priority>.All, Example = "high" },
+                new QueryParameter("documentId", "Only claims flagged in this document.") { Format = "uuid" },
+                QueryParameter.Limit(DefaultLimit, MaxLimit),
+                new QueryParameter("cursor", "The nextCursor of the page before; opaque."))
+            .Produces<QueuePage>().ProducesValidationProblem().ProducesProblem(401);
 
     public static QueueFilter ParseFilter(IQueryCollection query)
     {

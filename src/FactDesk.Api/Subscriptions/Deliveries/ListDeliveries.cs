@@ -6,6 +6,9 @@ namespace FactDesk.Api.Subscriptions.Deliveries;
 
 public enum DeliveryStatus { Pending, Delivered, Dead }
 
+/// <summary>A page of deliveries; pass <c>next</c> as <c>after</c> for the next page (null: none follows).</summary>
+public sealed record DeliveryPage(IReadOnlyList<DeliveryView> Items, long? Next);
+
 /// <summary>One event owed to one subscriber, and how sending it has gone.</summary>
 public sealed record DeliveryView(
     Guid Id, Guid SubscriptionId, Guid EventId, string EventType, Guid StreamId, long Position, DeliveryStatus Status,
@@ -48,11 +51,15 @@ public sealed class ListDeliveriesEndpoint : IEndpoint
                         new NpgsqlParameter<long> { TypedValue = after },
                         new NpgsqlParameter<int> { TypedValue = limit },
                     ], ct);
-                return Reads.Json(new { items, next = items.Count == limit ? items[^1].Position : (long?)null });
+                return Reads.Json(new DeliveryPage(items, items.Count == limit ? items[^1].Position : null));
             }))
             .RequireAuthorization(Roles.May.Oversee)
             .WithName("ListDeliveries").WithTags("Subscriptions")
-            .Produces<DeliveryView[]>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .WithQuery(
+                new QueryParameter("status", "Only deliveries in this status (dead: the dead letters).") { Allowed = EnumNames<DeliveryStatus>.All, Example = "dead" },
+                QueryParameter.Limit(100, 500),
+                new QueryParameter("after", "The next of the page before (a position).") { Type = "integer", Format = "int64", Minimum = 0, Default = "0" })
+            .Produces<DeliveryPage>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404);
 }
 
 /// <summary>Reads outbox rows as <see cref="DeliveryView"/>s.</summary>

@@ -19,6 +19,9 @@ public static class RedeliverDecision
     };
 }
 
+/// <summary>The answer to a redelivery: the subscription, its version, and the delivery now pending again.</summary>
+public sealed record Redelivery(Guid Id, long Version, Guid DeliveryId, DeliveryStatus Status);
+
 public sealed class RedeliverEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
@@ -30,7 +33,7 @@ public sealed class RedeliverEndpoint : IEndpoint
             })
             .RequireAuthorization(Roles.May.Edit)
             .WithName("Redeliver").WithTags("Subscriptions")
-            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ChangesStream<Redelivery>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
 
     /// <summary>The command, shared by the JSON route and the deliveries page's button.</summary>
     public static async Task<CommandAnswer> Handle(Guid subscriptionId, Guid delivery, CommandContext context, CommandPipeline pipeline, NpgsqlDataSource db)
@@ -41,7 +44,7 @@ public sealed class RedeliverEndpoint : IEndpoint
         var command = new Redeliver(subscriptionId, delivery, context.Actor, context.Now);
         return await pipeline.Decide<Subscription>(context, Subscription.StreamType, subscriptionId, creates: false,
             state => RedeliverDecision.Decide(state!, rows[0].Status, command),
-            version => new CommandAnswer(200, new { id = subscriptionId, version, deliveryId = delivery, status = "pending" }, version),
+            version => new CommandAnswer(200, new Redelivery(subscriptionId, version, delivery, DeliveryStatus.Pending), version),
             "subscription");
     }
 }

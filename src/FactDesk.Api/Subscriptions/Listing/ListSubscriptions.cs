@@ -43,7 +43,7 @@ public sealed class ListSubscriptionsEndpoint : IEndpoint
             }))
             .RequireAuthorization(Roles.May.Oversee)
             .WithName("GetSubscription").WithTags("Subscriptions")
-            .Produces<SubscriptionView>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .Produces<SubscriptionView>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404);
     }
 
     /// <summary>The active subscriptions, oldest first, as the JSON list answers them (the subscriptions page reads the same).</summary>

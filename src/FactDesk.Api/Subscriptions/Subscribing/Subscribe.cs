@@ -17,13 +17,14 @@ public sealed record SubscribeRequest(string? Url, string? Secret, string[]? Eve
             check.Add("url", "url must not carry a user name or password; the signature authenticates FactDesk.");
 
         // Only the length and kind of characters are reported: the secret is never echoed back.
+        check.Describe("secret", new FieldRule { Required = true, MinLength = MinSecretLength, MaxLength = MaxSecretLength });
         if (Secret is null || Secret.Length == 0) check.Add("secret", "secret is required.");
         else if (Secret.Length is < MinSecretLength or > MaxSecretLength)
             check.Add("secret", $"secret must be {MinSecretLength} to {MaxSecretLength} characters.");
         else if (Secret.Any(char.IsControl)) check.Add("secret", "secret must not contain control characters.");
 
+        check.Items("eventTypes", EventTypes, MaxEventTypes, distinct: false);
         if (EventTypes is null) return;
-        if (EventTypes.Length > MaxEventTypes) check.Add("eventTypes", $"eventTypes may name at most {MaxEventTypes} types.");
         foreach (var name in EventTypes)
             if (name is null || !WebhookEventTypes.IsKnown(name, WebhookEventTypes.Deliverable))
                 check.Add("eventTypes", $"'{Shorten(name)}' is not an event type that can be subscribed to (such as claim-flagged.v1, or claim-flagged for every version).");
@@ -58,7 +59,7 @@ public sealed class SubscribeEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("Subscribe").WithTags("Subscriptions")
             .Accepts<SubscribeRequest>("application/json")
-            .Produces(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
+            .CreatesStream<StreamVersion>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
 
     /// <summary>The command, shared by the JSON route and the subscriptions page's form.</summary>
     public static async Task<CommandAnswer> Handle(SubscribeRequest body, CommandContext context, CommandPipeline pipeline, WebhookTargets targets, SubscriptionSecrets secrets)
@@ -76,7 +77,7 @@ public sealed class SubscribeEndpoint : IEndpoint
         await secrets.KeepAsync(command.SubscriptionId, fingerprint, body.Secret!, ct);
         return await pipeline.Decide<Subscription>(context, Subscription.StreamType, command.SubscriptionId, creates: true,
             state => SubscribeDecision.Decide(state, command),
-            version => new CommandAnswer(201, new { id = command.SubscriptionId, version }, version, $"/api/subscriptions/{command.SubscriptionId}"),
+            version => new CommandAnswer(201, new StreamVersion(command.SubscriptionId, version), version, $"/api/subscriptions/{command.SubscriptionId}"),
             "subscription");
     }
 }

@@ -24,11 +24,11 @@ public sealed class UnsubscribeEndpoint : IEndpoint
                     var command = new Unsubscribe(subscriptionId, context.Actor, context.Now);
                     return await pipeline.Decide<Subscription>(context, Subscription.StreamType, subscriptionId, creates: false,
                         state => UnsubscribeDecision.Decide(state!, command),
-                        version => new CommandAnswer(200, new { id = subscriptionId, version }, version),
+                        version => new CommandAnswer(200, new StreamVersion(subscriptionId, version), version),
                         "subscription");
                 });
             })
             .RequireAuthorization(Roles.May.Edit)
             .WithName("Unsubscribe").WithTags("Subscriptions")
-            .Produces(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(412);
+            .ChangesStream<StreamVersion>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(412);
 }
