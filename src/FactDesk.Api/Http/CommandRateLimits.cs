@@ -35,8 +35,10 @@ public static class CommandRateLimits
         {
             var section = configuration.GetSection($"{Section}:{role}");
             var fallback = Defaults[role];
-            var perMinute = section.GetValue<int?>(nameof(CommandRateLimit.PermitsPerMinute)) ?? fallback.PermitsPerMinute;
-            var burst = section.GetValue<int?>(nameof(CommandRateLimit.Burst)) ?? Math.Max(perMinute, 1);
+            var configuredPerMinute = section.GetValue<int?>(nameof(CommandRateLimit.PermitsPerMinute));
+            var perMinute = configuredPerMinute ?? fallback.PermitsPerMinute;
+            // A role given only a rate may send a minute's worth at once; an unconfigured role keeps its default burst.
+            var burst = section.GetValue<int?>(nameof(CommandRateLimit.Burst)) ?? (configuredPerMinute is null ? fallback.Burst : perMinute);
             if (perMinute < 1 || burst < 1)
                 throw new InvalidOperationException($"{Section}:{role}: PermitsPerMinute and Burst must be at least 1.");
             return new CommandRateLimit(perMinute, burst);
