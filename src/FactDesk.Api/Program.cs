@@ -25,6 +25,7 @@ builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth")
 builder.Services.AddPrincipalsCheck();
 builder.Services.AddFactDeskStore(builder.Configuration);
 builder.Services.AddSingleton<SignInThrottle>();
+builder.Services.AddCommandRateLimits(builder.Configuration);
 builder.Services.AddProblemDetails();
 builder.Services.AddFactDeskOpenApi();
 builder.Services.AddSingleton<PageSessions>();
@@ -84,6 +85,8 @@ app.UseSecurityHeaders();
 app.UseCorrelationIds();
 app.UseAuthentication();
 app.UseAuthorization();
+// After authorization: the limiter's partition is the principal, and a refused request (401, 403) spends nothing.
+app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapOpenApi();
 app.MapFactDeskEndpoints();

@@ -15,8 +15,10 @@ public static class EndpointDiscovery
         var endpoints = typeof(IEndpoint).Assembly.GetTypes()
             .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IEndpoint).IsAssignableFrom(t))
             .OrderBy(t => t.FullName, StringComparer.Ordinal);
+        // One group around every slice, so conventions every route shares (the command rate limit) are set here, not per file.
+        var routes = app.MapGroup("").LimitCommands();
         foreach (var type in endpoints)
-            type.GetMethod(nameof(IEndpoint.Map), BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [app]);
+            type.GetMethod(nameof(IEndpoint.Map), BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [routes]);
         return app;
     }
 

@@ -32,7 +32,10 @@ public sealed class SubscriptionsPage : IEndpoint
                     var form = await http.Request.ReadFormAsync(http.RequestAborted);
                     var types = form["eventTypes"].OfType<string>().Where(t => t.Length > 0).ToArray();
                     var request = new SubscribeRequest(ClaimPage.V(form, "url"), ClaimPage.V(form, "secret"), types.Length == 0 ? null : types);
-                    var outcome = await pipeline.RunForm(http, request, null, (body, context) => SubscribeEndpoint.Handle(body, context, pipeline, targets, secrets), "subscription");
+                    // The API makes a secret when none is sent and answers it once; a page redirect would lose it, so the page asks for one.
+                    var outcome = request.Secret is null
+                        ? FormOutcome.Refused(400, "Correct the fields marked below.", new Dictionary<string, string[]> { ["secret"] = ["Type a shared secret: the subscriber checks each delivery's signature with it."] })
+                        : await pipeline.RunForm(http, request, null, (body, context) => SubscribeEndpoint.Handle(body, context, pipeline, targets, secrets), "subscription");
                     // The secret is never carried back into the page: it is typed again.
                     var kept = new FormCollection(form.Where(f => f.Key != "secret").ToDictionary(f => f.Key, f => f.Value));
                     return outcome.Succeeded

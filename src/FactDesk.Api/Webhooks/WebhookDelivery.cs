@@ -29,11 +29,13 @@ public sealed class WebhookDelivery : BackgroundService
     private readonly WebhookOptions _options;
     private readonly ILogger<WebhookDelivery> _log;
     private readonly HttpClient _http;
+    private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
-    public WebhookDelivery(NpgsqlDataSource db, PostgresEventStore store, SchemaState schema, WebhookOptions options, WebhookTargets targets, ILogger<WebhookDelivery> log)
+    public WebhookDelivery(NpgsqlDataSource db, PostgresEventStore store, SchemaState schema, WebhookOptions options, WebhookTargets targets, ILogger<WebhookDelivery> log,
+        TimeProvider clock)
     {
-        (_db, _schema, _options, _log) = (db, schema, options, log);
+        (_db, _schema, _options, _log, _clock) = (db, schema, options, log, clock);
         store.Appended += _ => Wake();
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -142,6 +144,12 @@ public sealed class WebhookDelivery : BackgroundService
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue(WebhookMessage.ContentType) { CharSet = "utf-8" };
                 request.Headers.Add(WebhookMessage.SignatureHeader, WebhookMessage.Sign(due.Secret, due.Body));
                 request.Headers.Add(WebhookMessage.DeliveryHeader, due.Id.ToString());
+                // Signed at each attempt, so the timestamp is the time this copy was sent.
+                var sentAt = _clock.GetUtcNow().ToUnixTimeSeconds();
+                request.Headers.Add(WebhookMessage.StandardIdHeader, due.Id.ToString());
+                request.Headers.Add(WebhookMessage.StandardTimestampHeader, sentAt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                request.Headers.TryAddWithoutValidation(WebhookMessage.StandardSignatureHeader,
+                    WebhookMessage.SignStandard(WebhookMessage.StandardKey(due.Secret), due.Id.ToString(), sentAt, due.Body));
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
                 status = (int)response.StatusCode;
                 if (status is < 200 or > 299)

@@ -16,7 +16,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _attemptsByEvent = new();
 
     /// <summary>One request as it arrived, with the status it was answered.</summary>
-    public sealed record Received(string Path, byte[] Body, JsonElement Json, string? Signature, string? ContentType, string? Delivery, int Answered)
+    public sealed record Received(string Path, byte[] Body, JsonElement Json, string? Signature, string? ContentType, string? Delivery, int Answered,
+        IHeaderDictionary Headers)
     {
         public string EventId => Json.GetProperty("id").GetString()!;
         public string Subject => Json.GetProperty("subject").GetString()!;
@@ -58,7 +59,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var attempt = _attemptsByEvent.AddOrUpdate(eventId, 1, (_, n) => n + 1);
         var status = Answer(eventId, attempt);
         _received.Enqueue(new Received(http.Request.Path, body, json, http.Request.Headers["X-FactDesk-Signature"], http.Request.ContentType,
-            http.Request.Headers["X-FactDesk-Delivery"], status));
+            http.Request.Headers["X-FactDesk-Delivery"], status, new HeaderDictionary(http.Request.Headers.ToDictionary(h => h.Key, h => h.Value))));
         http.Response.StatusCode = status;
         if (status is >= 300 and <= 399) http.Response.Headers.Location = BaseUrl + "/moved";
         await http.Response.WriteAsync(Encoding.UTF8.GetString("ok"u8));

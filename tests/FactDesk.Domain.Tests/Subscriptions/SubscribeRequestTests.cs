@@ -42,6 +42,31 @@ public class SubscribeRequestTests
     }
 
     [Fact]
+    public void No_secret_is_accepted_because_FactDesk_makes_one()
+    {
+        Errors(new("https://desk.example/hook", null, null)).ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData(23, true)]
+    [InlineData(24, false)]
+    [InlineData(32, false)]
+    public void A_whsec_secret_carries_the_base64_of_at_least_24_bytes(int keyBytes, bool refused)
+    {
+        var secret = "whsec_" + Convert.ToBase64String(new byte[keyBytes].Select((_, i) => (byte)(i * 7)).ToArray());
+        Errors(new("https://desk.example/hook", secret, null)).ContainsKey("secret").ShouldBe(refused);
+    }
+
+    [Fact]
+    public void A_made_secret_is_whsec_and_base64_of_32_random_bytes()
+    {
+        var secret = FactDesk.Api.Webhooks.WebhookMessage.NewSecret();
+        secret.ShouldStartWith("whsec_");
+        Convert.FromBase64String(secret["whsec_".Length..]).Length.ShouldBe(32);
+        FactDesk.Api.Webhooks.WebhookMessage.NewSecret().ShouldNotBe(secret);
+    }
+
+    [Fact]
     public void A_secret_with_control_characters_is_refused_without_repeating_it()
     {
         var secret = "line-one\nline-two-of-it";

@@ -16,12 +16,15 @@ public sealed record SubscribeRequest(string? Url, string? Secret, string[]? Eve
         if (Url is not null && Uri.TryCreate(Url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0)
             check.Add("url", "url must not carry a user name or password; the signature authenticates FactDesk.");
 
-        // Only the length and kind of characters are reported: the secret is never echoed back.
-        check.Describe("secret", new FieldRule { Required = true, MinLength = MinSecretLength, MaxLength = MaxSecretLength });
-        if (Secret is null || Secret.Length == 0) check.Add("secret", "secret is required.");
-        else if (Secret.Length is < MinSecretLength or > MaxSecretLength)
-            check.Add("secret", $"secret must be {MinSecretLength} to {MaxSecretLength} characters.");
-        else if (Secret.Any(char.IsControl)) check.Add("secret", "secret must not contain control characters.");
+        // Only the length and kind of characters are reported: the secret is never echoed back. None sent: FactDesk makes one.
+        check.Describe("secret", new FieldRule { Required = false, MinLength = MinSecretLength, MaxLength = MaxSecretLength });
+        if (Secret is not null)
+        {
+            if (Secret.Length is < MinSecretLength or > MaxSecretLength)
+                check.Add("secret", $"secret must be {MinSecretLength} to {MaxSecretLength} characters.");
+            else if (Secret.Any(char.IsControl)) check.Add("secret", "secret must not contain control characters.");
+            else if (WebhookMessage.CheckStandardSecret(Secret) is { } refusal) check.Add("secret", refusal);
+        }
 
         check.Items("eventTypes", EventTypes, MaxEventTypes, distinct: false);
         if (EventTypes is null) return;
@@ -51,6 +54,14 @@ public static class SubscribeDecision
     }
 }
 
+/// <summary>
+/// The answer to a subscribe request. <c>secret</c> is there only when the subscriber sent none and FactDesk made one:
+/// this answer (and its replay for the same Idempotency-Key) is the only place it is ever shown.
+/// </summary>
+public sealed record SubscriptionCreatedAnswer(
+    Guid Id, long Version,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Secret);
+
 public sealed class SubscribeEndpoint : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
@@ -59,9 +70,9 @@ public sealed class SubscribeEndpoint : IEndpoint
             .RequireAuthorization(Roles.May.Edit)
             .WithName("Subscribe").WithTags("Subscriptions")
             .Accepts<SubscribeRequest>("application/json")
-            .CreatesStream<StreamVersion>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
+            .CreatesStream<SubscriptionCreatedAnswer>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(422);
 
-    /// <summary>The command, shared by the JSON route and the subscriptions page's form.</summary>
+    /// <summary>The command, shared by the JSON route and the subscriptions page's form. Without a secret, one is made and answered once.</summary>
     public static async Task<CommandAnswer> Handle(SubscribeRequest body, CommandContext context, CommandPipeline pipeline, WebhookTargets targets, SubscriptionSecrets secrets)
     {
         var ct = context.Http.RequestAborted;
@@ -72,12 +83,15 @@ public sealed class SubscribeEndpoint : IEndpoint
                 new Dictionary<string, string[]> { ["url"] = [target.Refusal!] }));
 
         var subscriptionId = context.NewId("subscription");
-        var fingerprint = Subscription.FingerprintSecret(await secrets.FingerprintKeyAsync(ct), subscriptionId, body.Secret!);
+        var generated = body.Secret is null ? WebhookMessage.NewSecret() : null;
+        var secret = body.Secret ?? generated!;
+        var fingerprint = Subscription.FingerprintSecret(await secrets.FingerprintKeyAsync(ct), subscriptionId, secret);
         var command = new Subscribe(subscriptionId, body.Url!, fingerprint, body.EventTypes ?? [], context.Actor, context.Now);
-        await secrets.KeepAsync(command.SubscriptionId, fingerprint, body.Secret!, ct);
+        await secrets.KeepAsync(command.SubscriptionId, fingerprint, secret, ct);
         return await pipeline.Decide<Subscription>(context, Subscription.StreamType, command.SubscriptionId, creates: true,
             state => SubscribeDecision.Decide(state, command),
-            version => new CommandAnswer(201, new StreamVersion(command.SubscriptionId, version), version, $"/api/subscriptions/{command.SubscriptionId}"),
+            version => new CommandAnswer(201, new SubscriptionCreatedAnswer(command.SubscriptionId, version, generated), version,
+                $"/api/subscriptions/{command.SubscriptionId}"),
             "subscription");
     }
 }
