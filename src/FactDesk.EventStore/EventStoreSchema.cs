@@ -56,6 +56,30 @@ public static class EventStoreSchema
                     ((extract(epoch from p_timestamp) * 1000000)::bigint)::text), 'UTF8'))
             $$;
 
+            -- Runs first in each batch's transaction, before Marten writes (streams sorted by id): locks each stream's
+            -- head, creating it for a new stream (so two creators queue here too), and returns the streams that are not at the expected version
+            -- (0: must not exist; -1: any). A batch with a conflict is stopped here, before Marten draws any sequence
+            -- number, so Marten never has to cover burned numbers with tombstone events.
+            create function {schema}.lock_stream_heads(p_stream_ids uuid[], p_stream_types text[], p_expected bigint[])
+            returns table (o_stream_id uuid, o_actual bigint)
+            language plpgsql as $$
+            declare
+                v_version bigint;
+            begin
+                -- An id before Marten draws any number: the projection runner's high-water mark relies on it.
+                perform pg_current_xact_id();
+                for i in 1 .. cardinality(p_stream_ids) loop
+                    insert into {schema}.stream_heads (stream_id, type, version, head_hash)
+                        values (p_stream_ids[i], p_stream_types[i], 0, '\x'::bytea) on conflict (stream_id) do nothing;
+                    select h.version into v_version from {schema}.stream_heads h where h.stream_id = p_stream_ids[i] for update;
+                    if found and p_expected[i] <> -1 and v_version <> p_expected[i] then
+                        o_stream_id := p_stream_ids[i]; o_actual := v_version;
+                        return next;
+                    end if;
+                end loop;
+            end;
+            $$;
+
             -- Runs in the append's transaction right after Marten wrote the events: chains versions p_from..p_to of
             -- each stream onto its head. Streams come sorted by id, so concurrent batches lock heads in one order.
             create function {schema}.chain_appended_events(p_stream_ids uuid[], p_stream_types text[], p_from bigint[], p_to bigint[])

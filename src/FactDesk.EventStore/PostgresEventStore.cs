@@ -119,20 +119,10 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
         try
         {
             // Once queued, an append runs to its outcome: cancelling the caller must not leave it unknown.
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await _appender.AppendAsync(streamId, expected.Value switch { -1 => GroupCommitAppender.AnyVersion, var v => v },
-                        martenEvents, pending, CancellationToken.None);
-                    break;
-                }
-                // "Any" version on a stream two writers create at once: the loser appends after the winner.
-                catch (Exception e) when (expected == ExpectedVersion.Any && attempt < 5
-                                          && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }) { }
-            }
+            await _appender.AppendAsync(streamId, expected.Value switch { -1 => GroupCommitAppender.AnyVersion, var v => v },
+                martenEvents, pending, CancellationToken.None);
         }
-        catch (Exception e) when (e is EventStreamUnexpectedMaxEventIdException or global::Marten.Exceptions.ExistingStreamIdCollisionException
+        catch (Exception e) when (e is WrongExpectedVersionException or EventStreamUnexpectedMaxEventIdException or global::Marten.Exceptions.ExistingStreamIdCollisionException
                                       or JasperFx.Events.ExistingStreamIdCollisionException
                                       or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "event_hashes_event_id_key" })
         {
@@ -152,17 +142,25 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
         AppendAsync(streamId, streamType, expected, [new EventToAppend(Guid.NewGuid(), @event)], metadata, ct);
 
     /// <summary>
-    /// Locks the batch's stream heads (in stream order, as every batch does) before Marten draws sequence numbers:
-    /// a writer that lost its race then waits here and fails Marten's version check without burning a number, and
-    /// the transaction holds an id before any number is drawn, which the high-water mark relies on.
+    /// Locks the batch's stream heads (in stream order, as every batch does) and checks the expected versions before
+    /// Marten writes: a writer that lost its race waits here, then fails without Marten drawing a sequence number (a
+    /// failed Marten batch that had drawn some would leave tombstone events in the log). The transaction also takes
+    /// an id before any number is drawn, which the high-water mark relies on.
     /// </summary>
-    async Task IGroupCommitHook.BeforeAppendAsync(NpgsqlConnection connection, IReadOnlyList<Guid> streamIds, CancellationToken ct)
+    async Task IGroupCommitHook.BeforeAppendAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct)
     {
+        var pendings = appends.Select(a => (PendingAppend)a.Context!).ToArray();
         await using var cmd = new NpgsqlCommand(
-            $"select pg_current_xact_id()::text, (select count(*) from (select 1 from {Schema}.stream_heads where stream_id = any($1) order by stream_id for update) locked)",
-            connection);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = streamIds.ToArray() });
-        await cmd.ExecuteScalarAsync(ct);
+            $"select o_stream_id, o_actual from {Schema}.lock_stream_heads($1, $2, $3)", connection);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = appends.Select(a => a.StreamId).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pendings.Select(p => p.StreamType).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = appends.Select(a => a.ExpectedVersion).ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            var stream = reader.GetGuid(0);
+            throw new WrongExpectedVersionException(stream, new ExpectedVersion(appends.First(a => a.StreamId == stream).ExpectedVersion), reader.GetInt64(1));
+        }
     }
 
     /// <summary>

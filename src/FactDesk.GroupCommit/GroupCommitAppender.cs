@@ -199,7 +199,8 @@ public sealed class GroupCommitAppender : IAsyncDisposable
         await connection.OpenAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         if (_hook is not null)
-            await _hook.BeforeAppendAsync(connection, appends.Select(p => p.StreamId).ToList(), ct).ConfigureAwait(false);
+            await _hook.BeforeAppendAsync(connection,
+                appends.Select(p => new CommittingAppend(p.StreamId, p.ExpectedVersion, [], p.Context)).ToList(), ct).ConfigureAwait(false);
         await using (var session = _store.LightweightSession(SessionOptions.ForTransaction(transaction)))
         {
             foreach (var pending in appends)
@@ -261,8 +262,11 @@ public sealed record CommittingAppend(Guid StreamId, long ExpectedVersion, IRead
 /// </summary>
 public interface IGroupCommitHook
 {
-    /// <summary>Runs first in the batch's transaction, before Marten writes (streams sorted by id), e.g. to lock them.</summary>
-    Task BeforeAppendAsync(NpgsqlConnection connection, IReadOnlyList<Guid> streamIds, CancellationToken ct);
+    /// <summary>
+    /// Runs first in the batch's transaction, before Marten writes (appends sorted by stream id; no events yet), e.g. to
+    /// lock the streams and check versions: throwing here fails the batch before Marten draws any sequence number.
+    /// </summary>
+    Task BeforeAppendAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct);
 
 
     Task BeforeCommitAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct);
