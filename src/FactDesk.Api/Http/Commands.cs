@@ -250,13 +250,23 @@ public sealed class CommandPipeline(
     private static IResult Answer(CommandAnswer answer) =>
         new RawJsonResult(answer.Status, JsonSerializer.Serialize(answer.Body, JsonDefaults.Options), answer.Location, ETags.Format(answer.Version), replayed: false);
 
-    public static bool IsDatabaseUnavailable(Exception e) => e switch
+    /// <summary>
+    /// Whether the database is away (connection refused or lost, shutting down, out of connections). Looks through
+    /// wrappers: Marten reports a failed write as a MartenCommandException around Npgsql's.
+    /// </summary>
+    public static bool IsDatabaseUnavailable(Exception e)
     {
-        NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => true,
-        NpgsqlException and not PostgresException => true,
-        PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } => true,
-        _ => false,
-    };
+        for (Exception? current = e; current is not null; current = current.InnerException)
+            if (current switch
+                {
+                    NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => true,
+                    NpgsqlException and not PostgresException => true,
+                    PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } => true,
+                    _ => false,
+                })
+                return true;
+        return false;
+    }
 
     private sealed record PendingIdempotency(string Principal, string Key, byte[] RequestHash);
 }
