@@ -12,7 +12,7 @@ public static class EventStoreSchema
 {
     /// <summary>
     /// What FactDesk keeps beside Marten's event tables: each event's hash (chained per stream over the row as stored),
-    /// each stream's head, the async projections' checkpoints and the global ledger.
+    /// each stream's head and the global ledger.
     /// </summary>
     public static readonly IReadOnlyList<Migration> EngineMigrations =
     [
@@ -32,11 +32,6 @@ public static class EventStoreSchema
                 hash bytea not null,
                 tx_id xid8 not null default pg_current_xact_id(),
                 constraint event_hashes_event_id_key unique (event_id)
-            );
-            create table {schema}.projection_checkpoints (
-                name text primary key,
-                position bigint not null default 0,
-                updated_at timestamptz not null default clock_timestamp()
             );
             -- The ledger chains every event's hash in global order, so a deleted or inserted event is found
             -- even when it is the last of its stream. It is filled after commit, so appends stay parallel.
@@ -112,6 +107,22 @@ public static class EventStoreSchema
                 end loop;
             end;
             $$;
+            """),
+        // The async projections' progress now lives in Marten's mt_event_progression.
+        // The async projections' progress lives in Marten's mt_event_progression; daemon_positions only remembers where
+        // each projection's last range ended, since the daemon does not hand over events of types it does not know.
+        new("eventlog/002-progress-in-marten", """
+            drop table if exists {schema}.projection_checkpoints;
+            create table {schema}.daemon_positions (projection text primary key, position bigint not null);
+            -- Events an async projection could not apply, set aside so the projection goes on.
+            create table {schema}.projection_dead_letters (
+                projection text not null,
+                position bigint not null,
+                event_type text not null,
+                error text not null,
+                recorded_at timestamptz not null default clock_timestamp(),
+                primary key (projection, position)
+            );
             """),
     ];
 

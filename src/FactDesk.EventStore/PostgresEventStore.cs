@@ -40,7 +40,9 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
         if (options.Projections.All(p => p.Name != LedgerProjection.ProjectionName))
             options.Projections.Add(new LedgerProjection { Schema = options.Schema });
         _inline = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline).ToArray();
-        Marten = CreateMartenStore(dataSource, types, options.Schema);
+        AsyncProjections = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async)
+            .Select(p => new DaemonProjection(this, p)).ToArray();
+        Marten = CreateMartenStore(dataSource, types, options.Schema, marten => ConfigureDaemon(marten, options));
         _appender = new GroupCommitAppender(Marten, new GroupCommitOptions
         {
             MaxAppendsPerCommit = options.MaxAppendsPerCommit, Lanes = options.CommitLanes, Hook = this,
@@ -54,15 +56,53 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
     /// <summary>The Marten store the events live in.</summary>
     public DocumentStore Marten { get; }
 
-    /// <summary>Raised after an append commits (in this process), so runners and live feeds can wake at once.</summary>
+    /// <summary>Raised after an append commits (in this process), so live feeds can wake at once.</summary>
     public event Action<AppendResult>? Appended;
+
+    /// <summary>Raised after the daemon in this process committed a batch of some async projection.</summary>
+    public event Action? ProjectionsAdvanced;
+
+    /// <summary>Raised when an async projection's batch failed in this process (the daemon retries it): the projection and the error.</summary>
+    public event Action<string, Exception>? ProjectionFailed;
+
+    internal void OnProjectionFailed(string projection, Exception error) => ProjectionFailed?.Invoke(projection, error);
+
+    /// <summary>Raised when an async projection could not apply one event and set it aside (see <c>projection_dead_letters</c>).</summary>
+    public event Action<string, RecordedEvent, Exception>? EventDeadLettered;
+
+    internal void OnEventDeadLettered(string projection, RecordedEvent e, Exception error) => EventDeadLettered?.Invoke(projection, e, error);
+
+    /// <summary>The events async projections set aside, newest first.</summary>
+    public async Task<IReadOnlyList<DeadLetter>> ReadDeadLettersAsync(int limit = 100, CancellationToken ct = default)
+    {
+        await using var cmd = DataSource.CreateCommand(
+            $"select projection, position, event_type, error, recorded_at from {Schema}.projection_dead_letters order by recorded_at desc, position desc limit $1");
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var letters = new List<DeadLetter>();
+        while (await reader.ReadAsync(ct))
+            letters.Add(new DeadLetter(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
+        return letters;
+    }
+
+    private sealed class DaemonCommits(PostgresEventStore store) : IChangeListener
+    {
+        public Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+        {
+            store.ProjectionsAdvanced?.Invoke();
+            return Task.CompletedTask;
+        }
+
+        public Task BeforeCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token) => Task.CompletedTask;
+    }
 
     /// <summary>
     /// Marten configured for FactDesk's log: schema, Quick append, Guid streams, every registered event class under its
     /// stable name (a renamed class still reads its stored events), correlation, causation and headers kept per event,
     /// and FactDesk's JSON settings, so the stored data is what the API shows.
     /// </summary>
-    public static DocumentStore CreateMartenStore(NpgsqlDataSource dataSource, EventTypeRegistry types, string schema) =>
+    public static DocumentStore CreateMartenStore(NpgsqlDataSource dataSource, EventTypeRegistry types, string schema,
+        Action<StoreOptions>? configure = null) =>
         DocumentStore.For(options =>
         {
             options.Connection(dataSource);
@@ -81,7 +121,33 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
             var serializer = new SystemTextJsonSerializer(types.Json);
             serializer.Configure(json => json.PropertyNamingPolicy = types.Json.PropertyNamingPolicy);
             options.Serializer(serializer);
+            configure?.Invoke(options);
         });
+
+    /// <summary>The async projections, as Marten's daemon runs them.</summary>
+    public IReadOnlyList<DaemonProjection> AsyncProjections { get; }
+
+    /// <summary>
+    /// The async projections run on Marten's daemon, in hot/cold mode: each runs on one instance at a time (under an
+    /// advisory lock) and moves to another when that one dies. A rebuild empties the projection's tables first.
+    /// </summary>
+    private void ConfigureDaemon(StoreOptions marten, EventStoreOptions options)
+    {
+        marten.Projections.AsyncMode = JasperFx.Events.Daemon.DaemonMode.HotCold;
+        marten.Projections.LeadershipPollingTime = 1000;
+        marten.Projections.AsyncListeners.Add(new DaemonCommits(this));
+        // Events of a type this service does not know (written by a newer version, or another tool) are still read by
+        // FactDesk's projections, which take the range from the log (see DaemonProjection); the daemon need not stop at them.
+        marten.Projections.Errors.SkipUnknownEvents = true;
+        marten.Projections.RebuildErrors.SkipUnknownEvents = true;
+        foreach (var daemonProjection in AsyncProjections)
+            marten.Projections.Add(daemonProjection, JasperFx.Events.Projections.ProjectionLifecycle.Async, daemonProjection.Projection.Name,
+                async =>
+                {
+                    foreach (var table in daemonProjection.Projection.Tables)
+                        async.DeleteDataInTableOnTeardown($"{options.Schema}.{table}");
+                });
+    }
 
     /// <summary>Creates or migrates Marten's event tables and FactDesk's own (chains, checkpoints, projections).</summary>
     public Task MigrateAsync(CancellationToken ct = default) =>
@@ -240,6 +306,10 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
                 new NpgsqlParameter<int> { TypedValue = limit },
             ], ct, connection);
 
+    /// <summary>Reads every event after a position (exclusive) up to a position (inclusive), inside the caller's transaction.</summary>
+    public Task<IReadOnlyList<RecordedEvent>> ReadRangeAsync(NpgsqlConnection connection, long afterPosition, long toPosition, CancellationToken ct) =>
+        ReadAllAsync(connection, afterPosition, toPosition, int.MaxValue, ct);
+
     /// <summary>The stream's current version and type, or null when it does not exist.</summary>
     public async Task<(long Version, string Type)?> GetStreamStateAsync(Guid streamId, CancellationToken ct = default)
     {
@@ -310,6 +380,9 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
         public AppendResult? Result { get; set; }
     }
 }
+
+/// <summary>An event an async projection could not apply: which, where, why and when.</summary>
+public sealed record DeadLetter(string Projection, long Position, string EventType, string Error, DateTimeOffset RecordedAt);
 
 /// <summary>The Marten event headers that carry FactDesk's metadata beside correlation and causation ids.</summary>
 public static class MetadataHeaders

@@ -52,7 +52,7 @@ public class FactDeskApi : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     public PostgresEventStore Store => Services.GetRequiredService<PostgresEventStore>();
-    public ProjectionRunner Runner => Services.GetRequiredService<ProjectionRunner>();
+    public ProjectionControl Projections => Services.GetRequiredService<ProjectionControl>();
 
     /// <summary>A client signed in as the first person with the role (or by token when given).</summary>
     public HttpClient As(string role, int nth = 0)

@@ -16,7 +16,7 @@ public sealed class ReplayAwareProjection(ProjectionLifecycle lifecycle, string 
     {
         await using var cmd = new NpgsqlCommand($"""
             insert into factdesk.{name}_seen (position, replaying)
-            select p, coalesce(current_setting('{ProjectionRunner.ReplayingSetting}', true), '') = 'on' from unnest($1::bigint[]) p
+            select p, coalesce(current_setting('{ProjectionControl.ReplayingSetting}', true), '') = 'on' from unnest($1::bigint[]) p
             """, connection);
         cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = events.Select(e => e.Position).ToArray() });
         await cmd.ExecuteNonQueryAsync(ct);
@@ -29,9 +29,12 @@ public class ReplayingTests
     public async Task Projections_are_told_they_are_replaying_only_during_a_rebuild()
     {
         var store = await TestStore.CreateAsync("replaying", new ReplayAwareProjection(ProjectionLifecycle.Inline, "inl"), new ReplayAwareProjection(ProjectionLifecycle.Async, "asy"));
-        var runner = new ProjectionRunner(store);
-        for (var i = 0; i < 3; i++) await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("x", i), TestStore.Metadata);
-        await runner.CatchUpAsync(TimeSpan.FromSeconds(20));
+        var runner = new ProjectionControl(store);
+        await using (await store.StartDaemonAsync())
+        {
+            for (var i = 0; i < 3; i++) await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("x", i), TestStore.Metadata);
+            await runner.CatchUpAsync(TimeSpan.FromSeconds(60));
+        }
         (await store.ScalarAsync<long>("select count(*) from factdesk.inl_seen where not replaying")).ShouldBe(3);
         (await store.ScalarAsync<long>("select count(*) from factdesk.asy_seen where not replaying")).ShouldBe(3);
 

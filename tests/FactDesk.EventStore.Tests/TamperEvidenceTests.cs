@@ -13,7 +13,7 @@ public class TamperEvidenceTests
             for (var v = 0; v < 4; v++)
                 await store.AppendAsync(stream, "thing", v == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(v), new ThingHappened($"s{s}", v), TestStore.Metadata);
         }
-        await new ProjectionRunner(store).CatchUpAsync(TimeSpan.FromSeconds(10));
+        await store.CatchUpLedgerAsync();
         return (store, new LogVerifier(store));
     }
 
@@ -57,7 +57,7 @@ public class TamperEvidenceTests
         var (store, verifier) = await StoreWithHistoryAsync("verify_tail");
         var first = (Guid)(await store.RowsAsync("select stream_id from factdesk.mt_events where seq_id = 1"))[0][0];
         await store.AppendAsync(first, "thing", ExpectedVersion.Exactly(4), new ThingHappened("late", 1), TestStore.Metadata);
-        await new ProjectionRunner(store).CatchUpAsync(TimeSpan.FromSeconds(10));
+        await store.CatchUpLedgerAsync();
         await store.ScalarAsync<object>("delete from factdesk.mt_events where seq_id = 13");
         var result = await verifier.VerifyAsync();
         result.Ok.ShouldBeFalse();

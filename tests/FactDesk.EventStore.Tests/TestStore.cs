@@ -58,9 +58,12 @@ public static class TestStore
 {
     public static readonly EventMetadata Metadata = new("tester", "editor", "corr-1", "cause-1");
 
-    public static async Task<PostgresEventStore> CreateAsync(string purpose, params IProjection[] projections)
+    public static async Task<PostgresEventStore> CreateAsync(string purpose, params IProjection[] projections) =>
+        await OpenAsync(await PostgresServer.CreateDatabaseForAsync(purpose), projections);
+
+    /// <summary>A store on an existing database: a second service instance beside the first.</summary>
+    public static async Task<PostgresEventStore> OpenAsync(string connectionString, params IProjection[] projections)
     {
-        var connectionString = await PostgresServer.CreateDatabaseForAsync(purpose);
         var dataSource = NpgsqlDataSource.Create(connectionString);
         var types = new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web)).RegisterAssembly(typeof(TestStore).Assembly);
         var options = new EventStoreOptions();
@@ -68,6 +71,30 @@ public static class TestStore
         var store = new PostgresEventStore(dataSource, types, options);
         await store.MigrateAsync();
         return store;
+    }
+
+    /// <summary>Runs the daemon until the async projections (the ledger among them) have read every stored event.</summary>
+    public static async Task CatchUpLedgerAsync(this PostgresEventStore store)
+    {
+        await using var daemon = await store.StartDaemonAsync();
+        await new ProjectionControl(store).CatchUpAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Starts Marten's async daemon on the store, running every async projection; dispose to stop it.</summary>
+    public static async Task<RunningDaemon> StartDaemonAsync(this PostgresEventStore store)
+    {
+        var daemon = await store.Marten.BuildProjectionDaemonAsync();
+        await daemon.StartAllAsync();
+        return new RunningDaemon(daemon);
+    }
+
+    public sealed class RunningDaemon(JasperFx.Events.Daemon.IProjectionDaemon daemon) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await daemon.StopAllAsync();
+            daemon.Dispose();
+        }
     }
 
     /// <summary>

@@ -74,7 +74,7 @@ public static class EventLog
     public static async Task WaitForProjectionsAsync(string connectionString, TimeSpan within)
     {
         await using var services = StoreServices(connectionString);
-        var runner = services.GetRequiredService<ProjectionRunner>();
+        var runner = new ProjectionControl(services.GetRequiredService<PostgresEventStore>());
         var last = await ScalarAsync(connectionString, "select coalesce(max(seq_id), 0) from factdesk.mt_events");
         var clock = Stopwatch.StartNew();
         while (true)
@@ -96,7 +96,7 @@ public static class EventLog
     {
         await using var services = StoreServices(connectionString);
         var store = services.GetRequiredService<PostgresEventStore>();
-        var runner = services.GetRequiredService<ProjectionRunner>();
+        var runner = new ProjectionControl(store);
 
         (await ScalarAsync(connectionString, "select count(*) from factdesk.ledger"))
             .ShouldBe(await ScalarAsync(connectionString, "select count(*) from factdesk.mt_events"), "ledger rows against events");

@@ -39,7 +39,7 @@ internal static class Bench
     private static readonly EventMetadata Metadata = new("bench", Roles.Editor, "bench", "bench");
 
     /// <summary>A fresh schema and the service's own store wiring (every projection of the Api).</summary>
-    private static async Task<(ServiceProvider Services, PostgresEventStore Store, ProjectionRunner Runner)> FreshStoreAsync(string connectionString)
+    private static async Task<(ServiceProvider Services, PostgresEventStore Store, ProjectionControl Runner)> FreshStoreAsync(string connectionString)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("ConnectionStrings:FactDesk", connectionString)]).Build();
         var services = new ServiceCollection().AddLogging().AddFactDeskStore(configuration).BuildServiceProvider();
@@ -47,7 +47,7 @@ internal static class Bench
         await using (var drop = store.DataSource.CreateCommand($"drop schema if exists {store.Schema} cascade"))
             await drop.ExecuteNonQueryAsync();
         await store.MigrateAsync();
-        return (services, store, services.GetRequiredService<ProjectionRunner>());
+        return (services, store, new ProjectionControl(store));
     }
 
     /// <summary>

@@ -15,13 +15,19 @@ public static class ProjectionsCommand
             .Build();
         await using var services = new ServiceCollection().AddLogging().AddFactDeskStore(configuration).BuildServiceProvider();
         var store = services.GetRequiredService<PostgresEventStore>();
-        var runner = services.GetRequiredService<ProjectionRunner>();
+        var control = new ProjectionControl(store);
         await store.MigrateAsync();
         switch (words)
         {
             case ["list"]:
                 foreach (var p in store.Options.Projections)
-                    Console.WriteLine($"{p.Name,-24} {p.Lifecycle,-7} checkpoint {await runner.GetCheckpointAsync(p.Name)}");
+                    Console.WriteLine($"{p.Name,-24} {p.Lifecycle,-7} checkpoint {(p.Lifecycle == ProjectionLifecycle.Async ? (await control.GetCheckpointAsync(p.Name)).ToString() : "(inline)")}");
+                return 0;
+            case ["dead-letters"]:
+                var letters = await store.ReadDeadLettersAsync();
+                foreach (var letter in letters)
+                    Console.WriteLine($"{letter.RecordedAt:u} {letter.Projection,-24} position {letter.Position} {letter.EventType}: {letter.Error}");
+                Console.WriteLine($"{letters.Count} dead letter(s).");
                 return 0;
             case ["rebuild", .. var names]:
                 // The ledger is evidence, not a view: rebuilding it would re-chain edited events, so only a named rebuild touches it.
@@ -35,13 +41,13 @@ public static class ProjectionsCommand
                 foreach (var name in targets)
                 {
                     Console.WriteLine($"Rebuilding {name} ...");
-                    await runner.RebuildAsync(name, new Progress<ProjectionProgress>(p => Console.WriteLine(
+                    await control.RebuildAsync(name, new Progress<ProjectionProgress>(p => Console.WriteLine(
                         $"  {p.Projection}: {p.EventsDone:N0}/{p.EventsTotal:N0} events, {p.EventsPerSecond:N0}/s, " +
                         $"{(p.Remaining is { } left ? $"about {left.TotalSeconds:N0} s left" : "")} ({p.Elapsed.TotalSeconds:N1} s)")));
                 }
                 return 0;
             default:
-                Console.Error.WriteLine("usage: projections list | projections rebuild [name ...]");
+                Console.Error.WriteLine("usage: projections list | projections rebuild [name ...] | projections dead-letters");
                 return 2;
         }
     }

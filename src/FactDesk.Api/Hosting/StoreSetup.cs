@@ -1,6 +1,7 @@
 using FactDesk.Api.Http;
 using FactDesk.Api.Webhooks;
 using FactDesk.EventStore;
+using Marten.Events.Daemon.Coordination;
 using Npgsql;
 
 namespace FactDesk.Api.Hosting;
@@ -35,7 +36,10 @@ public static class StoreSetup
             foreach (var migration in sp.GetServices<Migration>()) options.Migrations.Add(migration);
             return new PostgresEventStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), options);
         });
-        services.AddSingleton(sp => new ProjectionRunner(sp.GetRequiredService<PostgresEventStore>()));
+        services.AddSingleton(sp => new ProjectionCoordinator(sp.GetRequiredService<PostgresEventStore>().Marten,
+            sp.GetRequiredService<ILogger<ProjectionCoordinator>>()));
+        services.AddSingleton(sp => new ProjectionControl(sp.GetRequiredService<PostgresEventStore>(),
+            () => ValueTask.FromResult(sp.GetRequiredService<ProjectionCoordinator>().DaemonForMainDatabase())));
         services.AddSingleton(sp => new LogVerifier(sp.GetRequiredService<PostgresEventStore>()));
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<CommandPipeline>();
@@ -43,7 +47,7 @@ public static class StoreSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SchemaState>();
         services.AddHostedService<SchemaMigrationService>();
-        services.AddHostedService<ProjectionRunnerService>();
+        services.AddHostedService<ProjectionDaemonService>();
         services.AddSingleton<Documents.Conflicts.DiscrepancyProposer>();
         services.AddHostedService(sp => sp.GetRequiredService<Documents.Conflicts.DiscrepancyProposer>());
         services.AddWebhooks(configuration);
@@ -95,12 +99,27 @@ public sealed class SchemaMigrationService(PostgresEventStore store, SchemaState
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 }
 
-/// <summary>Runs the async projections (audit feed, ledger, ...) in the background once the schema exists.</summary>
-public sealed class ProjectionRunnerService(ProjectionRunner runner, SchemaState schema, ILogger<ProjectionRunnerService> log) : BackgroundService
+/// <summary>
+/// Starts Marten's async daemon (hot/cold: each async projection runs on one instance, and moves when that one dies)
+/// once the schema exists.
+/// </summary>
+public sealed class ProjectionDaemonService(ProjectionCoordinator coordinator, PostgresEventStore store, SchemaState schema,
+    ILogger<ProjectionDaemonService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
-        await schema.Migrated.WaitAsync(ct);
-        await runner.RunAsync(TimeSpan.FromMilliseconds(250), e => log.LogWarning("Projection runner: {Message}", e.Message), ct);
+        store.ProjectionFailed += (projection, error) =>
+            log.LogError(error, "Async projection {Projection} failed a batch; Marten's daemon retries it", projection);
+        store.EventDeadLettered += (projection, e, error) =>
+            log.LogError(error, "Async projection {Projection} set aside event {Position} ({EventType}) as a dead letter", projection, e.Position, e.Type);
+        try { await schema.Migrated.WaitAsync(ct); }
+        catch (OperationCanceledException) { return; }
+        await coordinator.StartAsync(ct);
+    }
+
+    public override async Task StopAsync(CancellationToken ct)
+    {
+        await base.StopAsync(ct);
+        await coordinator.StopAsync(ct);
     }
 }

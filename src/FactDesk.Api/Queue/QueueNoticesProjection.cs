@@ -39,7 +39,7 @@ public sealed class QueueNoticesProjection : IProjection
                    or q.claim_id in (select l.claim_id from {StoreSetup.Schema}.queue_discrepancy_links l where l.discrepancy_id = any($2)))
             select pg_notify('{ReviewQueueProjection.Channel}', json_build_object('claimId', claim_id, 'version', version)::text)
             from changed
-            where coalesce(current_setting('{ProjectionRunner.ReplayingSetting}', true), '') <> 'on'
+            where coalesce(current_setting('{ProjectionControl.ReplayingSetting}', true), '') <> 'on'
             """, connection);
         cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = claimIds.ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = discrepancyIds.ToArray() });

@@ -21,7 +21,7 @@ public class AuditRedactionTests(ApiWithASubscription api) : IClassFixture<ApiWi
     {
         var id = await api.SubscribeAsync(Target, "claim-flagged");
         (await api.Editor.DeleteAsync($"/api/subscriptions/{id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        await api.Runner.CatchUpAsync(TimeSpan.FromSeconds(20));
+        await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(20));
         var seen = new Dictionary<string, JsonElement>();
         foreach (var role in Roles.All)
         {

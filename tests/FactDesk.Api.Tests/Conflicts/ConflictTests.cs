@@ -12,7 +12,7 @@ internal static class ConflictDesk
 {
     public static async Task<JsonElement[]> ProposalsAfterCatchUpAsync(this FactDeskApi api)
     {
-        await api.Runner.CatchUpAsync(TimeSpan.FromSeconds(60));
+        await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(60));
         await api.Services.GetRequiredService<DiscrepancyProposer>().ProposePendingAsync();
         var list = await (await api.Editor.GetAsync("/api/discrepancies?status=proposed&limit=500")).ReadJsonAsync();
         return list.GetProperty("items").EnumerateArray().ToArray();
@@ -41,7 +41,7 @@ public class PlausibilityTests(ApiForPlausibility api) : IClassFixture<ApiForPla
         var first = (await api.IngestAsync(
             "China is home to 36% of all large language models in existence, second only to the United States.", "White paper", "2025-02-18"))
             .GetProperty("id").GetGuid();
-        await api.Runner.CatchUpAsync(TimeSpan.FromSeconds(60));
+        await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(60));
 
         // Within a month of the first, so the two describe the same moment ("is home to" is a snapshot).
         var later = await api.IngestAsync("""

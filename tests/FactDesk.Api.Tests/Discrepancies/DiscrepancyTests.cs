@@ -339,7 +339,7 @@ public class ListingDiscrepanciesTests(ApiWithAFewDiscrepancies api) : IClassFix
         page2.GetProperty("nextCursor").ValueKind.ShouldBe(JsonValueKind.Null);
 
         // The tables are only a projection of the streams: a rebuild gives the same answers.
-        await api.Runner.RebuildAsync("discrepancy-links");
+        await api.Projections.RebuildAsync("discrepancy-links");
         Ids(await List("?status=open")).ShouldBe([third, first]);
         Ids(await List("?status=resolved")).ShouldBe([second]);
     }

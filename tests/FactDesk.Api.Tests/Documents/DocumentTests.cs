@@ -227,7 +227,7 @@ public class FlaggingOnACopyTests(ApiWithAnArticleAndItsCopy api) : IClassFixtur
         var edition = await api.IngestAsync(ApiWithAnArticle.Article + "\nA closing paragraph only this edition carries, about rebuilds of read models.", "Edition");
         // Another test of this class may have ingested the plain article first: then this edition is itself a copy of it.
         var original = edition.GetProperty("duplicateOf") is { ValueKind: JsonValueKind.String } earlier ? earlier.GetGuid() : edition.GetProperty("id").GetGuid();
-        await api.Runner.RebuildAsync("documents");
+        await api.Projections.RebuildAsync("documents");
         var copy = await api.IngestAsync(ApiWithAnArticle.PrintCopy + "\nA closing paragraph only this edition carries, about rebuilds of read models.", "Edition, print");
         copy.GetProperty("duplicateOf").GetGuid().ShouldBe(original);
         var copies = (await (await api.Auditor.GetAsync($"/api/documents/{original}")).ReadJsonAsync()).GetProperty("copies");

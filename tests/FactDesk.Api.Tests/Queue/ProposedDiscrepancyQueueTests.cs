@@ -68,10 +68,10 @@ public class ProposedDiscrepancyQueueTests(FactDeskApi api) : IClassFixture<Fact
         await PostOkAsync($"/api/discrepancies/{unlinked}/confirmation", new { note = "real" });
         (await OpenDiscrepanciesAsync(desk)).ShouldBe(1);
 
-        await api.Runner.CatchUpAsync(TimeSpan.FromSeconds(30));
+        await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(30));
         var queue = await api.RowsAsJsonAsync(QueueRows);
         var links = await api.RowsAsJsonAsync(LinkRows);
-        await api.Runner.RebuildAsync("review-queue");
+        await api.Projections.RebuildAsync("review-queue");
         (await api.RowsAsJsonAsync(QueueRows)).ShouldBe(queue);
         (await api.RowsAsJsonAsync(LinkRows)).ShouldBe(links);
         (await OpenDiscrepanciesAsync(desk)).ShouldBe(1);

@@ -51,7 +51,7 @@ public class ReadModelRebuildTests(FactDeskApi api) : IClassFixture<FactDeskApi>
             await api.OpenDiscrepancyAsync(discrepancy, claims[pick.Next(claims.Length)], claims[pick.Next(claims.Length)]);
             if (pick.Next(2) == 0) await api.ResolveDiscrepancyAsync(discrepancy);
         }
-        await api.Runner.CatchUpAsync(TimeSpan.FromSeconds(60));
+        await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(60));
         return claims;
     }
 
@@ -64,12 +64,12 @@ public class ReadModelRebuildTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         var audit = await api.RowsAsJsonAsync(AuditRows);
         queue.Count.ShouldBeGreaterThanOrEqualTo(claims.Length);
         links.Count.ShouldBeGreaterThan(40);
-        var missing = await api.RowsAsJsonAsync("select concat_ws(' ', e.seq_id, e.type, e.version, e.timestamp, (select position from factdesk.projection_checkpoints where name='audit-trail')) from factdesk.mt_events e where not exists (select 1 from factdesk.audit_trail a where a.position = e.seq_id) order by 1 limit 30");
+        var missing = await api.RowsAsJsonAsync("select concat_ws(' ', e.seq_id, e.type, e.version, e.timestamp, (select last_seq_id from factdesk.mt_event_progression where name='audit-trail:All')) from factdesk.mt_events e where not exists (select 1 from factdesk.audit_trail a where a.position = e.seq_id) order by 1 limit 30");
         audit.Count.ShouldBe((int)await api.CountEventsAsync(), string.Join("\n", missing));
         queue.ShouldContain(r => r.Contains("\"open_discrepancies\": 1"));
 
-        await api.Runner.RebuildAsync("review-queue");
-        await api.Runner.RebuildAsync("audit-trail");
+        await api.Projections.RebuildAsync("review-queue");
+        await api.Projections.RebuildAsync("audit-trail");
 
         (await api.RowsAsJsonAsync(QueueRows)).ShouldBe(queue);
         (await api.RowsAsJsonAsync(LinkRows)).ShouldBe(links);

@@ -53,7 +53,7 @@ public class LateSubscriptionTests(ApiSendingWebhooksFast api) : IClassFixture<A
         var subscribed = await subscribing;
         (await api.Store.ReadStreamAsync(claimId)).Single().Position.ShouldBeGreaterThan(subscribed.Events.Single().Position);
 
-        await api.Runner.CatchUpAsync(TimeSpan.FromSeconds(30));
+        await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(30));
         (await OutboxRowsAsync(subscriptionId, claimId)).ShouldBe(1);
         var delivered = (await api.WaitForDeliveriesAsync(subscriptionId,
             rows => rows.Any(r => r.GetProperty("streamId").GetGuid() == claimId && r.GetProperty("status").GetString() == "delivered")))
@@ -62,7 +62,7 @@ public class LateSubscriptionTests(ApiSendingWebhooksFast api) : IClassFixture<A
         receiver.All.Count(r => r.Subject == claimId.ToString() && r.Accepted).ShouldBe(1);
 
         // A second pass adds nothing: the derived delivery id makes the catch-up's insert a no-op for existing rows.
-        await api.Runner.RebuildAsync("webhook-outbox-catch-up");
+        await api.Projections.RebuildAsync("webhook-outbox-catch-up");
         await Task.Delay(300);
         (await OutboxRowsAsync(subscriptionId, claimId)).ShouldBe(1);
         receiver.All.Count(r => r.Subject == claimId.ToString() && r.Accepted).ShouldBe(1);

@@ -192,8 +192,8 @@ public class WebhookDeliveryTests(ApiSendingWebhooksFast api) : IClassFixture<Ap
         var before = await api.WaitForDeliveriesAsync(subscription, rows => rows.All(r => r.GetProperty("status").GetString() == "delivered"));
         var sent = receiver.All.Count;
 
-        await api.Runner.RebuildAsync("subscriptions");
-        await api.Runner.RebuildAsync("webhook-outbox");
+        await api.Projections.RebuildAsync("subscriptions");
+        await api.Projections.RebuildAsync("webhook-outbox");
         await Task.Delay(400);
 
         var after = await api.DeliveriesAsync(subscription);

@@ -25,13 +25,11 @@ public sealed class DiscrepancyProposer : BackgroundService
     private readonly ILogger<DiscrepancyProposer> _log;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
-    public DiscrepancyProposer(PostgresEventStore store, ProjectionRunner runner, SchemaState schema, TimeProvider clock, ILogger<DiscrepancyProposer> log)
+    public DiscrepancyProposer(PostgresEventStore store, SchemaState schema, TimeProvider clock, ILogger<DiscrepancyProposer> log)
     {
         (_store, _schema, _clock, _log) = (store, schema, clock, log);
-        runner.Advanced += (projection, _) =>
-        {
-            if (projection.Name == ConflictFinderProjection.ProjectionName) Wake();
-        };
+        // The conflict finder queues proposals; any daemon commit may be one of its batches.
+        store.ProjectionsAdvanced += Wake;
     }
 
     public void Wake()

@@ -1,0 +1,155 @@
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using Marten;
+using Npgsql;
+
+namespace FactDesk.EventStore;
+
+/// <summary>
+/// Runs one of FactDesk's SQL projections as a Marten async projection: Marten's daemon decides which events are safe
+/// to read (its high-water mark), hands them over in global order and keeps the projection's progress in
+/// <c>mt_event_progression</c>. The projection's SQL joins the daemon's own transaction (a Marten
+/// <see cref="ITransactionParticipant"/>), so its writes and the daemon's progress commit together or not at all.
+/// </summary>
+public sealed class DaemonProjection(PostgresEventStore store, IProjection projection) : Marten.Events.Projections.IProjection
+{
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IDocumentOperations, Batch> _batches = new();
+
+    public IProjection Projection { get; } = projection;
+
+    public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    {
+        if (events.Count == 0) return Task.CompletedTask;
+        if (operations is not ITransactionParticipantRegistrar registrar)
+            throw new InvalidOperationException($"Projection {Projection.Name} runs only on Marten's async daemon.");
+        // One participant per daemon transaction, however many pages the daemon puts into it.
+        var batch = _batches.GetValue(operations, _ =>
+        {
+            var created = new Batch(this, IsRebuild(operations));
+            registrar.AddTransactionParticipant(created);
+            return created;
+        });
+        batch.Handed(events);
+        return Task.CompletedTask;
+    }
+
+    // Marten's projection session carries the shard's mode on an internal type; a rebuild replays history nobody is
+    // waiting for, which projections that announce changes need to know.
+    private static bool IsRebuild(IDocumentOperations operations) =>
+        operations.GetType().GetProperty("Mode")?.GetValue(operations) is ShardExecutionMode.Rebuild;
+
+    /// <summary>
+    /// Applies, inside the daemon's transaction, every event between this projection's last position and the
+    /// daemon's new progress. It reads the range rather than only the events handed over, because the daemon leaves
+    /// out events whose type this service does not know, and the audit trail and ledger must still record them.
+    /// </summary>
+    private sealed class Batch(DaemonProjection owner, bool rebuilding) : ITransactionParticipant
+    {
+        private long _first = long.MaxValue, _last;
+
+        public void Handed(IReadOnlyList<IEvent> events)
+        {
+            _first = Math.Min(_first, events[0].Sequence);
+            _last = Math.Max(_last, events[^1].Sequence);
+        }
+
+        public async Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+        {
+            try { await ApplyRangeAsync(connection, transaction, token); }
+            catch (Exception e)
+            {
+                owner._store.OnProjectionFailed(owner.Projection.Name, e);
+                throw;
+            }
+        }
+
+        private async Task ApplyRangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+        {
+            var schema = owner._store.Schema;
+            var name = owner.Projection.Name;
+            long floor, ceiling;
+            await using (var positions = new NpgsqlBatch(connection, transaction))
+            {
+                positions.BatchCommands.Add(new NpgsqlBatchCommand(
+                    $"insert into {schema}.daemon_positions (projection, position) values ($1, 0) on conflict (projection) do nothing")
+                    { Parameters = { new NpgsqlParameter<string> { TypedValue = name } } });
+                positions.BatchCommands.Add(new NpgsqlBatchCommand(
+                    $"select position from {schema}.daemon_positions where projection = $1 for update")
+                    { Parameters = { new NpgsqlParameter<string> { TypedValue = name } } });
+                positions.BatchCommands.Add(new NpgsqlBatchCommand(
+                    $"select coalesce((select last_seq_id from {schema}.mt_event_progression where name = $1), 0)")
+                    { Parameters = { new NpgsqlParameter<string> { TypedValue = ProjectionControl.ShardName(name) } } });
+                if (rebuilding) positions.BatchCommands.Add(new NpgsqlBatchCommand($"select set_config('{ProjectionControl.ReplayingSetting}', 'on', true)"));
+                // The reader skips the insert, which returns no rows, and starts at the position.
+                await using var reader = await positions.ExecuteReaderAsync(token);
+                await reader.ReadAsync(token);
+                floor = reader.GetInt64(0);
+                await reader.NextResultAsync(token);
+                await reader.ReadAsync(token);
+                ceiling = Math.Max(reader.GetInt64(0), _last);
+            }
+            // A rebuild started without ProjectionControl leaves the old position behind: trust the events handed over.
+            if (floor >= _first) floor = _first - 1;
+            var events = await owner._store.ReadRangeAsync(connection, floor, ceiling, token);
+            if (events.Count > 0) await owner.ApplyIsolatingFailuresAsync(connection, events, token);
+            await using var save = new NpgsqlCommand($"update {schema}.daemon_positions set position = $2 where projection = $1", connection, transaction);
+            save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            save.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ceiling });
+            await save.ExecuteNonQueryAsync(token);
+        }
+    }
+
+    /// <summary>
+    /// Applies the events as one batch; when the projection throws (not because the database is away), applies them
+    /// one by one instead, each under its own savepoint, and sets aside each event it cannot apply as a dead letter
+    /// (logged, counted and listed by <c>projections dead-letters</c>), so one bad event does not stop its projection.
+    /// </summary>
+    private async Task ApplyIsolatingFailuresAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken token)
+    {
+        if (await TryUnderSavepointAsync(connection, events, token) is null) return;
+        foreach (var e in events)
+        {
+            if (await TryUnderSavepointAsync(connection, [e], token) is not { } error) continue;
+            await using var dead = new NpgsqlCommand($"""
+                insert into {_store.Schema}.projection_dead_letters (projection, position, event_type, error)
+                values ($1, $2, $3, $4) on conflict (projection, position) do update set error = excluded.error, recorded_at = clock_timestamp()
+                """, connection);
+            dead.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
+            dead.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Position });
+            dead.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Type });
+            dead.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"{error.GetType().Name}: {error.Message}" });
+            await dead.ExecuteNonQueryAsync(token);
+            _store.OnEventDeadLettered(Projection.Name, e, error);
+        }
+    }
+
+    private async Task<Exception?> TryUnderSavepointAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken token)
+    {
+        await using (var savepoint = new NpgsqlCommand("savepoint factdesk_projection", connection)) await savepoint.ExecuteNonQueryAsync(token);
+        try
+        {
+            await Projection.ApplyAsync(connection, events, token);
+        }
+        catch (Exception e) when (!IsTransient(e) && !token.IsCancellationRequested)
+        {
+            await using var rollback = new NpgsqlCommand("rollback to savepoint factdesk_projection", connection);
+            await rollback.ExecuteNonQueryAsync(token);
+            return e;
+        }
+        await using (var release = new NpgsqlCommand("release savepoint factdesk_projection", connection)) await release.ExecuteNonQueryAsync(token);
+        return null;
+    }
+
+    // Only a fault in the event's data (a data exception, a broken constraint, a raised error, or the projection's
+    // own code throwing) sets the event aside. A lost connection, a server going down or a schema not yet migrated
+    // is no fault of the event: the daemon retries the batch.
+    private static bool IsTransient(Exception e) => e switch
+    {
+        PostgresException p => !(p.SqlState.StartsWith("22", StringComparison.Ordinal) || p.SqlState.StartsWith("23", StringComparison.Ordinal)
+                                 || p.SqlState.StartsWith("P0", StringComparison.Ordinal)),
+        NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException => true,
+        _ => e.InnerException is { } inner && IsTransient(inner),
+    };
+
+    private readonly PostgresEventStore _store = store;
+}

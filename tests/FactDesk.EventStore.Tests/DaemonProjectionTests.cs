@@ -1,0 +1,172 @@
+using Marten.Events.Daemon.Coordination;
+using Microsoft.Extensions.Logging.Abstractions;
+using Shouldly;
+using System.Diagnostics;
+
+namespace FactDesk.EventStore.Tests;
+
+/// <summary>FactDesk's SQL projections on Marten's async daemon.</summary>
+public class DaemonProjectionTests
+{
+    [Fact]
+    public async Task The_daemon_does_not_skip_an_event_whose_transaction_commits_after_a_later_position()
+    {
+        var store = await TestStore.CreateAsync("slow_tx", new SeenEventsProjection(ProjectionLifecycle.Async));
+        var control = new ProjectionControl(store);
+        await using var daemon = await store.StartDaemonAsync();
+        await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("before", 1), TestStore.Metadata);
+        await control.CatchUpAsync(TimeSpan.FromSeconds(30));
+
+        // A slow writer draws position 2 and keeps its transaction open; a fast writer gets 3 and commits first.
+        await using var slow = await store.DataSource.OpenConnectionAsync();
+        await using var slowTx = await slow.BeginTransactionAsync();
+        (await store.AppendInOpenTransactionAsync(slowTx, "slow")).ShouldBe(2L);
+        var fast = await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("fast", 1), TestStore.Metadata);
+        fast.Events[0].Position.ShouldBe(3);
+
+        // Marten skips a gap that stays open past StaleSequenceThreshold unless a live transaction may still fill it:
+        // give it several thresholds to be tempted, checking all along that position 3 never overtakes position 2.
+        var threshold = store.Marten.Options.Projections.StaleSequenceThreshold;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < threshold * 4 + TimeSpan.FromSeconds(2))
+        {
+            (await store.ScalarAsync<long>("select count(*) from factdesk.seen_events")).ShouldBe(1, "position 3 must wait for position 2");
+            await Task.Delay(100);
+        }
+        (await control.GetCheckpointAsync("seen")).ShouldBe(1);
+
+        await slowTx.CommitAsync();
+        await control.CatchUpAsync(TimeSpan.FromSeconds(30));
+        var seen = await store.RowsAsync("select position from factdesk.seen_events order by seen_order");
+        seen.Select(r => (long)r[0]).ShouldBe([1L, 2L, 3L]);
+    }
+
+    [Fact]
+    public async Task A_rolled_back_position_does_not_stall_the_daemon()
+    {
+        var store = await TestStore.CreateAsync("rollback", new SeenEventsProjection(ProjectionLifecycle.Async));
+        await using var daemon = await store.StartDaemonAsync();
+        await using (var conn = await store.DataSource.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            (await store.AppendInOpenTransactionAsync(tx, "gone")).ShouldBe(1L);
+            await tx.RollbackAsync();
+        }
+        await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("kept", 1), TestStore.Metadata);
+        await new ProjectionControl(store).CatchUpAsync(TimeSpan.FromSeconds(60));
+        (await store.RowsAsync("select position from factdesk.seen_events")).Select(r => (long)r[0]).ShouldBe([2L]);
+    }
+
+    [Fact]
+    public async Task Rebuilding_from_zero_equals_the_live_projection()
+    {
+        var live = new SeenEventsProjection(ProjectionLifecycle.Async);
+        var store = await TestStore.CreateAsync("rebuild", live, new SeenEventsProjection(ProjectionLifecycle.Inline, "inl"));
+        var control = new ProjectionControl(store);
+        var random = new Random(7);
+        var streams = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid()).ToArray();
+        await using (await store.StartDaemonAsync())
+        {
+            await Parallel.ForEachAsync(streams, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (stream, ct) =>
+            {
+                var count = random.Next(1, 15);
+                for (var v = 0; v < count; v++)
+                    await store.AppendAsync(stream, "thing", v == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(v), new ThingHappened("x", v + 1), TestStore.Metadata, ct);
+            });
+            await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+        }
+        const string totals = "select stream_id, total, events from factdesk.{0}_totals order by stream_id";
+        var before = await store.RowsAsync(string.Format(totals, "seen"));
+        var inlineBefore = await store.RowsAsync(string.Format(totals, "inl"));
+        before.Count.ShouldBe(40);
+        inlineBefore.ShouldBe(before);
+
+        var reports = new List<ProjectionProgress>();
+        await control.RebuildAsync("seen", new Progress<ProjectionProgress>(reports.Add));
+        await control.RebuildAsync("inl");
+
+        (await store.RowsAsync(string.Format(totals, "seen"))).ShouldBe(before);
+        (await store.RowsAsync(string.Format(totals, "inl"))).ShouldBe(inlineBefore);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.seen_events")).ShouldBe(await store.ScalarAsync<long>("select count(*) from factdesk.mt_events"));
+        (await control.GetCheckpointAsync("seen")).ShouldBe(await store.ScalarAsync<long>("select max(seq_id) from factdesk.mt_events"));
+        await Should.ThrowAsync<ArgumentException>(() => control.RebuildAsync("nope"));
+    }
+
+    [Fact]
+    public async Task Two_instances_in_hot_cold_mode_apply_each_event_once_in_global_order()
+    {
+        var database = await FactDesk.Testing.PostgresServer.CreateDatabaseForAsync("two_instances");
+        var first = await TestStore.OpenAsync(database, new SeenEventsProjection(ProjectionLifecycle.Async));
+        var second = await TestStore.OpenAsync(database, new SeenEventsProjection(ProjectionLifecycle.Async));
+        var coordinators = new[] { first, second }.Select(s => new ProjectionCoordinator(s.Marten, NullLogger<ProjectionCoordinator>.Instance)).ToArray();
+        foreach (var coordinator in coordinators) await coordinator.StartAsync(CancellationToken.None);
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+                await (i % 2 == 0 ? first : second).AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("x", 1), TestStore.Metadata, ct));
+            await new ProjectionControl(first).CatchUpAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            foreach (var coordinator in coordinators) await coordinator.StopAsync(CancellationToken.None);
+        }
+        // seen_events has position as primary key: a double application would have failed the batch; the order must be global order.
+        var seen = (await first.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ToList();
+        seen.Count.ShouldBe(200);
+        seen.ShouldBe(seen.Order().ToList());
+    }
+
+    [Fact]
+    public async Task An_event_of_a_type_this_service_does_not_know_is_still_projected_in_its_place()
+    {
+        var store = await TestStore.CreateAsync("unknown_type", new SeenEventsProjection(ProjectionLifecycle.Async));
+        await using var daemon = await store.StartDaemonAsync();
+        // As a newer version of the service would write it: a Marten event whose class this build does not have.
+        await using (var cmd = store.DataSource.CreateCommand("""
+            select factdesk.mt_quick_append_events(gen_random_uuid(), 'desk-note', null, array[gen_random_uuid()], array['desk-note-added.v1'],
+                array['FactDesk.Api.Notes.DeskNoteAdded, FactDesk.Api'], array['{"note": "from a newer version"}'::jsonb], array[null]::bytea[],
+                array['c'], array['c'], array['{"actorName": "newer", "actorRole": "editor"}'::jsonb], 0)
+            """)) await cmd.ExecuteScalarAsync();
+        await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("known", 1), TestStore.Metadata);
+        await new ProjectionControl(store).CatchUpAsync(TimeSpan.FromSeconds(60));
+        (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ShouldBe([1L, 2L]);
+    }
+
+    [Fact]
+    public async Task An_event_a_projection_cannot_apply_is_set_aside_as_a_dead_letter_and_the_rest_are_applied()
+    {
+        var store = await TestStore.CreateAsync("dead_letter", new PoisonRefusingProjection());
+        var deadLettered = new List<long>();
+        store.EventDeadLettered += (_, e, _) => { lock (deadLettered) deadLettered.Add(e.Position); };
+        await using var daemon = await store.StartDaemonAsync();
+        foreach (var name in new[] { "one", "poison", "three" })
+            await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened(name, 1), TestStore.Metadata);
+        await new ProjectionControl(store).CatchUpAsync(TimeSpan.FromSeconds(60));
+
+        (await store.RowsAsync("select position from factdesk.refusing_events order by position")).Select(r => (long)r[0]).ShouldBe([1L, 3L]);
+        var letter = (await store.ReadDeadLettersAsync()).ShouldHaveSingleItem();
+        (letter.Projection, letter.Position, letter.EventType).ShouldBe(("refusing", 2L, "thing-happened.v1"));
+        letter.Error.ShouldContain("poison");
+        deadLettered.ShouldBe([2L]);
+    }
+}
+
+/// <summary>Records every event but throws on one named "poison": a projection with a bug that one event triggers.</summary>
+public sealed class PoisonRefusingProjection : IProjection
+{
+    public string Name => "refusing";
+    public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
+    public IReadOnlyList<string> Tables => ["refusing_events"];
+    public IReadOnlyList<Migration> Migrations => [new("test/refusing", "create table factdesk.refusing_events (position bigint primary key)")];
+
+    public async Task ApplyAsync(Npgsql.NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand("insert into factdesk.refusing_events (position) values ($1)", connection);
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = e.Position });
+            await cmd.ExecuteNonQueryAsync(ct);
+            if (e.Data is ThingHappened { Name: "poison" }) throw new InvalidOperationException("cannot project the poison thing");
+        }
+    }
+}
