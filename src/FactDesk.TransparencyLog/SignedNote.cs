@@ -63,7 +63,7 @@ public sealed class NoteSigner : IDisposable
     /// <summary>Reads a signer key string; throws FormatException saying what is wrong (never echoing the key).</summary>
     public static NoteSigner Parse(string signerKey)
     {
-        var parts = signerKey.Trim().Split('+');
+        var parts = signerKey.Trim().Split('+', 5); // base64 may hold '+': the key is everything after the fourth
         if (parts.Length != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY")
             throw new FormatException("A signing key has the form PRIVATE+KEY+<name>+<8 hex digits>+<base64>.");
         var name = parts[2];
@@ -112,7 +112,7 @@ public sealed class NoteVerifier
 
     public static NoteVerifier Parse(string verifierKey)
     {
-        var parts = verifierKey.Trim().Split('+');
+        var parts = verifierKey.Trim().Split('+', 3); // base64 may hold '+': the key is everything after the second
         if (parts.Length != 3 || !NoteKeys.IsValidName(parts[0]))
             throw new FormatException("A verifier key has the form <name>+<8 hex digits>+<base64>.");
         byte[] blob;
