@@ -58,6 +58,7 @@ public class TransparentDesk : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting($"Auth:Principals:{i}:TokenSha256", BearerTokenHandler.HashToken(People[i].Token));
         }
         builder.UseSetting("TransparencyLog:SigningKey", _signingKey);
+        builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
         builder.UseSetting("TransparencyLog:CheckpointEveryEvents", "1000000");
         builder.UseSetting("TransparencyLog:CheckpointEverySeconds", "3600");
         builder.UseEnvironment("Testing");
