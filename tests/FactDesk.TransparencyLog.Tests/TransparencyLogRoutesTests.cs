@@ -203,6 +203,15 @@ public class TransparencyLogRoutesTests(DeskWithCheckpoint desk) : IClassFixture
     }
 
     [Fact]
+    public async Task Tools_may_read_proofs_and_checkpoints_but_not_the_unredacted_entries()
+    {
+        using var tool = desk.Client("tool-token");
+        (await tool.GetAsync("/api/audit/entries/0")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await tool.GetAsync("/api/audit/checkpoint")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await tool.GetAsync("/api/audit/proofs/consistency?from=1&to=2")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task The_verifier_checks_a_claims_events_and_pins_the_checkpoint()
     {
         var pins = desk.NewPinsFile();

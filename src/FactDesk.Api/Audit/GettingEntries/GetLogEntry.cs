@@ -44,12 +44,15 @@ public sealed class GetLogEntryEndpoint : IEndpoint
                     decoded.StreamId, decoded.Version, decoded.EventId, decoded.Type,
                     JsonSerializer.SerializeToElement(decoded.Data), JsonSerializer.SerializeToElement(decoded.Metadata), decoded.RecordedAt)));
             }))
-            .RequireAuthorization(Roles.May.Read)
+            // Editors, senior editors and auditors: an entry is whole (its hash must check), so a subscription's event shows
+            // its target URL, which tools may not read elsewhere, and its secret's HMAC fingerprint (useless without the database's key).
+            .RequireAuthorization(Roles.May.Oversee)
             .WithName("GetLogEntry").WithTags("Audit")
             .WithDescription("{ leafIndex, position, entry, event }: leaf leafIndex (from 0, dense, in global order) of the transparency log. " +
                              "entry is the base64 of the bytes the leaf hash covers (SHA-256(0x00 || entry); format in docs/transparency-log.md), " +
-                             "made from the event's row as stored now; event is those bytes decoded. 404 past the end of the tree.")
-            .Produces<LogEntryAnswer>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404);
+                             "made from the event's row as stored now; event is those bytes decoded. 404 past the end of the tree. " +
+                             "Not for tools: entries are never redacted.")
+            .Produces<LogEntryAnswer>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
 
         app.MapGet("/api/audit/entries", (HttpContext http, NpgsqlDataSource db) => Reads.Guard(http, async () =>
             {
