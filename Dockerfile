@@ -5,6 +5,7 @@ WORKDIR /src
 # Restore from the project files alone: this layer is reused until a project file changes.
 COPY Directory.Build.props ./
 COPY src/FactDesk.EventStore/FactDesk.EventStore.csproj src/FactDesk.EventStore/
+COPY src/FactDesk.TransparencyLog/FactDesk.TransparencyLog.csproj src/FactDesk.TransparencyLog/
 COPY src/FactDesk.Api/FactDesk.Api.csproj src/FactDesk.Api/
 RUN dotnet restore src/FactDesk.Api/FactDesk.Api.csproj
 COPY src/ src/

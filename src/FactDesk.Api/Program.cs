@@ -1,3 +1,4 @@
+using FactDesk.Api.Audit.SigningCheckpoints;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
 using FactDesk.Api.Pages;
@@ -9,6 +10,7 @@ using Wolverine;
 
 if (args is ["projections", ..]) return await ProjectionsCommand.RunAsync(args[1..]);
 if (args is ["demo", "load", ..]) return await FactDesk.Api.Demo.DemoDatasetLoader.RunAsync(args[2..]);
+if (args is ["transparency-log", ..]) return FactDesk.Api.Audit.SigningCheckpoints.SigningKeyCommand.Run(args[1..]);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Host.UseWolverine(options => CommandBus.Configure(options, builder.Configuration));
@@ -24,6 +26,7 @@ builder.Services.AddSingleton(services =>
 builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
 builder.Services.AddPrincipalsCheck();
 builder.Services.AddFactDeskStore(builder.Configuration);
+builder.Services.AddTransparencyLog(builder.Configuration);
 builder.Services.AddSingleton<SignInThrottle>();
 builder.Services.AddCommandRateLimits(builder.Configuration);
 builder.Services.AddProblemDetails();

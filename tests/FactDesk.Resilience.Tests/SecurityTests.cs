@@ -48,6 +48,13 @@ public static class RoleMatrix
         ("GET", "/api/queue/events", May.Read),
         ("GET", "/api/audit", May.Read),
         ("GET", "/api/audit/verification", May.Read),
+        ("GET", "/api/audit/checkpoint", May.Read),
+        ("GET", "/api/audit/checkpoints", May.Read),
+        ("GET", "/api/audit/public-key", May.Read),
+        ("GET", "/api/audit/entries", May.Read),
+        ("GET", "/api/audit/entries/{leafIndex}", May.Oversee),
+        ("GET", "/api/audit/proofs/inclusion", May.Read),
+        ("GET", "/api/audit/proofs/consistency", May.Read),
     ];
 
     public static readonly string?[] Callers = [null, Roles.Tool, Roles.Editor, Roles.SeniorEditor, Roles.Auditor];

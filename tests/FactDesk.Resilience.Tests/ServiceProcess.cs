@@ -14,6 +14,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly string _connectionString;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private static readonly string TransparencyLogKey = FactDesk.TransparencyLog.NoteKeys.Generate("factdesk.test/resilience");
     private Process? _process;
 
     /// <param name="settings">Extra environment variables, such as <c>Connections__MaxOpen</c>.</param>
@@ -56,6 +57,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             start.Environment[$"Auth__Principals__{i}__Role"] = Newsroom.People[i].Role;
             start.Environment[$"Auth__Principals__{i}__TokenSha256"] = BearerTokenHandler.HashToken(Newsroom.People[i].Token);
         }
+        // Production refuses to start without a checkpoint signing key; one per test process, the same across restarts.
+        start.Environment["TransparencyLog__SigningKey"] = TransparencyLogKey;
         foreach (var (name, value) in _settings) start.Environment[name] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };

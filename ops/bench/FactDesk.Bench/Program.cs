@@ -4,6 +4,7 @@ using FactDesk.Bench;
 var benchmarks = new Dictionary<string, (string Summary, Func<BenchArguments, Task<int>> Run)>
 {
     ["append"] = ("append throughput (events/s) of FactDesk against a raw INSERT, at several writer counts", AppendBenchmark.RunAsync),
+    ["proofs"] = ("transparency log at 1,000,000 leaves: building the tree, inclusion and consistency proofs (ms each), checkpoint signing", ProofBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

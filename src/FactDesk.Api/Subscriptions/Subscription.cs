@@ -60,6 +60,8 @@ public static class WebhookEventTypes
         .Select(t => t.GetCustomAttribute<EventTypeAttribute>()?.Name)
         .OfType<string>()
         .Where(name => !Excluded.Contains(name))
+        // Signed checkpoints of the transparency log are delivered too, though they are no event of the log.
+        .Append(Audit.SigningCheckpoints.CheckpointSigner.WebhookType)
         .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The name without its <c>.vN</c> suffix.</summary>

@@ -109,13 +109,17 @@ public sealed class WebhookDelivery : BackgroundService
                 update {S}.webhook_outbox o
                 set attempts = o.attempts + 1, last_attempt_at = clock_timestamp(), next_attempt_at = clock_timestamp() + $2
                 from due where o.id = due.id
-                returning o.id, o.subscription_id, o.event_id, o.attempts
+                returning o.id, o.subscription_id, o.event_id, o.attempts, o.checkpoint_size
             )
-            select c.id, c.subscription_id, c.attempts, s.url, k.secret, e.id, e.type, e.timestamp, e.stream_id, e.seq_id, e.version, e.data::text
+            select c.id, c.subscription_id, c.attempts, s.url, k.secret, e.id, e.type, e.timestamp, e.stream_id, e.seq_id, e.version, e.data::text,
+                   c.event_id, t.tree_size, t.note, t.signed_at
             from claimed c
             join {S}.subscriptions s on s.id = c.subscription_id
             left join {S}.subscription_secrets k on k.subscription_id = s.id and k.secret_hash = s.secret_hash
-            join {S}.mt_events e on e.id = c.event_id
+            left join {S}.mt_events e on e.id = c.event_id
+            -- A signed checkpoint of the transparency log is delivered like an event, but is none (Audit/SigningCheckpoints).
+            left join {S}.transparency_checkpoints t on t.tree_size = c.checkpoint_size
+            where e.id is not null or t.tree_size is not null
             """);
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.BatchSize });
         cmd.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _options.Lease });
@@ -124,8 +128,10 @@ public sealed class WebhookDelivery : BackgroundService
         while (await reader.ReadAsync(ct))
             due.Add(new Due(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
-                WebhookMessage.Body(_options.Source, reader.GetGuid(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
-                    reader.GetGuid(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetString(11))));
+                reader.IsDBNull(5)
+                    ? WebhookMessage.CheckpointBody(_options.Source, reader.GetGuid(12), reader.GetInt64(13), reader.GetString(14), reader.GetFieldValue<DateTimeOffset>(15))
+                    : WebhookMessage.Body(_options.Source, reader.GetGuid(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
+                        reader.GetGuid(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetString(11))));
         return due;
     }
 

@@ -42,6 +42,33 @@ public static class WebhookMessage
         return buffer.ToArray();
     }
 
+    /// <summary>
+    /// A signed checkpoint of the transparency log as a CloudEvent (<c>factdesk.transparency-checkpoint.v1</c>): the
+    /// note as served by <c>GET /api/audit/checkpoint</c>, and its size. No event of the log: see CheckpointSigner.
+    /// </summary>
+    public static byte[] CheckpointBody(string source, Guid id, long treeSize, string note, DateTimeOffset signedAt)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("specversion", "1.0");
+            json.WriteString("id", id.ToString());
+            json.WriteString("source", source);
+            json.WriteString("type", "factdesk." + Audit.SigningCheckpoints.CheckpointSigner.WebhookType);
+            json.WriteString("time", signedAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("subject", "checkpoint/" + treeSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("datacontenttype", "application/json");
+            json.WritePropertyName("data");
+            json.WriteStartObject();
+            json.WriteNumber("treeSize", treeSize);
+            json.WriteString("checkpoint", note);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
     /// <summary>The Standard Webhooks headers: a delivery's id (the same on every retry), the attempt's Unix time, and the signature.</summary>
     public const string StandardIdHeader = "webhook-id";
     public const string StandardTimestampHeader = "webhook-timestamp";

@@ -48,6 +48,8 @@ public sealed class WebhookOutboxProjection : IProjection
             create index webhook_outbox_line on {schema}.webhook_outbox (subscription_id, stream_id, position) where status = 'pending';
             create index webhook_outbox_by_subscription on {schema}.webhook_outbox (subscription_id, position);
             """),
+        // A row with a checkpoint size delivers that signed checkpoint of the transparency log, not an event.
+        new("webhooks/002-checkpoint-deliveries", "alter table {schema}.webhook_outbox add column checkpoint_size bigint;"),
     ];
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
