@@ -84,9 +84,12 @@ public sealed class ProjectionControl(PostgresEventStore store, Func<ValueTask<I
                 progress?.Report(new ProjectionProgress(name, await CountAsync(reporting.Token, await GetCheckpointAsync(name, reporting.Token)), total, clock.Elapsed));
             }
         }, CancellationToken.None);
+        // Marten stops the projection's agent for the rebuild and leaves it stopped: start it again where it ran.
+        var wasRunning = running.CurrentAgents().Any(agent => agent.Name.Identity == ShardName(name));
         try
         {
             await running.RebuildProjectionAsync(name, TimeSpan.FromHours(1), ct);
+            if (wasRunning) await running.StartAgentAsync(ShardName(name), ct);
         }
         finally
         {

@@ -73,7 +73,7 @@ public class TransparentDesk : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
-    public ProjectionRunner Runner => Services.GetRequiredService<ProjectionRunner>();
+    public ProjectionControl Runner => Services.GetRequiredService<ProjectionControl>();
     public NpgsqlDataSource Db => Services.GetRequiredService<NpgsqlDataSource>();
 
     /// <summary>Flags a claim through the HTTP command as the tool; returns its id.</summary>

@@ -28,12 +28,13 @@ public sealed class CheckpointSigner : BackgroundService
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
     public CheckpointSigner(NpgsqlDataSource db, MerkleLog log, NoteSigner signer, TransparencyLogOptions options, SchemaState schema,
-        ProjectionRunner runner, ILogger<CheckpointSigner> logger)
+        PostgresEventStore store, ILogger<CheckpointSigner> logger)
     {
         (_db, _log, _signer, _options, _schema, _logger) = (db, log, signer, options, schema, logger);
         if (options.CheckpointEveryEvents < 1) throw new InvalidOperationException("TransparencyLog:CheckpointEveryEvents must be at least 1.");
         if (options.CheckpointEverySeconds <= 0) throw new InvalidOperationException("TransparencyLog:CheckpointEverySeconds must be more than 0.");
-        runner.Advanced += (projection, _) => { if (projection.Name == TransparencyLogProjection.ProjectionName && _wake.CurrentCount == 0) _wake.Release(); };
+        // The tree grows in the daemon's batches; any daemon commit may have been one of the transparency log's.
+        store.ProjectionsAdvanced += () => { if (_wake.CurrentCount == 0) _wake.Release(); };
         logger.LogInformation("Transparency log checkpoints are signed by {VerifierKey}", signer.VerifierKey);
     }
 
