@@ -1,5 +1,6 @@
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
+using FactDesk.Api.Identity;
 using FactDesk.Api.Pages;
 using FactDesk.Api.Queue.FollowingTheQueue;
 using Microsoft.AspNetCore.Authentication;
@@ -31,11 +32,15 @@ builder.Services.AddFactDeskOpenApi();
 builder.Services.AddSingleton<PageSessions>();
 builder.Services.AddSingleton<IReviewQueueReader, ProjectedQueueReader>();
 builder.Services.AddSingleton<IAuditTrail, ProjectedAuditTrail>();
+var issuer = builder.Configuration.ReadIssuer();
+builder.Services.AddSingleton(issuer);
 builder.Services.AddAuthentication(BearerTokenHandler.Scheme)
     // The queue page's EventSource cannot send a bearer header: only that feed may fall back to the page session cookie.
     .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.Scheme,
         o => o.ForwardDefaultSelector = http => PageSessionHandler.IsPageFeed(http.Request) ? PageSessionHandler.SchemeName : null)
-    .AddScheme<AuthenticationSchemeOptions, PageSessionHandler>(PageSessionHandler.SchemeName, null);
+    .AddScheme<AuthenticationSchemeOptions, PageSessionHandler>(PageSessionHandler.SchemeName, null)
+    // The newsroom's OpenID Connect issuer, where configured (Identity:*): its JWTs beside the static tokens.
+    .AddIssuerTokens(issuer);
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(Roles.May.Read, p => p.RequireRole(Roles.All))
     .AddPolicy(Roles.May.Flag, p => p.RequireRole(Roles.Tool, Roles.Editor, Roles.SeniorEditor))
