@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using FactDesk.Api.Http;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using static FactDesk.Api.Pages.Html;
 
@@ -15,7 +17,7 @@ public sealed class SignInPage : IEndpoint
         app.MapGet("/signin", (HttpContext http) => Render(http, null, http.Request.Query["returnUrl"]))
             .AllowAnonymous().ExcludeFromDescription();
 
-        app.MapPost("/signin", (HttpContext http, PageSessions sessions, SignInThrottle throttle, IOptionsMonitor<AuthOptions> auth) => PageResults.Guard(http, async () =>
+        app.MapPost("/signin", (HttpContext http, SignInThrottle throttle, IOptionsMonitor<AuthOptions> auth) => PageResults.Guard(http, async () =>
         {
             if (await PageResults.RefuseForgery(http) is { } refused) return refused;
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -33,15 +35,19 @@ public sealed class SignInPage : IEndpoint
                 throttle.RecordFailure(address, token);
                 return Render(http, "That token is not known to FactDesk.", returnUrl, 401);
             }
-            http.Response.Cookies.Append(PageSessions.CookieName, sessions.Start(principal), PageSessions.CookieFor(http.Request));
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, principal.Name), new Claim(ClaimTypes.Role, principal.Role),
+                new Claim(PageSessions.TokenDigestClaim, principal.TokenSha256.ToLowerInvariant())], PageSessionHandler.SchemeName);
+            // The cookie handler records the session (PageSessionHandler's OnSigningIn) and sets the cookie.
+            await http.SignInAsync(PageSessionHandler.SchemeName, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = true });
             return PageResults.SeeOther(LocalOnly(returnUrl));
         })).AllowAnonymous().ExcludeFromDescription();
 
         app.MapPost("/signout", (HttpContext http, PageSessions sessions) => PageResults.Guard(http, async () =>
         {
             if (await PageResults.RefuseForgery(http) is { } refused) return refused;
-            if (http.Request.Cookies.TryGetValue(PageSessions.CookieName, out var id)) sessions.End(id);
-            http.Response.Cookies.Delete(PageSessions.CookieName, PageSessions.CookieFor(http.Request));
+            // Revoked in the table, so the cookie is refused by every instance, not only this one.
+            if (http.User.FindFirstValue(PageSessions.SessionIdClaim) is { } id) await sessions.EndAsync(id, http.RequestAborted);
+            await http.SignOutAsync(PageSessionHandler.SchemeName);
             return PageResults.SeeOther("/signin");
         })).RequireAuthorization(PagePolicies.Read).ExcludeFromDescription();
     }
