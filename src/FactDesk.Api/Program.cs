@@ -41,7 +41,9 @@ builder.Services.AddAuthentication(BearerTokenHandler.Scheme)
     // Page sessions: cookie authentication over Data Protection keys and session records in PostgreSQL.
     .AddPageSessions(builder.Configuration, issuer.SignsInPages)
     // The newsroom's OpenID Connect issuer, where configured (Identity:*): its JWTs beside the static tokens.
-    .AddIssuerTokens(issuer);
+    .AddIssuerTokens(issuer)
+    // Pages sign in through the same issuer where Identity:ClientId is set (code flow with PKCE).
+    .AddIssuerSignIn(issuer);
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(Roles.May.Read, p => p.RequireRole(Roles.All))
     .AddPolicy(Roles.May.Flag, p => p.RequireRole(Roles.Tool, Roles.Editor, Roles.SeniorEditor))

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using FactDesk.Api.Http;
+using FactDesk.Api.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using static FactDesk.Api.Pages.Html;
@@ -14,7 +15,15 @@ public sealed class SignInPage : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/signin", (HttpContext http) => Render(http, null, http.Request.Query["returnUrl"]))
+        app.MapGet("/signin", (HttpContext http) => Render(http,
+                http.Request.Query.ContainsKey(IssuerSignIn.RefusedParameter) ? "The newsroom's sign-in did not give you a FactDesk role, so no session was started." : null,
+                http.Request.Query["returnUrl"], http.Request.Query.ContainsKey(IssuerSignIn.RefusedParameter) ? 401 : 200))
+            .AllowAnonymous().ExcludeFromDescription();
+
+        // The newsroom's issuer, where configured: the OpenID Connect handler sends the browser there and back.
+        app.MapGet(IssuerSignIn.StartPath, (HttpContext http, IssuerOptions issuer) => issuer.SignsInPages
+                ? Results.Challenge(new AuthenticationProperties { RedirectUri = LocalOnly(http.Request.Query["returnUrl"]) }, [IssuerSignIn.Scheme])
+                : PageResults.SeeOther("/signin"))
             .AllowAnonymous().ExcludeFromDescription();
 
         app.MapPost("/signin", (HttpContext http, SignInThrottle throttle, IOptionsMonitor<AuthOptions> auth) => PageResults.Guard(http, async () =>
@@ -62,7 +71,10 @@ public sealed class SignInPage : IEndpoint
     {
         var page = new PageContext(http);
         var described = error is null ? "" : " aria-invalid=\"true\" aria-describedby=\"signin-token-error\"";
-        var body = $"""
+        var issuer = http.RequestServices.GetRequiredService<IssuerOptions>().SignsInPages
+            ? $"""<p class="card narrow"><a class="button" href="{IssuerSignIn.StartPath}?returnUrl={Q(LocalOnly(returnUrl))}">Sign in with your newsroom account</a></p>"""
+            : "";
+        var body = issuer + $"""
             <form method="post" action="/signin" class="card narrow">
               {page.AntiforgeryField()}
               <input type="hidden" name="returnUrl" value="{E(LocalOnly(returnUrl))}">

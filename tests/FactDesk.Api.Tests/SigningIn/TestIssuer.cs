@@ -63,7 +63,8 @@ public sealed class TestIssuer : IAsyncDisposable
                 n = Base64UrlEncoder.Encode(p.Modulus), e = Base64UrlEncoder.Encode(p.Exponent) } } });
         });
         app.MapGet("/authorize", issuer.Authorize);
-        app.MapPost("/token", issuer.RedeemAsync);
+        // A Task<IResult> method group would bind as a RequestDelegate and never execute its result: execute it here.
+        app.MapPost("/token", async (HttpContext http) => await (await issuer.RedeemAsync(http)).ExecuteAsync(http));
         await app.StartAsync();
         return issuer;
     }
