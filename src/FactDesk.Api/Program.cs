@@ -1,7 +1,9 @@
 using FactDesk.Api.Audit.SigningCheckpoints;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
+using FactDesk.Api.Identity;
 using FactDesk.Api.Pages;
+using FactDesk.Api.Sessions;
 using FactDesk.Api.Queue.FollowingTheQueue;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
@@ -31,14 +33,20 @@ builder.Services.AddSingleton<SignInThrottle>();
 builder.Services.AddCommandRateLimits(builder.Configuration);
 builder.Services.AddProblemDetails();
 builder.Services.AddFactDeskOpenApi();
-builder.Services.AddSingleton<PageSessions>();
 builder.Services.AddSingleton<IReviewQueueReader, ProjectedQueueReader>();
 builder.Services.AddSingleton<IAuditTrail, ProjectedAuditTrail>();
+var issuer = builder.Configuration.ReadIssuer();
+builder.Services.AddSingleton(issuer);
 builder.Services.AddAuthentication(BearerTokenHandler.Scheme)
     // The queue page's EventSource cannot send a bearer header: only that feed may fall back to the page session cookie.
     .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.Scheme,
         o => o.ForwardDefaultSelector = http => PageSessionHandler.IsPageFeed(http.Request) ? PageSessionHandler.SchemeName : null)
-    .AddScheme<AuthenticationSchemeOptions, PageSessionHandler>(PageSessionHandler.SchemeName, null);
+    // Page sessions: cookie authentication over Data Protection keys and session records in PostgreSQL.
+    .AddPageSessions(builder.Configuration, issuer.SignsInPages)
+    // The newsroom's OpenID Connect issuer, where configured (Identity:*): its JWTs beside the static tokens.
+    .AddIssuerTokens(issuer)
+    // Pages sign in through the same issuer where Identity:ClientId is set (code flow with PKCE).
+    .AddIssuerSignIn(issuer);
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(Roles.May.Read, p => p.RequireRole(Roles.All))
     .AddPolicy(Roles.May.Flag, p => p.RequireRole(Roles.Tool, Roles.Editor, Roles.SeniorEditor))
@@ -49,6 +57,7 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy(PagePolicies.Flag, p => p.AddAuthenticationSchemes(PageSessionHandler.SchemeName).RequireRole(Roles.Tool, Roles.Editor, Roles.SeniorEditor))
     .AddPolicy(PagePolicies.Edit, p => p.AddAuthenticationSchemes(PageSessionHandler.SchemeName).RequireRole(Roles.Editor, Roles.SeniorEditor))
     .AddPolicy(PagePolicies.SignOff, p => p.AddAuthenticationSchemes(PageSessionHandler.SchemeName).RequireRole(Roles.SeniorEditor));
+builder.Services.AddFactDeskDataProtection();
 builder.Services.AddAntiforgery(o =>
 {
     o.Cookie.Name = "factdesk_antiforgery";

@@ -43,6 +43,7 @@ public static class RoleMatrix
         ("DELETE", "/api/subscriptions/{id}", May.Edit),
         ("GET", "/api/subscriptions/{id}/deliveries", May.Oversee),
         ("POST", "/api/subscriptions/{id}/deliveries/{deliveryId}/redelivery", May.Edit),
+        ("POST", "/api/subscriptions/{id}/secret", May.Edit),
         ("GET", "/api/queue", May.Read),
         ("GET", "/api/people", May.Read),
         ("GET", "/api/queue/events", May.Read),

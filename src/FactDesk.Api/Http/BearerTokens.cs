@@ -23,7 +23,7 @@ public sealed class AuthOptions
 /// <summary>Maps <c>Authorization: Bearer &lt;token&gt;</c> to a principal by comparing SHA-256 digests in constant time.</summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptionsMonitor<AuthOptions> auth,
-    SignInThrottle throttle)
+    SignInThrottle throttle, Identity.IssuerOptions issuer)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string Scheme = "Bearer";
@@ -49,25 +49,39 @@ public sealed class BearerTokenHandler(
         catch (FormatException) { return null; }
     }
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
-        if (string.IsNullOrEmpty(header)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (string.IsNullOrEmpty(header)) return AuthenticateResult.NoResult();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return Task.FromResult(AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'."));
+            return AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'.");
         var token = header["Bearer ".Length..].Trim();
         var principal = Match(token, auth.CurrentValue.Principals);
-        if (principal is null || !Roles.All.Contains(principal.Role))
+        if (principal is not null && Roles.All.Contains(principal.Role))
         {
-            // Only unknown tokens are throttled: a valid one is never refused because of failures from its address.
-            var address = SignInThrottle.ClientAddress(Context);
-            if (throttle.IsBlocked(address, token, out var retryAfter)) Context.Items[ThrottledKey] = retryAfter;
-            else throttle.RecordFailure(address, token);
-            return Task.FromResult(AuthenticateResult.Fail("Unknown token."));
+            var identity = new ClaimsIdentity(
+                [new Claim(ClaimTypes.Name, principal.Name), new Claim(ClaimTypes.Role, principal.Role)], Scheme);
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
         }
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, principal.Name), new Claim(ClaimTypes.Role, principal.Role)], Scheme);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme)));
+        if (issuer.AcceptsTokens && Identity.IssuerTokens.LooksLikeJwt(token))
+        {
+            // The issuer's scheme has already made FactDesk's principal (name and one role) or refused the token.
+            var issued = await Context.AuthenticateAsync(Identity.IssuerTokens.Scheme);
+            if (issued.Succeeded) return AuthenticateResult.Success(new AuthenticationTicket(issued.Principal, Scheme));
+            // Every JWT begins alike: its signature, not its first characters, tells one person's token from another's.
+            Throttle(token[(token.LastIndexOf('.') + 1)..]);
+            return AuthenticateResult.Fail(issued.Failure?.Message ?? "The issuer's token was refused.");
+        }
+        Throttle(token);
+        return AuthenticateResult.Fail("Unknown token.");
+    }
+
+    /// <summary>Only unknown tokens are throttled: a valid one is never refused because of failures from its address.</summary>
+    private void Throttle(string credential)
+    {
+        var address = SignInThrottle.ClientAddress(Context);
+        if (throttle.IsBlocked(address, credential, out var retryAfter)) Context.Items[ThrottledKey] = retryAfter;
+        else throttle.RecordFailure(address, credential);
     }
 
     private static readonly object ThrottledKey = new();

@@ -100,5 +100,6 @@ public static class DemoExamples
         [typeof(ConfirmDiscrepancyRequest)] = new ConfirmDiscrepancyRequest("36% against 40%: a real conflict."),
         [typeof(DeclineDiscrepancyRequest)] = new DeclineDiscrepancyRequest("Not a conflict: the two figures are of different years."),
         [typeof(SubscribeRequest)] = new SubscribeRequest("https://hooks.factdesk.example/claims", "a-secret-of-at-least-16-characters", ["claim-flagged.v1"]),
+        [typeof(FactDesk.Api.Subscriptions.RotatingSecrets.RotateSecretRequest)] = new FactDesk.Api.Subscriptions.RotatingSecrets.RotateSecretRequest("whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="),
     };
 }

@@ -163,9 +163,10 @@ public sealed record FormState(string Form, IFormCollection Values, FormOutcome 
     public static FormState? FromFlash(HttpContext http)
     {
         if (!HttpMethods.IsGet(http.Request.Method) || http.Request.Query[PageContext.RefusedParameter].ToString() is not { Length: > 0 and <= 64 } key
-            || !http.Request.Cookies.TryGetValue(PageSessions.CookieName, out var session) || string.IsNullOrEmpty(session))
+            || http.User.FindFirstValue(PageSessions.SessionIdClaim) is not { Length: > 0 } session)
             return null;
-        if (http.RequestServices.GetRequiredService<PageSessions>().Take(session, key) is not { } flash) return null;
+        // Only a page that follows a refusal's redirect (?refused=) reads the table, once; the page model is synchronous.
+        if (http.RequestServices.GetRequiredService<PageSessions>().TakeAsync(session, key, http.RequestAborted).GetAwaiter().GetResult() is not { } flash) return null;
         var values = new FormCollection(flash.Values.ToDictionary(v => v.Key, v => new Microsoft.Extensions.Primitives.StringValues(v.Value)));
         return new FormState(flash.Form, values, FormOutcome.Refused(200, flash.Message, flash.Errors), flash.Anchor);
     }
@@ -250,8 +251,8 @@ public static class PageResults
     /// </summary>
     public static async Task<IResult> BackWithRefusal(HttpContext http, FormState refused, string backTo, Func<PageContext, Task<IResult>> renderInPlace)
     {
-        var key = http.Request.Cookies.TryGetValue(PageSessions.CookieName, out var session) && !string.IsNullOrEmpty(session)
-            ? http.RequestServices.GetRequiredService<PageSessions>().Keep(session, refused.ToFlash())
+        var key = http.User.FindFirstValue(PageSessions.SessionIdClaim) is { Length: > 0 } session
+            ? await http.RequestServices.GetRequiredService<PageSessions>().KeepAsync(session, refused.ToFlash(), http.RequestAborted)
             : null;
         if (key is null) return await renderInPlace(new PageContext(http, refused));
         var separator = backTo.Contains('?') ? '&' : '?';

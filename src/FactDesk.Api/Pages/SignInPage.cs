@@ -1,4 +1,7 @@
+using System.Security.Claims;
 using FactDesk.Api.Http;
+using FactDesk.Api.Identity;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using static FactDesk.Api.Pages.Html;
 
@@ -12,10 +15,18 @@ public sealed class SignInPage : IEndpoint
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/signin", (HttpContext http) => Render(http, null, http.Request.Query["returnUrl"]))
+        app.MapGet("/signin", (HttpContext http) => Render(http,
+                http.Request.Query.ContainsKey(IssuerSignIn.RefusedParameter) ? "The newsroom's sign-in did not give you a FactDesk role, so no session was started." : null,
+                http.Request.Query["returnUrl"], http.Request.Query.ContainsKey(IssuerSignIn.RefusedParameter) ? 401 : 200))
             .AllowAnonymous().ExcludeFromDescription();
 
-        app.MapPost("/signin", (HttpContext http, PageSessions sessions, SignInThrottle throttle, IOptionsMonitor<AuthOptions> auth) => PageResults.Guard(http, async () =>
+        // The newsroom's issuer, where configured: the OpenID Connect handler sends the browser there and back.
+        app.MapGet(IssuerSignIn.StartPath, (HttpContext http, IssuerOptions issuer) => issuer.SignsInPages
+                ? Results.Challenge(new AuthenticationProperties { RedirectUri = LocalOnly(http.Request.Query["returnUrl"]) }, [IssuerSignIn.Scheme])
+                : PageResults.SeeOther("/signin"))
+            .AllowAnonymous().ExcludeFromDescription();
+
+        app.MapPost("/signin", (HttpContext http, SignInThrottle throttle, IOptionsMonitor<AuthOptions> auth) => PageResults.Guard(http, async () =>
         {
             if (await PageResults.RefuseForgery(http) is { } refused) return refused;
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -33,15 +44,19 @@ public sealed class SignInPage : IEndpoint
                 throttle.RecordFailure(address, token);
                 return Render(http, "That token is not known to FactDesk.", returnUrl, 401);
             }
-            http.Response.Cookies.Append(PageSessions.CookieName, sessions.Start(principal), PageSessions.CookieFor(http.Request));
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, principal.Name), new Claim(ClaimTypes.Role, principal.Role),
+                new Claim(PageSessions.TokenDigestClaim, principal.TokenSha256.ToLowerInvariant())], PageSessionHandler.SchemeName);
+            // The cookie handler records the session (PageSessionHandler's OnSigningIn) and sets the cookie.
+            await http.SignInAsync(PageSessionHandler.SchemeName, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = true });
             return PageResults.SeeOther(LocalOnly(returnUrl));
         })).AllowAnonymous().ExcludeFromDescription();
 
         app.MapPost("/signout", (HttpContext http, PageSessions sessions) => PageResults.Guard(http, async () =>
         {
             if (await PageResults.RefuseForgery(http) is { } refused) return refused;
-            if (http.Request.Cookies.TryGetValue(PageSessions.CookieName, out var id)) sessions.End(id);
-            http.Response.Cookies.Delete(PageSessions.CookieName, PageSessions.CookieFor(http.Request));
+            // Revoked in the table, so the cookie is refused by every instance, not only this one.
+            if (http.User.FindFirstValue(PageSessions.SessionIdClaim) is { } id) await sessions.EndAsync(id, http.RequestAborted);
+            await http.SignOutAsync(PageSessionHandler.SchemeName);
             return PageResults.SeeOther("/signin");
         })).RequireAuthorization(PagePolicies.Read).ExcludeFromDescription();
     }
@@ -56,7 +71,10 @@ public sealed class SignInPage : IEndpoint
     {
         var page = new PageContext(http);
         var described = error is null ? "" : " aria-invalid=\"true\" aria-describedby=\"signin-token-error\"";
-        var body = $"""
+        var issuer = http.RequestServices.GetRequiredService<IssuerOptions>().SignsInPages
+            ? $"""<p class="card narrow"><a class="button" href="{IssuerSignIn.StartPath}?returnUrl={Q(LocalOnly(returnUrl))}">Sign in with your newsroom account</a></p>"""
+            : "";
+        var body = issuer + $"""
             <form method="post" action="/signin" class="card narrow">
               {page.AntiforgeryField()}
               <input type="hidden" name="returnUrl" value="{E(LocalOnly(returnUrl))}">

@@ -17,6 +17,14 @@ public sealed record SubscriptionCreated(
 [EventType("subscription-removed.v1")]
 public sealed record SubscriptionRemoved(Guid SubscriptionId, Actor By, DateTimeOffset At);
 
+/// <summary>
+/// The subscription's secret was replaced (rotated): deliveries are signed with the new one, and with the previous one
+/// too until <c>PreviousValidUntil</c>, so the subscriber can switch without losing a delivery. Fingerprints only.
+/// </summary>
+[EventType("subscription-secret-rotated.v1")]
+public sealed record SubscriptionSecretRotated(
+    Guid SubscriptionId, string SecretHash, string PreviousSecretHash, DateTimeOffset PreviousValidUntil, Actor By, DateTimeOffset At);
+
 /// <summary>An editor asked for a dead delivery to be tried again (recorded so the log says who re-sent what).</summary>
 [EventType("redelivery-requested.v1")]
 public sealed record RedeliveryRequested(Guid SubscriptionId, Guid DeliveryId, Actor By, DateTimeOffset At);
@@ -36,6 +44,8 @@ public sealed record Subscription(
 
     public Subscription Apply(RedeliveryRequested e) => this;
 
+    public Subscription Apply(SubscriptionSecretRotated e) => this with { SecretHash = e.SecretHash };
+
     /// <summary>
     /// A fingerprint of the shared secret for the log: HMAC-SHA256 under the server's fingerprint key (kept in the
     /// database, never in the log), so whoever reads the log cannot test guesses of a secret against it, and salted with
@@ -53,7 +63,7 @@ public sealed record Subscription(
 /// </summary>
 public static class WebhookEventTypes
 {
-    private static readonly HashSet<string> Excluded = ["subscription-created.v1", "subscription-removed.v1", "redelivery-requested.v1"];
+    private static readonly HashSet<string> Excluded = ["subscription-created.v1", "subscription-removed.v1", "redelivery-requested.v1", "subscription-secret-rotated.v1"];
 
     /// <summary>Every versioned name found on event classes of this service, less the subscriptions' own.</summary>
     public static readonly IReadOnlySet<string> Deliverable = typeof(WebhookEventTypes).Assembly.GetTypes()

@@ -1,5 +1,6 @@
 using FactDesk.Api.Hosting;
 using FactDesk.EventStore;
+using Microsoft.AspNetCore.DataProtection;
 using Npgsql;
 
 namespace FactDesk.Api.Subscriptions;
@@ -8,10 +9,14 @@ namespace FactDesk.Api.Subscriptions;
 /// The shared secrets webhooks are signed with. Kept out of the event log (read by auditors, never editable) and out of
 /// every answer and log line. A row is keyed by its fingerprint too, so a secret written for a subscribe request that
 /// then failed or lost a race is never used: only the one whose fingerprint the subscription's event names is.
-/// Not a projection table: a rebuild must not lose secrets the log cannot give back.
+/// Not a projection table: a rebuild must not lose secrets the log cannot give back. Secrets are stored protected with
+/// Data Protection, never in clear.
 /// </summary>
-public sealed class SubscriptionSecrets(NpgsqlDataSource dataSource)
+public sealed class SubscriptionSecrets(NpgsqlDataSource dataSource, IDataProtectionProvider protection)
 {
+    /// <summary>Secrets are stored protected with Data Protection (keys in <c>data_protection_keys</c>): a copy of the table alone reveals none.</summary>
+    private readonly IDataProtector _protector = protection.CreateProtector("FactDesk.Webhooks.SubscriptionSecrets.v1");
+
     private const string S = StoreSetup.Schema;
 
     public static readonly Migration Migration = new("subscriptions/002-secrets", """
@@ -35,6 +40,33 @@ public sealed class SubscriptionSecrets(NpgsqlDataSource dataSource)
         values ('webhook-secret-fingerprint', uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()));
         """);
 
+    /// <summary>Rows written before secrets were protected are marked as such until <see cref="ProtectStoredInClearAsync"/> rewrites them.</summary>
+    public static readonly Migration ProtectedMigration = new("subscriptions/004-protected-secrets", """
+        alter table {schema}.subscription_secrets add column is_protected boolean not null default false;
+        """);
+
+    /// <summary>The secret as stored: protected, or (a row from before protection) as it was typed.</summary>
+    public string Reveal(string stored, bool isProtected) => isProtected ? _protector.Unprotect(stored) : stored;
+
+    /// <summary>Protects every secret still stored in clear (rows from before protection); run once the schema is migrated.</summary>
+    public async Task<int> ProtectStoredInClearAsync(CancellationToken ct)
+    {
+        var clear = new List<(Guid Id, string Hash, string Secret)>();
+        await using (var read = dataSource.CreateCommand($"select subscription_id, secret_hash, secret from {S}.subscription_secrets where not is_protected"))
+        await using (var reader = await read.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) clear.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
+        foreach (var (id, hash, secret) in clear)
+        {
+            await using var write = dataSource.CreateCommand(
+                $"update {S}.subscription_secrets set secret = $3, is_protected = true where subscription_id = $1 and secret_hash = $2 and not is_protected");
+            write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = hash });
+            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _protector.Protect(secret) });
+            await write.ExecuteNonQueryAsync(ct);
+        }
+        return clear.Count;
+    }
+
     private byte[]? _fingerprintKey;
 
     public async Task<byte[]> FingerprintKeyAsync(CancellationToken ct)
@@ -47,10 +79,25 @@ public sealed class SubscriptionSecrets(NpgsqlDataSource dataSource)
     /// <summary>Stores the secret before the subscription's event is appended; writing it twice is harmless.</summary>
     public async Task KeepAsync(Guid subscriptionId, string secretHash, string secret, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand($"insert into {S}.subscription_secrets (subscription_id, secret_hash, secret) values ($1, $2, $3) on conflict do nothing");
+        await using var cmd = dataSource.CreateCommand($"insert into {S}.subscription_secrets (subscription_id, secret_hash, secret, is_protected) values ($1, $2, $3, true) on conflict do nothing");
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = secretHash });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = secret });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _protector.Protect(secret) });
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>Once the schema is migrated, protects the secrets an older FactDesk stored in clear.</summary>
+public sealed class SecretsProtection(SubscriptionSecrets secrets, Hosting.SchemaState schema, ILogger<SecretsProtection> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        await schema.Migrated.WaitAsync(stopping);
+        try
+        {
+            var protectedNow = await secrets.ProtectStoredInClearAsync(stopping);
+            if (protectedNow > 0) log.LogInformation("Protected {Count} webhook secrets stored in clear by an older FactDesk.", protectedNow);
+        }
+        catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning("Protecting stored webhook secrets: {Message}", e.Message); }
     }
 }

@@ -34,6 +34,9 @@ public sealed class SubscriptionsProjection : IProjection
                 removed_at timestamptz,
                 removed_position bigint);
             """),
+        new("subscriptions/004-previous-secret", """
+            alter table {schema}.subscriptions add column previous_secret_hash text, add column previous_secret_valid_until timestamptz;
+            """),
     ];
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
@@ -63,6 +66,14 @@ public sealed class SubscriptionsProjection : IProjection
                     new NpgsqlParameter<string> { TypedValue = removed.By.Name },
                     new NpgsqlParameter<DateTimeOffset> { TypedValue = removed.At },
                     new NpgsqlParameter<long> { TypedValue = e.Position },
+                    new NpgsqlParameter<long> { TypedValue = e.Version }),
+                SubscriptionSecretRotated rotated => Command(connection, $"""
+                    update {S}.subscriptions set secret_hash = $2, previous_secret_hash = $3, previous_secret_valid_until = $4, version = $5 where id = $1
+                    """,
+                    new NpgsqlParameter<Guid> { TypedValue = rotated.SubscriptionId },
+                    new NpgsqlParameter<string> { TypedValue = rotated.SecretHash },
+                    new NpgsqlParameter<string> { TypedValue = rotated.PreviousSecretHash },
+                    new NpgsqlParameter<DateTimeOffset> { TypedValue = rotated.PreviousValidUntil },
                     new NpgsqlParameter<long> { TypedValue = e.Version }),
                 _ => Command(connection, $"update {S}.subscriptions set version = greatest(version, $2) where id = $1",
                     new NpgsqlParameter<Guid> { TypedValue = e.StreamId },

@@ -32,10 +32,12 @@ public sealed class WebhookDelivery : BackgroundService
     private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
+    private readonly SubscriptionSecrets _secrets;
+
     public WebhookDelivery(NpgsqlDataSource db, PostgresEventStore store, SchemaState schema, WebhookOptions options, WebhookTargets targets, ILogger<WebhookDelivery> log,
-        TimeProvider clock)
+        TimeProvider clock, SubscriptionSecrets secrets)
     {
-        (_db, _schema, _options, _log, _clock) = (db, schema, options, log, clock);
+        (_db, _schema, _options, _log, _clock, _secrets) = (db, schema, options, log, clock, secrets);
         store.Appended += _ => Wake();
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -90,7 +92,8 @@ public sealed class WebhookDelivery : BackgroundService
         return due.Count;
     }
 
-    private sealed record Due(Guid Id, Guid SubscriptionId, int Attempt, string Url, string? Secret, byte[] Body);
+    /// <summary>A delivery to send; <c>PreviousSecret</c> while a rotated-out secret is in its grace period.</summary>
+    private sealed record Due(Guid Id, Guid SubscriptionId, int Attempt, string Url, string? Secret, string? PreviousSecret, byte[] Body);
 
     private async Task<List<Due>> ClaimAsync(CancellationToken ct)
     {
@@ -111,11 +114,14 @@ public sealed class WebhookDelivery : BackgroundService
                 from due where o.id = due.id
                 returning o.id, o.subscription_id, o.event_id, o.attempts, o.checkpoint_size
             )
-            select c.id, c.subscription_id, c.attempts, s.url, k.secret, e.id, e.type, e.timestamp, e.stream_id, e.seq_id, e.version, e.data::text,
+            select c.id, c.subscription_id, c.attempts, s.url, k.secret, k.is_protected, p.secret, p.is_protected,
+                   e.id, e.type, e.timestamp, e.stream_id, e.seq_id, e.version, e.data::text,
                    c.event_id, t.tree_size, t.note, t.signed_at
             from claimed c
             join {S}.subscriptions s on s.id = c.subscription_id
             left join {S}.subscription_secrets k on k.subscription_id = s.id and k.secret_hash = s.secret_hash
+            left join {S}.subscription_secrets p on p.subscription_id = s.id and p.secret_hash = s.previous_secret_hash
+                and s.previous_secret_valid_until > $3
             left join {S}.mt_events e on e.id = c.event_id
             -- A signed checkpoint of the transparency log is delivered like an event, but is none (Audit/SigningCheckpoints).
             left join {S}.transparency_checkpoints t on t.tree_size = c.checkpoint_size
@@ -123,15 +129,18 @@ public sealed class WebhookDelivery : BackgroundService
             """);
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.BatchSize });
         cmd.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _options.Lease });
+        // The grace period is judged by the service's clock, the one the rotation's end was set by.
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _clock.GetUtcNow() });
         var due = new List<Due>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             due.Add(new Due(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5)
-                    ? WebhookMessage.CheckpointBody(_options.Source, reader.GetGuid(12), reader.GetInt64(13), reader.GetString(14), reader.GetFieldValue<DateTimeOffset>(15))
-                    : WebhookMessage.Body(_options.Source, reader.GetGuid(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
-                        reader.GetGuid(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetString(11))));
+                reader.IsDBNull(4) ? null : _secrets.Reveal(reader.GetString(4), reader.GetBoolean(5)),
+                reader.IsDBNull(6) ? null : _secrets.Reveal(reader.GetString(6), reader.GetBoolean(7)),
+                reader.IsDBNull(8)
+                    ? WebhookMessage.CheckpointBody(_options.Source, reader.GetGuid(15), reader.GetInt64(16), reader.GetString(17), reader.GetFieldValue<DateTimeOffset>(18))
+                    : WebhookMessage.Body(_options.Source, reader.GetGuid(8), reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10),
+                        reader.GetGuid(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetString(14))));
         return due;
     }
 
@@ -154,8 +163,13 @@ public sealed class WebhookDelivery : BackgroundService
                 var sentAt = _clock.GetUtcNow().ToUnixTimeSeconds();
                 request.Headers.Add(WebhookMessage.StandardIdHeader, due.Id.ToString());
                 request.Headers.Add(WebhookMessage.StandardTimestampHeader, sentAt.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                request.Headers.TryAddWithoutValidation(WebhookMessage.StandardSignatureHeader,
-                    WebhookMessage.SignStandard(WebhookMessage.StandardKey(due.Secret), due.Id.ToString(), sentAt, due.Body));
+                // During a rotation's grace period both secrets sign: space-separated entries, as the specification allows.
+                // The previous secret's entry comes first: the StandardWebhooks 1.1.2 verifier for .NET never checks the
+                // last entry of several, and a receiver not yet switched to the new secret must keep working.
+                var signature = WebhookMessage.SignStandard(WebhookMessage.StandardKey(due.Secret), due.Id.ToString(), sentAt, due.Body);
+                if (due.PreviousSecret is not null)
+                    signature = WebhookMessage.SignStandard(WebhookMessage.StandardKey(due.PreviousSecret), due.Id.ToString(), sentAt, due.Body) + " " + signature;
+                request.Headers.TryAddWithoutValidation(WebhookMessage.StandardSignatureHeader, signature);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
                 status = (int)response.StatusCode;
                 if (status is < 200 or > 299)

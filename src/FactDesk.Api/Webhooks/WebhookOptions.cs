@@ -17,6 +17,8 @@ public sealed class WebhookOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Deliveries sent at once by one instance.</summary>
     public int BatchSize { get; set; } = 32;
+    /// <summary>How long a subscription's previous secret still signs deliveries (beside the new one) after a rotation.</summary>
+    public TimeSpan SecretRotationGrace { get; set; } = TimeSpan.FromHours(24);
     /// <summary>The <c>source</c> of every CloudEvent sent.</summary>
     public string Source { get; set; } = "/factdesk";
 

@@ -15,6 +15,8 @@ public static class WebhookSetup
         services.AddSingleton<SubscriptionSecrets>();
         services.AddSingleton<Migration>(SubscriptionSecrets.Migration);
         services.AddSingleton<Migration>(SubscriptionSecrets.KeyMigration);
+        services.AddSingleton<Migration>(SubscriptionSecrets.ProtectedMigration);
+        services.AddHostedService<SecretsProtection>();
         services.AddSingleton<WebhookDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
         return services;

@@ -15,10 +15,9 @@ public class HostileTextPagesTests(ApiForHostileTextOnPages api, ITestOutputHelp
     private async Task<string> PageAsync(string path, HttpStatusCode expected = HttpStatusCode.OK)
     {
         var person = FactDeskApi.People.First(p => p.Role == Roles.Editor);
-        var session = api.Services.GetRequiredService<PageSessions>().Start(new PrincipalOptions
-            { Name = person.Name, Role = person.Role, TokenSha256 = BearerTokenHandler.HashToken(person.Token) });
+        var session = await SigningIn.PageSignIn.SessionCookieAsync(api, person.Token);
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("Cookie", $"{PageSessions.CookieName}={session}");
+        request.Headers.Add("Cookie", session);
         var response = await api.CreateClient().SendAsync(request);
         response.StatusCode.ShouldBe(expected);
         return await response.Content.ReadAsStringAsync();
@@ -59,11 +58,10 @@ public class HostileTextPagesTests(ApiForHostileTextOnPages api, ITestOutputHelp
     {
         var documentId = (await api.IngestAsync("Exports grew 14% in 2024, customs said.")).GetProperty("id").GetGuid();
         var person = FactDeskApi.People.First(p => p.Role == Roles.Editor);
-        var session = api.Services.GetRequiredService<PageSessions>().Start(new PrincipalOptions
-            { Name = person.Name, Role = person.Role, TokenSha256 = BearerTokenHandler.HashToken(person.Token) });
+        var session = await SigningIn.PageSignIn.SessionCookieAsync(api, person.Token);
         var browser = api.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         using var get = new HttpRequestMessage(HttpMethod.Get, $"/documents/{documentId}");
-        get.Headers.Add("Cookie", $"{PageSessions.CookieName}={session}");
+        get.Headers.Add("Cookie", session);
         var form = await browser.SendAsync(get);
         var html = await form.Content.ReadAsStringAsync();
         var antiforgery = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
@@ -80,7 +78,7 @@ public class HostileTextPagesTests(ApiForHostileTextOnPages api, ITestOutputHelp
                 ["reason"] = "a rate", ["priority"] = "normal", ["dueAt"] = given,
             }),
         };
-        post.Headers.Add("Cookie", $"{PageSessions.CookieName}={session}; {antiforgeryCookie}");
+        post.Headers.Add("Cookie", $"{session}; {antiforgeryCookie}");
         var answer = await browser.SendAsync(post);
         answer.StatusCode.ShouldBe(expected, await answer.Content.ReadAsStringAsync());
         if (offset == "garbage")
@@ -89,7 +87,7 @@ public class HostileTextPagesTests(ApiForHostileTextOnPages api, ITestOutputHelp
             var back = answer.Headers.Location!.ToString();
             back.ShouldStartWith($"/documents/{documentId}?refused=");
             using var refusal = new HttpRequestMessage(HttpMethod.Get, back);
-            refusal.Headers.Add("Cookie", $"{PageSessions.CookieName}={session}");
+            refusal.Headers.Add("Cookie", session);
             (await (await browser.SendAsync(refusal)).Content.ReadAsStringAsync()).ShouldContain("dueAt must be a date and time.");
             return;
         }

@@ -15,7 +15,7 @@ public static class AuditRedaction
     public const string Redacted = "redacted";
 
     /// <summary>Fields no role reads in any answer.</summary>
-    private static readonly HashSet<string> SecretFields = new(StringComparer.Ordinal) { "secretHash" };
+    private static readonly HashSet<string> SecretFields = new(StringComparer.Ordinal) { "secretHash", "previousSecretHash" };
 
     /// <summary>What a tool keeps of a subscription event: the ids and the actor and time, as the log's plumbing.</summary>
     private static readonly HashSet<string> KeptForTools = new(StringComparer.Ordinal) { "subscriptionId", "deliveryId", "by", "at" };
