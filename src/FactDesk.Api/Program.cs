@@ -2,6 +2,7 @@ using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
 using FactDesk.Api.Pages;
 using FactDesk.Api.Queue.FollowingTheQueue;
+using FactDesk.Api.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using JasperFx;
@@ -56,6 +57,7 @@ builder.Services.AddAntiforgery(o =>
     o.SuppressXFrameOptionsHeader = true;
 });
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
+builder.AddFactDeskTelemetry();
 
 var app = builder.Build();
 app.UseForwardedHeaders();
@@ -80,6 +82,8 @@ app.UseStatusCodePages(async context =>
         var status => Problems.Make(status, "http-" + status, "The request failed.", null),
     });
 });
+// Outside the connection gate and authorization, so refused commands (401, 403, 429, 503) are counted too.
+app.UseFactDeskTelemetry();
 app.UseConnectionGate();
 app.UseSecurityHeaders();
 app.UseCorrelationIds();

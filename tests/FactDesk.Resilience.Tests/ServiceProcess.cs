@@ -30,6 +30,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     public int OpenDescriptors() => _process is null ? 0 : Directory.GetFileSystemEntries($"/proc/{_process.Id}/fd").Length;
 
     public int Port { get; }
+    /// <summary>The management port of the Prometheus scrape endpoint (<c>Metrics:Url</c>), free when the process was made.</summary>
+    public int MetricsPort { get; } = PostgresServer.FreePort();
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     /// <summary>Everything the service wrote to stdout and stderr, across restarts.</summary>
@@ -56,6 +58,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             start.Environment[$"Auth__Principals__{i}__Role"] = Newsroom.People[i].Role;
             start.Environment[$"Auth__Principals__{i}__TokenSha256"] = BearerTokenHandler.HashToken(Newsroom.People[i].Token);
         }
+        // Two instances on one machine: each gets a scrape port of its own (a test may set another, or "off").
+        start.Environment["Metrics__Url"] = $"http://127.0.0.1:{MetricsPort}";
         foreach (var (name, value) in _settings) start.Environment[name] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };

@@ -23,7 +23,7 @@ public sealed class AuthOptions
 /// <summary>Maps <c>Authorization: Bearer &lt;token&gt;</c> to a principal by comparing SHA-256 digests in constant time.</summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptionsMonitor<AuthOptions> auth,
-    SignInThrottle throttle)
+    SignInThrottle throttle, Telemetry.FactDeskMetrics metrics)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string Scheme = "Bearer";
@@ -54,12 +54,16 @@ public sealed class BearerTokenHandler(
         string? header = Request.Headers.Authorization;
         if (string.IsNullOrEmpty(header)) return Task.FromResult(AuthenticateResult.NoResult());
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            metrics.SignInFailed("token", "malformed");
             return Task.FromResult(AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'."));
+        }
         var token = header["Bearer ".Length..].Trim();
         var principal = Match(token, auth.CurrentValue.Principals);
         if (principal is null || !Roles.All.Contains(principal.Role))
         {
             // Only unknown tokens are throttled: a valid one is never refused because of failures from its address.
+            metrics.SignInFailed("token", principal is null ? "unknown" : "no-role");
             var address = SignInThrottle.ClientAddress(Context);
             if (throttle.IsBlocked(address, token, out var retryAfter)) Context.Items[ThrottledKey] = retryAfter;
             else throttle.RecordFailure(address, token);

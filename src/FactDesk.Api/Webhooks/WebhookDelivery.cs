@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Subscriptions;
+using FactDesk.Api.Telemetry;
 using FactDesk.EventStore;
 using Npgsql;
 
@@ -30,12 +31,13 @@ public sealed class WebhookDelivery : BackgroundService
     private readonly ILogger<WebhookDelivery> _log;
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
+    private readonly FactDeskMetrics _metrics;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
     public WebhookDelivery(NpgsqlDataSource db, PostgresEventStore store, SchemaState schema, WebhookOptions options, WebhookTargets targets, ILogger<WebhookDelivery> log,
-        TimeProvider clock)
+        TimeProvider clock, FactDeskMetrics metrics)
     {
-        (_db, _schema, _options, _log, _clock) = (db, schema, options, log, clock);
+        (_db, _schema, _options, _log, _clock, _metrics) = (db, schema, options, log, clock, metrics);
         store.Appended += _ => Wake();
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -90,7 +92,7 @@ public sealed class WebhookDelivery : BackgroundService
         return due.Count;
     }
 
-    private sealed record Due(Guid Id, Guid SubscriptionId, int Attempt, string Url, string? Secret, byte[] Body);
+    private sealed record Due(Guid Id, Guid SubscriptionId, int Attempt, string Url, string? Secret, byte[] Body, string? TraceParent);
 
     private async Task<List<Due>> ClaimAsync(CancellationToken ct)
     {
@@ -109,9 +111,9 @@ public sealed class WebhookDelivery : BackgroundService
                 update {S}.webhook_outbox o
                 set attempts = o.attempts + 1, last_attempt_at = clock_timestamp(), next_attempt_at = clock_timestamp() + $2
                 from due where o.id = due.id
-                returning o.id, o.subscription_id, o.event_id, o.attempts
+                returning o.id, o.subscription_id, o.event_id, o.attempts, o.traceparent
             )
-            select c.id, c.subscription_id, c.attempts, s.url, k.secret, e.id, e.type, e.timestamp, e.stream_id, e.seq_id, e.version, e.data::text
+            select c.id, c.subscription_id, c.attempts, s.url, k.secret, e.id, e.type, e.timestamp, e.stream_id, e.seq_id, e.version, e.data::text, c.traceparent
             from claimed c
             join {S}.subscriptions s on s.id = c.subscription_id
             left join {S}.subscription_secrets k on k.subscription_id = s.id and k.secret_hash = s.secret_hash
@@ -125,12 +127,16 @@ public sealed class WebhookDelivery : BackgroundService
             due.Add(new Due(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
                 WebhookMessage.Body(_options.Source, reader.GetGuid(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
-                    reader.GetGuid(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetString(11))));
+                    reader.GetGuid(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetString(11)),
+                reader.IsDBNull(12) ? null : reader.GetString(12)));
         return due;
     }
 
     private async Task SendAsync(Due due, CancellationToken stopping)
     {
+        // A child of the command whose events are delivered: the trace runs from the request to the subscriber. The
+        // HttpClient span under it sends the traceparent on to the subscriber.
+        using var span = FactDeskTracing.StartDelivery(due.TraceParent, due.Id, due.SubscriptionId, due.Attempt);
         int? status = null;
         string? error = null;
         if (due.Secret is null) error = "No secret is stored for this subscription.";
@@ -169,6 +175,8 @@ public sealed class WebhookDelivery : BackgroundService
                 error = FindRefusal(e) is { } refused ? "Target refused: " + refused.Message : "Could not connect: " + (e.InnerException?.Message ?? e.Message);
             }
         }
+        span?.SetTag("http.response.status_code", status);
+        if (error is not null) span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error);
         await RecordAsync(due, status, error);
     }
 
@@ -195,6 +203,7 @@ public sealed class WebhookDelivery : BackgroundService
         }
         // Recorded even while stopping: the attempt happened.
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+        _metrics.WebhookAttempted(delivered ? "delivered" : dead ? "dead" : "failed");
         if (dead)
             _log.LogWarning("Webhook delivery {Delivery} for subscription {Subscription} is dead after {Attempts} attempts: {Error}",
                 due.Id, due.SubscriptionId, due.Attempt, error);
