@@ -62,7 +62,7 @@ public sealed class SpanLog : ICollection<Activity>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
-public class TelemetryTests(ApiWithTelemetry api) : IClassFixture<ApiWithTelemetry>
+public class TelemetryTests(ApiWithTelemetry api, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ApiWithTelemetry>
 {
     /// <summary>The value of the first sample of <paramref name="metric"/> whose labels include all of <paramref name="labels"/>, or null.</summary>
     private static double? Sample(string scrape, string metric, params string[] labels)
@@ -158,8 +158,10 @@ public class TelemetryTests(ApiWithTelemetry api) : IClassFixture<ApiWithTelemet
             await Task.Delay(50);
         }
 
-        var server = trace.Single(s => s.Kind == ActivityKind.Server);
-        server.DisplayName.ShouldBe("POST /api/claims");
+        foreach (var span in trace.OrderBy(s => s.StartTimeUtc))
+            output.WriteLine($"{span.StartTimeUtc:HH:mm:ss.ffffff} {span.Source.Name,-22} {span.Kind,-8} {span.DisplayName} span={span.SpanId} parent={span.ParentSpanId}");
+        var server = trace.Single(s => s.Kind == ActivityKind.Server && s.DisplayName == "POST /api/claims");
+        server.ParentSpanId.ShouldNotBe(default, "the request's own traceparent is its parent");
         var append = trace.Single(s => s.DisplayName == "factdesk append");
         append.GetTagItem("factdesk.stream.type").ShouldBe("claim");
         trace.ShouldContain(s => s.Source.Name == "Npgsql", "the database reads and writes of the command are in the trace");
@@ -169,5 +171,7 @@ public class TelemetryTests(ApiWithTelemetry api) : IClassFixture<ApiWithTelemet
         var post = trace.Single(s => s.Source.Name == "System.Net.Http" && s.Kind == ActivityKind.Client);
         post.ParentSpanId.ShouldBe(delivery.SpanId);
         delivered.Headers["traceparent"].ToString().ShouldBe($"00-{traceId}-{post.SpanId}-01");
+        // The subscriber (here in the same process) continues it on its side.
+        trace.ShouldContain(s => s.Kind == ActivityKind.Server && s.ParentSpanId == post.SpanId);
     }
 }
