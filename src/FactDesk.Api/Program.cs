@@ -1,3 +1,4 @@
+using FactDesk.Api.Audit.Reverifying;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
 using FactDesk.Api.Pages;
@@ -58,6 +59,7 @@ builder.Services.AddAntiforgery(o =>
 });
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
 builder.AddFactDeskTelemetry();
+builder.Services.AddAuditVerification(builder.Configuration);
 
 var app = builder.Build();
 app.UseForwardedHeaders();
