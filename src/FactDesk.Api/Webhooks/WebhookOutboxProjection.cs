@@ -109,7 +109,9 @@ public sealed class WebhookOutboxProjection : IProjection
                    x.traceparent
             from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) as x(position, event_id, stream_id, type, traceparent)
             join {S}.subscriptions s on s.created_position < x.position and (s.removed_position is null or s.removed_position > x.position)
-            where cardinality(s.event_types) = 0 or x.type = any(s.event_types) or regexp_replace(x.type, '\.v[0-9]+$', '') = any(s.event_types)
+            where (cardinality(s.event_types) = 0 or x.type = any(s.event_types) or regexp_replace(x.type, '\.v[0-9]+$', '') = any(s.event_types))
+              -- A replay must not add back a delivery that was pruned after it was delivered.
+              and {WebhookOutboxPruning.NotPruned("x.position")}
             order by x.position
             on conflict (subscription_id, event_id) do nothing
             """, connection);

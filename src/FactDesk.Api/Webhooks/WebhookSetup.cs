@@ -17,6 +17,9 @@ public static class WebhookSetup
         services.AddSingleton<Migration>(SubscriptionSecrets.KeyMigration);
         services.AddSingleton<WebhookDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
+        services.AddSingleton<Migration>(WebhookOutboxPruning.Migration);
+        services.AddSingleton<WebhookOutboxPruning>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookOutboxPruning>());
         return services;
     }
 }
