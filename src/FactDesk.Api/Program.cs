@@ -1,10 +1,12 @@
 using FactDesk.Api.Audit.SigningCheckpoints;
+using FactDesk.Api.Audit.Reverifying;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
 using FactDesk.Api.Identity;
 using FactDesk.Api.Pages;
 using FactDesk.Api.Sessions;
 using FactDesk.Api.Queue.FollowingTheQueue;
+using FactDesk.Api.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using JasperFx;
@@ -68,6 +70,8 @@ builder.Services.AddAntiforgery(o =>
     o.SuppressXFrameOptionsHeader = true;
 });
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
+builder.AddFactDeskTelemetry();
+builder.Services.AddAuditVerification(builder.Configuration);
 
 var app = builder.Build();
 app.UseForwardedHeaders();
@@ -92,6 +96,8 @@ app.UseStatusCodePages(async context =>
         var status => Problems.Make(status, "http-" + status, "The request failed.", null),
     });
 });
+// Outside the connection gate and authorization, so refused commands (401, 403, 429, 503) are counted too.
+app.UseFactDeskTelemetry();
 app.UseConnectionGate();
 app.UseSecurityHeaders();
 app.UseCorrelationIds();

@@ -15,7 +15,14 @@ public sealed record EventMetadata(
     string ActorRole,
     string CorrelationId,
     string CausationId,
-    string? IdempotencyKey = null);
+    string? IdempotencyKey = null)
+{
+    /// <summary>
+    /// The W3C traceparent of the command that appends, handed to the inline projections of this append (the webhook
+    /// outbox keeps it, so a delivery continues the command's trace). Not stored in the log.
+    /// </summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>An event to append: its client-chosen id (the key for idempotent retries) and its payload.</summary>
 public sealed record EventToAppend(Guid EventId, object Data);

@@ -48,6 +48,8 @@ public class FactDeskApi : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting($"Auth:Principals:{i}:TokenSha256", BearerTokenHandler.HashToken(People[i].Token));
         }
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
+        // Many hosts run at once in one test process: no scrape listener unless a test asks for one (on a free port).
+        builder.UseSetting("Metrics:Url", "off");
         builder.UseEnvironment("Testing");
     }
 

@@ -155,7 +155,9 @@ public class OpenApiTests(FactDeskApi api) : IClassFixture<FactDeskApi>
     public async Task Every_command_route_declares_Idempotency_Key_and_If_Match_where_it_honours_them_and_the_headers_it_answers()
     {
         string[] creates = ["/api/claims", "/api/documents", "/api/discrepancies", "/api/subscriptions"];
-        var commands = Operations(await DocumentAsync()).Where(o => o.Route.StartsWith("POST /api/") || o.Route.StartsWith("DELETE /api/")).ToArray();
+        // A request for background work (202, such as a full re-verification) is not a command on a stream: no ETag, no If-Match.
+        var commands = Operations(await DocumentAsync()).Where(o => o.Route.StartsWith("POST /api/") || o.Route.StartsWith("DELETE /api/"))
+            .Where(o => !o.Operation.GetProperty("responses").TryGetProperty("202", out _)).ToArray();
         commands.Length.ShouldBeGreaterThan(15);
         foreach (var (route, operation) in commands)
         {

@@ -68,6 +68,7 @@ public sealed class FactDeskSite : WebApplicationFactory<Program>, IAsyncLifetim
         }
         // Webhooks give up after two quick tries and may target this machine, so a dead letter shows within a second.
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
+        builder.UseSetting("Metrics:Url", "off"); // several hosts at once: no shared scrape port
         builder.UseSetting("Webhooks:MaxAttempts", "2");
         builder.UseSetting("Webhooks:RetryBase", "00:00:00.020");
         builder.UseSetting("Webhooks:RetryCap", "00:00:00.100");

@@ -47,6 +47,7 @@ public sealed class RunningFactDesk : WebApplicationFactory<Program>, IAsyncLife
             builder.UseSetting($"Auth:Principals:{i}:Role", People[i].Role);
             builder.UseSetting($"Auth:Principals:{i}:TokenSha256", BearerTokenHandler.HashToken(People[i].Token));
         }
+        builder.UseSetting("Metrics:Url", "off"); // several hosts at once: no shared scrape port
         builder.UseEnvironment("Testing");
     }
 

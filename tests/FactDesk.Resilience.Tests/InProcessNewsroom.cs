@@ -37,6 +37,7 @@ public class InProcessNewsroom : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting($"Auth:Principals:{i}:TokenSha256", BearerTokenHandler.HashToken(Newsroom.People[i].Token));
         }
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
+        builder.UseSetting("Metrics:Url", "off"); // several hosts at once: no shared scrape port
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
     }

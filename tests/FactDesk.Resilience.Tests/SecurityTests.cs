@@ -9,7 +9,7 @@ namespace FactDesk.Resilience.Tests;
 /// <summary>Who may call what: the contract's role matrix, route by route, for every role and for no token at all.</summary>
 public static class RoleMatrix
 {
-    public enum May { Anyone, Read, Flag, Edit, SignOff, Oversee }
+    public enum May { Anyone, Read, Flag, Edit, SignOff, Oversee, Audit }
 
     /// <summary>Every route of the contract (and the service's own extra routes) with the least role that may call it.</summary>
     public static readonly (string Method, string Route, May Who)[] Routes =
@@ -48,7 +48,6 @@ public static class RoleMatrix
         ("GET", "/api/people", May.Read),
         ("GET", "/api/queue/events", May.Read),
         ("GET", "/api/audit", May.Read),
-        ("GET", "/api/audit/verification", May.Read),
         ("GET", "/api/audit/checkpoint", May.Read),
         ("GET", "/api/audit/checkpoints", May.Read),
         ("GET", "/api/audit/public-key", May.Read),
@@ -56,6 +55,9 @@ public static class RoleMatrix
         ("GET", "/api/audit/entries/{leafIndex}", May.Oversee),
         ("GET", "/api/audit/proofs/inclusion", May.Read),
         ("GET", "/api/audit/proofs/consistency", May.Read),
+        ("GET", "/api/audit/verification", May.Oversee),
+        ("POST", "/api/audit/verification/full", May.Audit),
+        ("GET", "/api/audit/verification/full/{id}", May.Audit),
     ];
 
     public static readonly string?[] Callers = [null, Roles.Tool, Roles.Editor, Roles.SeniorEditor, Roles.Auditor];
@@ -69,6 +71,7 @@ public static class RoleMatrix
         May.Edit => role is Roles.Editor or Roles.SeniorEditor,
         May.SignOff => role is Roles.SeniorEditor,
         May.Oversee => role is Roles.Editor or Roles.SeniorEditor or Roles.Auditor,
+        May.Audit => role is Roles.SeniorEditor or Roles.Auditor,
         _ => false,
     };
 

@@ -31,6 +31,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     public int OpenDescriptors() => _process is null ? 0 : Directory.GetFileSystemEntries($"/proc/{_process.Id}/fd").Length;
 
     public int Port { get; }
+    /// <summary>The management port of the Prometheus scrape endpoint (<c>Metrics:Url</c>), free when the process was made.</summary>
+    public int MetricsPort { get; } = PostgresServer.FreePort();
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     /// <summary>Everything the service wrote to stdout and stderr, across restarts.</summary>
@@ -59,6 +61,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
         // Production refuses to start without a checkpoint signing key; one per test process, the same across restarts.
         start.Environment["TransparencyLog__SigningKey"] = TransparencyLogKey;
+        // Two instances on one machine: each gets a scrape port of its own (a test may set another, or "off").
+        start.Environment["Metrics__Url"] = $"http://127.0.0.1:{MetricsPort}";
         foreach (var (name, value) in _settings) start.Environment[name] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };

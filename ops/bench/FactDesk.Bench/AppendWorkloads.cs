@@ -133,7 +133,7 @@ public sealed class FactDeskAppendWorkload : IAppendWorkload
     public async Task ClearAsync()
     {
         await using var cmd = _store.DataSource.CreateCommand(
-            $"truncate {Schema}.mt_events, {Schema}.mt_streams, {Schema}.event_hashes, {Schema}.stream_heads, {Schema}.ledger, {Schema}.projection_checkpoints");
+            $"truncate {Schema}.mt_events, {Schema}.mt_streams, {Schema}.event_hashes, {Schema}.stream_heads, {Schema}.ledger, {Schema}.daemon_positions");
         await cmd.ExecuteNonQueryAsync();
     }
 

@@ -23,7 +23,7 @@ public sealed class AuthOptions
 /// <summary>Maps <c>Authorization: Bearer &lt;token&gt;</c> to a principal by comparing SHA-256 digests in constant time.</summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptionsMonitor<AuthOptions> auth,
-    SignInThrottle throttle, Identity.IssuerOptions issuer)
+    SignInThrottle throttle, Identity.IssuerOptions issuer, Telemetry.FactDeskMetrics metrics)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string Scheme = "Bearer";
@@ -54,7 +54,10 @@ public sealed class BearerTokenHandler(
         string? header = Request.Headers.Authorization;
         if (string.IsNullOrEmpty(header)) return AuthenticateResult.NoResult();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            metrics.SignInFailed("token", "malformed");
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'.");
+        }
         var token = header["Bearer ".Length..].Trim();
         var principal = Match(token, auth.CurrentValue.Principals);
         if (principal is not null && Roles.All.Contains(principal.Role))
@@ -69,9 +72,11 @@ public sealed class BearerTokenHandler(
             var issued = await Context.AuthenticateAsync(Identity.IssuerTokens.Scheme);
             if (issued.Succeeded) return AuthenticateResult.Success(new AuthenticationTicket(issued.Principal, Scheme));
             // Every JWT begins alike: its signature, not its first characters, tells one person's token from another's.
+            metrics.SignInFailed("jwt", "refused");
             Throttle(token[(token.LastIndexOf('.') + 1)..]);
             return AuthenticateResult.Fail(issued.Failure?.Message ?? "The issuer's token was refused.");
         }
+        metrics.SignInFailed("token", principal is null ? "unknown" : "no-role");
         Throttle(token);
         return AuthenticateResult.Fail("Unknown token.");
     }

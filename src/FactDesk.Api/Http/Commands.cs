@@ -199,11 +199,16 @@ public sealed class CommandPipeline(
 
         var toAppend = decision.Events.Select((e, i) => new EventToAppend(context.NewId($"{streamId}/{version + i + 1}"), e)).ToArray();
         var pending = context.Http.Items.TryGetValue(typeof(PendingIdempotency), out var p) ? p as PendingIdempotency : null;
+        using var span = Telemetry.FactDeskTracing.Source.StartActivity("factdesk append");
+        span?.SetTag("factdesk.stream.id", streamId.ToString());
+        span?.SetTag("factdesk.stream.type", streamType);
+        span?.SetTag("factdesk.events", toAppend.Length);
         try
         {
             CommandAnswer? result = null;
             var appended = await store.AppendAsync(streamId, streamType,
-                creates ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version), toAppend, context.Metadata, ct,
+                creates ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version), toAppend,
+                context.Metadata with { TraceParent = Telemetry.FactDeskTracing.CurrentTraceParent() }, ct,
                 pending is null ? null : async (connection, appendResult, token) =>
                 {
                     result = answer(appendResult.NextVersion);
@@ -211,6 +216,7 @@ public sealed class CommandPipeline(
                         throw new IdempotencyKeyTakenException();
                 });
             context.Http.Items[typeof(AppendResult)] = appended;
+            span?.SetTag("factdesk.position", appended.Events[^1].Position);
             return result ?? answer(appended.NextVersion);
         }
         catch (WrongExpectedVersionException e)

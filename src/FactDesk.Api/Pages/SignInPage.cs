@@ -35,6 +35,7 @@ public sealed class SignInPage : IEndpoint
             var principal = token.Length is > 0 and <= 1000 ? BearerTokenHandler.Match(token, auth.CurrentValue.Principals) : null;
             if (principal is null || !Roles.All.Contains(principal.Role))
             {
+                http.RequestServices.GetRequiredService<Telemetry.FactDeskMetrics>().SignInFailed("page", principal is null ? "unknown" : "no-role");
                 var address = SignInThrottle.ClientAddress(http);
                 if (throttle.IsBlocked(address, token, out var retryAfter))
                 {

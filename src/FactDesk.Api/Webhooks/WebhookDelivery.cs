@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Subscriptions;
+using FactDesk.Api.Telemetry;
 using FactDesk.EventStore;
 using Npgsql;
 
@@ -30,14 +31,15 @@ public sealed class WebhookDelivery : BackgroundService
     private readonly ILogger<WebhookDelivery> _log;
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
+    private readonly FactDeskMetrics _metrics;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
     private readonly SubscriptionSecrets _secrets;
 
     public WebhookDelivery(NpgsqlDataSource db, PostgresEventStore store, SchemaState schema, WebhookOptions options, WebhookTargets targets, ILogger<WebhookDelivery> log,
-        TimeProvider clock, SubscriptionSecrets secrets)
+        TimeProvider clock, SubscriptionSecrets secrets, FactDeskMetrics metrics)
     {
-        (_db, _schema, _options, _log, _clock, _secrets) = (db, schema, options, log, clock, secrets);
+        (_db, _schema, _options, _log, _clock, _secrets, _metrics) = (db, schema, options, log, clock, secrets, metrics);
         store.Appended += _ => Wake();
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -93,7 +95,7 @@ public sealed class WebhookDelivery : BackgroundService
     }
 
     /// <summary>A delivery to send; <c>PreviousSecret</c> while a rotated-out secret is in its grace period.</summary>
-    private sealed record Due(Guid Id, Guid SubscriptionId, int Attempt, string Url, string? Secret, string? PreviousSecret, byte[] Body);
+    private sealed record Due(Guid Id, Guid SubscriptionId, int Attempt, string Url, string? Secret, string? PreviousSecret, byte[] Body, string? TraceParent);
 
     private async Task<List<Due>> ClaimAsync(CancellationToken ct)
     {
@@ -112,11 +114,11 @@ public sealed class WebhookDelivery : BackgroundService
                 update {S}.webhook_outbox o
                 set attempts = o.attempts + 1, last_attempt_at = clock_timestamp(), next_attempt_at = clock_timestamp() + $2
                 from due where o.id = due.id
-                returning o.id, o.subscription_id, o.event_id, o.attempts, o.checkpoint_size
+                returning o.id, o.subscription_id, o.event_id, o.attempts, o.checkpoint_size, o.traceparent
             )
             select c.id, c.subscription_id, c.attempts, s.url, k.secret, k.is_protected, p.secret, p.is_protected,
                    e.id, e.type, e.timestamp, e.stream_id, e.seq_id, e.version, e.data::text,
-                   c.event_id, t.tree_size, t.note, t.signed_at
+                   c.event_id, t.tree_size, t.note, t.signed_at, c.traceparent
             from claimed c
             join {S}.subscriptions s on s.id = c.subscription_id
             left join {S}.subscription_secrets k on k.subscription_id = s.id and k.secret_hash = s.secret_hash
@@ -140,12 +142,16 @@ public sealed class WebhookDelivery : BackgroundService
                 reader.IsDBNull(8)
                     ? WebhookMessage.CheckpointBody(_options.Source, reader.GetGuid(15), reader.GetInt64(16), reader.GetString(17), reader.GetFieldValue<DateTimeOffset>(18))
                     : WebhookMessage.Body(_options.Source, reader.GetGuid(8), reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10),
-                        reader.GetGuid(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetString(14))));
+                        reader.GetGuid(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetString(14)),
+                reader.IsDBNull(19) ? null : reader.GetString(19)));
         return due;
     }
 
     private async Task SendAsync(Due due, CancellationToken stopping)
     {
+        // A child of the command whose events are delivered: the trace runs from the request to the subscriber. The
+        // HttpClient span under it sends the traceparent on to the subscriber.
+        using var span = FactDeskTracing.StartDelivery(due.TraceParent, due.Id, due.SubscriptionId, due.Attempt);
         int? status = null;
         string? error = null;
         if (due.Secret is null) error = "No secret is stored for this subscription.";
@@ -189,6 +195,8 @@ public sealed class WebhookDelivery : BackgroundService
                 error = FindRefusal(e) is { } refused ? "Target refused: " + refused.Message : "Could not connect: " + (e.InnerException?.Message ?? e.Message);
             }
         }
+        span?.SetTag("http.response.status_code", status);
+        if (error is not null) span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error);
         await RecordAsync(due, status, error);
     }
 
@@ -215,6 +223,7 @@ public sealed class WebhookDelivery : BackgroundService
         }
         // Recorded even while stopping: the attempt happened.
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+        _metrics.WebhookAttempted(delivered ? "delivered" : dead ? "dead" : "failed");
         if (dead)
             _log.LogWarning("Webhook delivery {Delivery} for subscription {Subscription} is dead after {Attempts} attempts: {Error}",
                 due.Id, due.SubscriptionId, due.Attempt, error);

@@ -19,6 +19,12 @@ public sealed class WebhookOptions
     public int BatchSize { get; set; } = 32;
     /// <summary>How long a subscription's previous secret still signs deliveries (beside the new one) after a rotation.</summary>
     public TimeSpan SecretRotationGrace { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>Delivered outbox rows older than this are pruned (pending and dead rows never are).</summary>
+    public TimeSpan DeliveredRetention { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>How often the outbox is pruned.</summary>
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Rows pruned per transaction.</summary>
+    public int PruneBatch { get; set; } = 1000;
     /// <summary>The <c>source</c> of every CloudEvent sent.</summary>
     public string Source { get; set; } = "/factdesk";
 

@@ -50,6 +50,8 @@ public sealed class WebhookOutboxProjection : IProjection
             """),
         // A row with a checkpoint size delivers that signed checkpoint of the transparency log, not an event.
         new("webhooks/002-checkpoint-deliveries", "alter table {schema}.webhook_outbox add column checkpoint_size bigint;"),
+        // The command's W3C traceparent: its delivery continues the command's trace (null for rows added by the catch-up).
+        new("webhooks/003-outbox-traceparent", "alter table {schema}.webhook_outbox add column traceparent text;"),
     ];
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
@@ -102,13 +104,16 @@ public sealed class WebhookOutboxProjection : IProjection
         if (owed.Length == 0) return;
         // Matching mirrors WebhookEventTypes.Matches: all, the exact versioned name, or the name without its version.
         await using var insert = new NpgsqlCommand($"""
-            insert into {S}.webhook_outbox (id, subscription_id, position, event_id, stream_id, event_type, next_attempt_at, status, last_error)
+            insert into {S}.webhook_outbox (id, subscription_id, position, event_id, stream_id, event_type, next_attempt_at, status, last_error, traceparent)
             select md5(s.id::text || '/' || x.event_id::text)::uuid, s.id, x.position, x.event_id, x.stream_id, x.type, clock_timestamp(),
                    case when s.removed_position is null then 'pending' else 'dead' end,
-                   case when s.removed_position is null then null else 'The subscription was removed.' end
-            from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[]) as x(position, event_id, stream_id, type)
+                   case when s.removed_position is null then null else 'The subscription was removed.' end,
+                   x.traceparent
+            from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) as x(position, event_id, stream_id, type, traceparent)
             join {S}.subscriptions s on s.created_position < x.position and (s.removed_position is null or s.removed_position > x.position)
-            where cardinality(s.event_types) = 0 or x.type = any(s.event_types) or regexp_replace(x.type, '\.v[0-9]+$', '') = any(s.event_types)
+            where (cardinality(s.event_types) = 0 or x.type = any(s.event_types) or regexp_replace(x.type, '\.v[0-9]+$', '') = any(s.event_types))
+              -- A replay must not add back a delivery that was pruned after it was delivered.
+              and {WebhookOutboxPruning.NotPruned("x.position")}
             order by x.position
             on conflict (subscription_id, event_id) do nothing
             """, connection);
@@ -116,6 +121,7 @@ public sealed class WebhookOutboxProjection : IProjection
         insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.EventId).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.StreamId).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = owed.Select(e => e.Type).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = owed.Select(e => e.Metadata.TraceParent).ToArray() });
         await insert.ExecuteNonQueryAsync(ct);
     }
 }

@@ -19,6 +19,9 @@ public static class WebhookSetup
         services.AddHostedService<SecretsProtection>();
         services.AddSingleton<WebhookDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
+        services.AddSingleton<Migration>(WebhookOutboxPruning.Migration);
+        services.AddSingleton<WebhookOutboxPruning>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookOutboxPruning>());
         return services;
     }
 }
