@@ -43,6 +43,7 @@ public class StartupTests
         {
             // Never reached: the check fails before anything connects.
             builder.UseSetting("ConnectionStrings:FactDesk", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=1");
+            builder.UseSetting("Metrics:Url", "off");
             for (var i = 0; i < principals.Length; i++)
             {
                 builder.UseSetting($"Auth:Principals:{i}:Name", principals[i].Name);

@@ -130,7 +130,7 @@ public sealed class DiscrepancyAndWebhookPagesTests(FactDeskSite site) : IClassF
         await Expect(dead.Locator("td[data-label=Status]")).ToHaveTextAsync("dead");
         await FactDeskSite.ScreenshotAsync(editor, "webhook-deliveries");
 
-        await dead.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Send claim-flagged.v1 at [0-9]+ again$") }).ClickAsync();
+        await dead.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Send again: claim-flagged.v1 at [0-9]+$") }).ClickAsync();
         await editor.WaitForURLAsync(new Regex($"/subscriptions/{subscriptionId}\\?status=dead$"));
         // The redelivery is on the subscription's record: created, then one redelivery requested.
         (await site.GetAsync($"/api/subscriptions/{subscriptionId}")).GetProperty("version").GetInt64().ShouldBe(2);

@@ -69,6 +69,7 @@ public class SigningKeyRequiredTests
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseSetting("ConnectionStrings:FactDesk", ConnectionString);
+            builder.UseSetting("Metrics:Url", "off");
             builder.UseSetting("Auth:Principals:0:Name", "cms-plugin");
             builder.UseSetting("Auth:Principals:0:Role", "tool");
             builder.UseSetting("Auth:Principals:0:TokenSha256", Api.Http.BearerTokenHandler.HashToken("tool-token"));

@@ -137,7 +137,7 @@ public sealed class SubscriptionsPage : IEndpoint
             if (d.Status == DeliveryStatus.Dead && mayRedeliver)
                 body.Append($"<form method=\"post\" action=\"/subscriptions/{id}/deliveries/{d.Id}/redeliver\" class=\"inline\">{page.Refusal(form)}{page.AntiforgeryField()}")
                     .Append(deadOnly ? "<input type=\"hidden\" name=\"status\" value=\"dead\">" : "")
-                    .Append($"<button type=\"submit\" aria-label=\"Send {E(d.EventType)} at {d.Position} again\">Send again</button></form>");
+                    .Append($"<button type=\"submit\" aria-label=\"Send again: {E(d.EventType)} at {d.Position}\">Send again</button></form>");
             else if (d.Status == DeliveryStatus.Delivered && d.DeliveredAt is { } delivered) body.Append($"delivered {QueuePage.When(delivered, now, due: false)}");
             body.Append("</td></tr>");
         }

@@ -62,6 +62,14 @@ public sealed class SpanLog : ICollection<Activity>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
+/// <summary>
+/// Runs with no other test host alive: every host in the process makes a meter named FactDesk and the ASP.NET Core
+/// meters, and OpenTelemetry's listener for this host's scrape would otherwise also meet theirs.
+/// </summary>
+[CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
+public sealed class TelemetryAlone;
+
+[Collection(nameof(TelemetryTests))]
 public class TelemetryTests(ApiWithTelemetry api, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ApiWithTelemetry>
 {
     /// <summary>The value of the first sample of <paramref name="metric"/> whose labels include all of <paramref name="labels"/>, or null.</summary>

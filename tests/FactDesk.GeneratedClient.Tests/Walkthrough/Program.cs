@@ -9,6 +9,7 @@ using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Http.HttpClientLibrary;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 using Shouldly;
+using System.Diagnostics;
 
 var baseUrl = Environment.GetEnvironmentVariable("FACTDESK_URL") ?? throw new InvalidOperationException("FACTDESK_URL is not set.");
 FactDeskClient As(string who) => new(new HttpClientRequestAdapter(new BearerToken(
@@ -132,7 +133,10 @@ try
     inReview!.Items!.ShouldAllBe(item => item.Status == ClaimStatus.Flagged);
 
     Step("The audit feed is paged oldest first by after, and newest first by before");
+    // The audit feed is an async projection: it follows the commands within moments, so give it a few seconds.
     var maras = await auditor.Api.Audit.GetAsync(c => { c.QueryParameters.Actor = "Mara Lind"; c.QueryParameters.Limit = 2; });
+    for (var wait = Stopwatch.StartNew(); maras!.Items!.Count < 2 && wait.Elapsed < TimeSpan.FromSeconds(10); await Task.Delay(100))
+        maras = await auditor.Api.Audit.GetAsync(c => { c.QueryParameters.Actor = "Mara Lind"; c.QueryParameters.Limit = 2; });
     maras!.Items!.Count.ShouldBe(2);
     maras.Items.ShouldAllBe(entry => entry.Actor!.Name == "Mara Lind");
     var marasNext = await auditor.Api.Audit.GetAsync(c => { c.QueryParameters.Actor = "Mara Lind"; c.QueryParameters.After = maras.NextAfter; });
