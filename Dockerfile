@@ -4,7 +4,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore from the project files alone: this layer is reused until a project file changes.
 COPY Directory.Build.props ./
-COPY src/FactDesk.EventStore/FactDesk.EventStore.csproj src/FactDesk.EventStore/
+COPY src/FactDesk.TamperEvidence/FactDesk.TamperEvidence.csproj src/FactDesk.TamperEvidence/
 COPY src/FactDesk.TransparencyLog/FactDesk.TransparencyLog.csproj src/FactDesk.TransparencyLog/
 COPY src/FactDesk.Api/FactDesk.Api.csproj src/FactDesk.Api/
 RUN dotnet restore src/FactDesk.Api/FactDesk.Api.csproj

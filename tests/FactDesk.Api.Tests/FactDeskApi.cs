@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using FactDesk.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -53,7 +53,7 @@ public class FactDeskApi : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
     }
 
-    public PostgresEventStore Store => Services.GetRequiredService<PostgresEventStore>();
+    public TamperEvidentLog Store => Services.GetRequiredService<TamperEvidentLog>();
     public ProjectionControl Projections => Services.GetRequiredService<ProjectionControl>();
 
     /// <summary>A client signed in as the first person with the role (or by token when given).</summary>

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Shouldly;
@@ -69,7 +69,7 @@ public sealed class DiscrepancyAndWebhookPagesTests(FactDeskSite site) : IClassF
     {
         var id = Guid.NewGuid();
         var value = new NormalizedValue(36, null, "%", null, null, "36%", null);
-        await site.Services.GetRequiredService<PostgresEventStore>().AppendAsync(id, Discrepancy.StreamType, ExpectedVersion.NoStream,
+        await site.Services.GetRequiredService<TamperEvidentLog>().AppendAsync(id, Discrepancy.StreamType, ExpectedVersion.NoStream,
             new DiscrepancyProposed(id, [claimId], DiscrepancyKind.Numeric, "share of models", description,
                 [new DiscrepancyValue("first", "36%"), new DiscrepancyValue("second", "26%")],
                 [new ProposedStatement(null, claimId, null, "36% of all models", "36%", "percent", value)],

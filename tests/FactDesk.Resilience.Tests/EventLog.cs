@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using FactDesk.Api.Hosting;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -74,7 +74,7 @@ public static class EventLog
     public static async Task WaitForProjectionsAsync(string connectionString, TimeSpan within)
     {
         await using var services = StoreServices(connectionString);
-        var runner = new ProjectionControl(services.GetRequiredService<PostgresEventStore>());
+        var runner = new ProjectionControl(services.GetRequiredService<TamperEvidentLog>());
         var last = await ScalarAsync(connectionString, "select coalesce(max(seq_id), 0) from factdesk.mt_events");
         var clock = Stopwatch.StartNew();
         while (true)
@@ -95,7 +95,7 @@ public static class EventLog
     public static async Task ShouldMatchRebuildAsync(string connectionString)
     {
         await using var services = StoreServices(connectionString);
-        var store = services.GetRequiredService<PostgresEventStore>();
+        var store = services.GetRequiredService<TamperEvidentLog>();
         var runner = new ProjectionControl(store);
 
         (await ScalarAsync(connectionString, "select count(*) from factdesk.ledger"))

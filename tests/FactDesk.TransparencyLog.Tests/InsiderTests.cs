@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using FactDesk.Verify;
 using Shouldly;
 

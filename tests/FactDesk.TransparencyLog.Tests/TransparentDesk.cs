@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FactDesk.Api.Audit.SigningCheckpoints;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using FactDesk.Testing;
 using FactDesk.Verify;
 using Microsoft.AspNetCore.Hosting;

@@ -5,7 +5,7 @@ using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
 using FactDesk.Api.Queue;
 using FactDesk.Api.Queue.GettingTheQueue;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -39,11 +39,11 @@ internal static class Bench
     private static readonly EventMetadata Metadata = new("bench", Roles.Editor, "bench", "bench");
 
     /// <summary>A fresh schema and the service's own store wiring (every projection of the Api).</summary>
-    private static async Task<(ServiceProvider Services, PostgresEventStore Store, ProjectionControl Runner)> FreshStoreAsync(string connectionString)
+    private static async Task<(ServiceProvider Services, TamperEvidentLog Store, ProjectionControl Runner)> FreshStoreAsync(string connectionString)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("ConnectionStrings:FactDesk", connectionString)]).Build();
         var services = new ServiceCollection().AddLogging().AddFactDeskStore(configuration).BuildServiceProvider();
-        var store = services.GetRequiredService<PostgresEventStore>();
+        var store = services.GetRequiredService<TamperEvidentLog>();
         await using (var drop = store.DataSource.CreateCommand($"drop schema if exists {store.Schema} cascade"))
             await drop.ExecuteNonQueryAsync();
         await store.MigrateAsync();
@@ -54,7 +54,7 @@ internal static class Bench
     /// Writes claims straight through <c>append_events</c> in bulk (hash chains included), 2,000 claims per statement:
     /// each claim is flagged, assigned, gets sources, and one in ten is dismissed, one in ten has a verdict proposed.
     /// </summary>
-    private static async Task<long> SeedClaimsAsync(PostgresEventStore store, int claims, int eventsPerClaim)
+    private static async Task<long> SeedClaimsAsync(TamperEvidentLog store, int claims, int eventsPerClaim)
     {
         var clock = Stopwatch.StartNew();
         const int chunk = 2000;

@@ -170,7 +170,7 @@ public static class AppendBenchmark
 
             {martenCpuTable}
             {(failures.Count > 0 ? "Failed cells:\n\n" + string.Join("\n", failures.Select(f => "- " + f)) + "\n" : "")}
-            {(variants.Count > 0 ? $"Group-commit settings side by side (defaults: {new FactDesk.EventStore.EventStoreOptions().CommitLanes} lanes, batch <= {new FactDesk.EventStore.EventStoreOptions().MaxAppendsPerCommit}):\n\n{variantTable}" : "")}
+            {(variants.Count > 0 ? $"Group-commit settings side by side (defaults: {new FactDesk.TamperEvidence.TamperEvidentLogOptions().CommitLanes} lanes, batch <= {new FactDesk.TamperEvidence.TamperEvidentLogOptions().MaxAppendsPerCommit}):\n\n{variantTable}" : "")}
             """;
         Console.WriteLine();
         Console.WriteLine(report);

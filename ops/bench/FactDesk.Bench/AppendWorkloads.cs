@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Bench;
@@ -107,21 +107,21 @@ public sealed class RawInsertWorkload(NpgsqlDataSource dataSource, int eventsPer
     }
 }
 
-/// <summary>FactDesk's EventStore.AppendAsync: one event per append, expected version checked, as the service calls it.</summary>
+/// <summary>FactDesk's TamperEvidentLog.AppendAsync: one event per append, expected version checked, as the service calls it.</summary>
 public sealed class FactDeskAppendWorkload : IAppendWorkload
 {
     // Its own schema: the plain Marten workloads share schema factdesk with a different Marten configuration (no metadata columns).
     public const string Schema = "factdesk_app";
-    private readonly PostgresEventStore _store;
+    private readonly TamperEvidentLog _store;
     private readonly int _eventsPerStream;
 
     /// <param name="configure">changes to the store's defaults (commit lanes, batch size) for a variant's column; null: the defaults.</param>
-    public FactDeskAppendWorkload(NpgsqlDataSource dataSource, int eventsPerStream, string? variant = null, Action<EventStoreOptions>? configure = null)
+    public FactDeskAppendWorkload(NpgsqlDataSource dataSource, int eventsPerStream, string? variant = null, Action<TamperEvidentLogOptions>? configure = null)
     {
         var types = new EventTypeRegistry(AppendPayload.Json).Register(typeof(ClaimVerdictGiven), AppendPayload.EventType);
-        var options = new EventStoreOptions { Schema = Schema };
+        var options = new TamperEvidentLogOptions { Schema = Schema };
         configure?.Invoke(options);
-        _store = new PostgresEventStore(dataSource, types, options);
+        _store = new TamperEvidentLog(dataSource, types, options);
         _eventsPerStream = eventsPerStream;
         Name = variant is null ? "FactDesk append" : $"FactDesk ({variant})";
     }

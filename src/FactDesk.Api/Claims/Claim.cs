@@ -1,5 +1,5 @@
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 
 namespace FactDesk.Api.Claims;
 

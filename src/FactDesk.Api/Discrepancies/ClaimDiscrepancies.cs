@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Discrepancies;
@@ -14,7 +14,7 @@ public sealed record ClaimDiscrepancy(
 /// <summary>The discrepancies that show on a claim: now from the links projection, or as they were at a moment from their own streams.</summary>
 public static class ClaimDiscrepancies
 {
-    public static async Task<IReadOnlyList<ClaimDiscrepancy>> CurrentAsync(PostgresEventStore store, Guid claimId, CancellationToken ct)
+    public static async Task<IReadOnlyList<ClaimDiscrepancy>> CurrentAsync(TamperEvidentLog store, Guid claimId, CancellationToken ct)
     {
         await using var cmd = store.DataSource.CreateCommand($"""
             select d.id, d.kind, d.description, d.status, d.outcome, d.resolved_value, d."values"::text
@@ -39,7 +39,7 @@ public static class ClaimDiscrepancies
     /// As they were at <paramref name="asOf"/>: which discrepancies ever linked the claim comes from the projection (links never
     /// change once opened), but their state comes from each stream read up to that moment, so a later resolution does not leak in.
     /// </summary>
-    public static async Task<IReadOnlyList<ClaimDiscrepancy>> AsOfAsync(PostgresEventStore store, Guid claimId, DateTimeOffset asOf, CancellationToken ct)
+    public static async Task<IReadOnlyList<ClaimDiscrepancy>> AsOfAsync(TamperEvidentLog store, Guid claimId, DateTimeOffset asOf, CancellationToken ct)
     {
         var ids = new List<Guid>();
         await using (var cmd = store.DataSource.CreateCommand(

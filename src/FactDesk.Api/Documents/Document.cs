@@ -1,6 +1,6 @@
 using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 
 namespace FactDesk.Api.Documents;
 

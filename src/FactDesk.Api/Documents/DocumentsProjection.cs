@@ -1,7 +1,7 @@
 using FactDesk.Api.Claims;
 using FactDesk.Api.Documents.Duplicates;
 using FactDesk.Api.Hosting;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 using NpgsqlTypes;
 

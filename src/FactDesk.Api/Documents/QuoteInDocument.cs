@@ -1,7 +1,7 @@
 using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Documents;
@@ -13,7 +13,7 @@ namespace FactDesk.Api.Documents;
 public static class QuoteInDocument
 {
     /// <summary>Answers the article the quote belongs to: the original document of the family (the first ingested copy).</summary>
-    public static async Task<Guid> RequireAsync(PostgresEventStore store, Guid documentId, string quote, CancellationToken ct)
+    public static async Task<Guid> RequireAsync(TamperEvidentLog store, Guid documentId, string quote, CancellationToken ct)
     {
         var document = await LoadAsync(store, documentId, ct)
             ?? throw Problems.Fail(Problems.Unprocessable("unknown-document", "The document does not exist.",
@@ -29,11 +29,11 @@ public static class QuoteInDocument
             new Dictionary<string, string[]> { ["quote"] = ["Not found in the document's text."] }));
     }
 
-    private static async Task<Document?> LoadAsync(PostgresEventStore store, Guid id, CancellationToken ct) =>
+    private static async Task<Document?> LoadAsync(TamperEvidentLog store, Guid id, CancellationToken ct) =>
         StateFolder<Document>.Instance.Fold(await store.ReadStreamAsync(id, ct: ct));
 
     /// <summary>The original and every copy of it, oldest first (the documents table is inline, so copies are there at once).</summary>
-    private static async Task<IReadOnlyList<Guid>> FamilyAsync(PostgresEventStore store, Guid article, CancellationToken ct)
+    private static async Task<IReadOnlyList<Guid>> FamilyAsync(TamperEvidentLog store, Guid article, CancellationToken ct)
     {
         await using var command = store.DataSource.CreateCommand(
             $"select id from {StoreSetup.Schema}.documents where id = $1 or duplicate_of = $1 order by ingested_at, id");

@@ -1,4 +1,4 @@
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 
 namespace FactDesk.Api.Hosting;
 
@@ -14,7 +14,7 @@ public static class ProjectionsCommand
             .AddCommandLine(switches)
             .Build();
         await using var services = new ServiceCollection().AddLogging().AddFactDeskStore(configuration).BuildServiceProvider();
-        var store = services.GetRequiredService<PostgresEventStore>();
+        var store = services.GetRequiredService<TamperEvidentLog>();
         var control = new ProjectionControl(store);
         await store.MigrateAsync();
         switch (words)

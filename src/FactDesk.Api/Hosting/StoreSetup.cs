@@ -1,6 +1,6 @@
 using FactDesk.Api.Http;
 using FactDesk.Api.Webhooks;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Marten.Events.Daemon.Coordination;
 using Npgsql;
 
@@ -27,20 +27,20 @@ public static class StoreSetup
         services.AddSingleton(_ => new EventTypeRegistry(JsonDefaults.Options).RegisterAssembly(typeof(StoreSetup).Assembly));
         services.AddSingleton(sp =>
         {
-            var options = new EventStoreOptions { Schema = Schema };
+            var options = new TamperEvidentLogOptions { Schema = Schema };
             foreach (var type in typeof(StoreSetup).Assembly.GetTypes()
                          .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IProjection).IsAssignableFrom(t))
                          .OrderBy(t => t.FullName, StringComparer.Ordinal))
                 options.Projections.Add((IProjection)ActivatorUtilities.CreateInstance(sp, type));
             options.Migrations.Add(IdempotencyStore.Migration);
             foreach (var migration in sp.GetServices<Migration>()) options.Migrations.Add(migration);
-            return new PostgresEventStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), options);
+            return new TamperEvidentLog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), options);
         });
-        services.AddSingleton(sp => new ProjectionCoordinator(sp.GetRequiredService<PostgresEventStore>().Marten,
+        services.AddSingleton(sp => new ProjectionCoordinator(sp.GetRequiredService<TamperEvidentLog>().Marten,
             sp.GetRequiredService<ILogger<ProjectionCoordinator>>()));
-        services.AddSingleton(sp => new ProjectionControl(sp.GetRequiredService<PostgresEventStore>(),
+        services.AddSingleton(sp => new ProjectionControl(sp.GetRequiredService<TamperEvidentLog>(),
             () => ValueTask.FromResult(sp.GetRequiredService<ProjectionCoordinator>().DaemonForMainDatabase())));
-        services.AddSingleton(sp => new LogVerifier(sp.GetRequiredService<PostgresEventStore>()));
+        services.AddSingleton(sp => new LogVerifier(sp.GetRequiredService<TamperEvidentLog>()));
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<CommandPipeline>();
         services.AddSingleton<People.DeskPeople>();
@@ -67,7 +67,7 @@ public sealed class SchemaState
 }
 
 /// <summary>Creates or migrates the schema at start-up; keeps trying while the database is away.</summary>
-public sealed class SchemaMigrationService(PostgresEventStore store, SchemaState state, ILogger<SchemaMigrationService> log) : IHostedService
+public sealed class SchemaMigrationService(TamperEvidentLog store, SchemaState state, ILogger<SchemaMigrationService> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -103,7 +103,7 @@ public sealed class SchemaMigrationService(PostgresEventStore store, SchemaState
 /// Starts Marten's async daemon (hot/cold: each async projection runs on one instance, and moves when that one dies)
 /// once the schema exists.
 /// </summary>
-public sealed class ProjectionDaemonService(ProjectionCoordinator coordinator, PostgresEventStore store, SchemaState schema,
+public sealed class ProjectionDaemonService(ProjectionCoordinator coordinator, TamperEvidentLog store, SchemaState schema,
     ILogger<ProjectionDaemonService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)

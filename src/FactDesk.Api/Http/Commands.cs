@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Http;
@@ -45,10 +45,10 @@ public sealed record CommandAnswer(int Status, object Body, long Version, string
 /// and validation, load-decide-append with the expected version (If-Match or optimistic retry), and problem answers.
 /// </summary>
 public sealed class CommandPipeline(
-    PostgresEventStore store, IdempotencyStore idempotency, TimeProvider clock, ILogger<CommandPipeline> log)
+    TamperEvidentLog store, IdempotencyStore idempotency, TimeProvider clock, ILogger<CommandPipeline> log)
 {
 
-    public PostgresEventStore Store => store;
+    public TamperEvidentLog Store => store;
 
     /// <summary>Handles a command route whose body is <typeparamref name="TBody"/>.</summary>
     public async Task<IResult> Run<TBody>(HttpContext http, Func<TBody, CommandContext, Task<CommandAnswer>> handle)

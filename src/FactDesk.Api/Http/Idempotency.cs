@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Http;
@@ -12,7 +12,7 @@ public sealed record StoredResponse(byte[] RequestHash, int Status, string Body,
 /// Remembers the first successful answer per (principal, key). The record is written in the same transaction as the
 /// command's events, so an answer is stored exactly when its events are.
 /// </summary>
-public sealed class IdempotencyStore(PostgresEventStore store)
+public sealed class IdempotencyStore(TamperEvidentLog store)
 {
     public static readonly Migration Migration = new("api/001-idempotency", """
         create table {schema}.idempotency_keys (

@@ -1,4 +1,4 @@
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 
 namespace FactDesk.Api.Http;
 
@@ -40,7 +40,7 @@ public static class Reads
 
     /// <summary>Folds a stream (optionally as it was) or answers 404.</summary>
     public static async Task<(TState State, long Version, IReadOnlyList<RecordedEvent> Events)> LoadAsync<TState>(
-        PostgresEventStore store, Guid id, string what, long? toVersion, DateTimeOffset? asOf, CancellationToken ct) where TState : class
+        TamperEvidentLog store, Guid id, string what, long? toVersion, DateTimeOffset? asOf, CancellationToken ct) where TState : class
     {
         var events = await store.ReadStreamAsync(id, toVersion, asOf, ct);
         var state = StateFolder<TState>.Instance.Fold(events) ?? throw Problems.Fail(Problems.NotFound(what, id.ToString()));

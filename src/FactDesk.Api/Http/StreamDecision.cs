@@ -1,4 +1,4 @@
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Wolverine;
 using Wolverine.ErrorHandling;
 

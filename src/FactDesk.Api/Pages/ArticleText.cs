@@ -1,7 +1,7 @@
 using System.Text;
 using FactDesk.Api.Documents;
 using FactDesk.Api.Documents.Detection;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Markdig;
 using Markdig.Renderers;
 using Markdig.Renderers.Html;
@@ -246,7 +246,7 @@ public static class ArticleRendering
         text.Any(c => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C') ? T(text) : E(text);
 
     /// <summary>The claim's document, and failing a match there, the original it is a copy of (where the quote was checked).</summary>
-    public static async Task<(Document Document, (int Start, int End)? Span)?> LocateAsync(PostgresEventStore store, Guid documentId, string quote, CancellationToken ct)
+    public static async Task<(Document Document, (int Start, int End)? Span)?> LocateAsync(TamperEvidentLog store, Guid documentId, string quote, CancellationToken ct)
     {
         if (StateFolder<Document>.Instance.Fold(await store.ReadStreamAsync(documentId, ct: ct)) is not { } document) return null;
         if (Find(document.Text, quote) is { } span) return (document, span);

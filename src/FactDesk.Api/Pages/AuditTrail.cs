@@ -1,5 +1,5 @@
 using FactDesk.Api.Audit.GettingTheAuditFeed;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Pages;

@@ -12,7 +12,7 @@ using FactDesk.Api.Claims.Reopening;
 using FactDesk.Api.Claims.RetractingSources;
 using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using static FactDesk.Api.Pages.Html;
 
 namespace FactDesk.Api.Pages;
@@ -94,7 +94,7 @@ public sealed class ClaimPage : IEndpoint
     /// <summary>A form value, or null when left blank (the slices treat null as "not given").</summary>
     public static string? V(IFormCollection form, string field) => form[field].ToString() is { Length: > 0 } v && v.Trim().Length > 0 ? v : null;
 
-    public static async Task<IResult> RenderAsync(PageContext page, Guid claimId, PostgresEventStore store, int status)
+    public static async Task<IResult> RenderAsync(PageContext page, Guid claimId, TamperEvidentLog store, int status)
     {
         var ct = page.Http.RequestAborted;
         var (claim, version, _) = await Reads.LoadAsync<Claim>(store, claimId, "claim", null, null, ct);
@@ -113,7 +113,7 @@ public sealed class ClaimPage : IEndpoint
         return PageResults.Page(page, "Claim", body.ToString(), status);
     }
 
-    private static async Task<string> QuoteAsync(PostgresEventStore store, Claim claim, CancellationToken ct)
+    private static async Task<string> QuoteAsync(TamperEvidentLog store, Claim claim, CancellationToken ct)
     {
         if (claim.DocumentId is { } documentId && await ArticleRendering.LocateAsync(store, documentId, claim.Quote, ct) is { } found)
         {

@@ -5,7 +5,7 @@ using FactDesk.Api.Discrepancies.Confirming;
 using FactDesk.Api.Discrepancies.Declining;
 using FactDesk.Api.Discrepancies.Resolving;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using static FactDesk.Api.Pages.Html;
 
 namespace FactDesk.Api.Pages;
@@ -65,7 +65,7 @@ public sealed class DiscrepancyPage : IEndpoint
         return html.Append("</tbody></table>").ToString();
     }
 
-    private static async Task<IResult> RenderAsync(PageContext page, Guid id, PostgresEventStore store, int status)
+    private static async Task<IResult> RenderAsync(PageContext page, Guid id, TamperEvidentLog store, int status)
     {
         var ct = page.Http.RequestAborted;
         var (d, version, _) = await Reads.LoadAsync<Discrepancy>(store, id, "discrepancy", null, null, ct);

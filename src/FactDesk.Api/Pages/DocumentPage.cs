@@ -5,7 +5,7 @@ using FactDesk.Api.Claims.Flagging;
 using FactDesk.Api.Documents;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 using static FactDesk.Api.Pages.Html;
 
@@ -82,7 +82,7 @@ public sealed class DocumentPage : IEndpoint
     /// <summary>Below this many cards on a page of text every group of cards starts open; above it they start collapsed.</summary>
     public const int OpenCardsUpTo = 8;
 
-    private static async Task<IResult> RenderAsync(PageContext page, Guid id, PostgresEventStore store, int status)
+    private static async Task<IResult> RenderAsync(PageContext page, Guid id, TamperEvidentLog store, int status)
     {
         var ct = page.Http.RequestAborted;
         var (document, version, _) = await Reads.LoadAsync<Document>(store, id, "document", null, null, ct);
@@ -255,7 +255,7 @@ public sealed class DocumentPage : IEndpoint
                (current < count ? $" · <a href=\"/documents/{id}?page={current + 1}{E(and)}\" rel=\"next\">next</a>" : "") + "</p></nav>";
     }
 
-    private static async Task<List<(Guid Id, string Quote)>> FlaggedClaimsAsync(PostgresEventStore store, Guid documentId, CancellationToken ct)
+    private static async Task<List<(Guid Id, string Quote)>> FlaggedClaimsAsync(TamperEvidentLog store, Guid documentId, CancellationToken ct)
     {
         var found = new List<(Guid, string)>();
         await using var cmd = store.DataSource.CreateCommand(

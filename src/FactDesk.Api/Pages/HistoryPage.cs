@@ -4,7 +4,7 @@ using System.Text.Json;
 using FactDesk.Api.Claims;
 using FactDesk.Api.Claims.GettingDetails;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using static FactDesk.Api.Pages.Html;
 
 namespace FactDesk.Api.Pages;

@@ -4,7 +4,7 @@ using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Discrepancies.Opening;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using static FactDesk.Api.Pages.Html;
 
 namespace FactDesk.Api.Pages;
@@ -52,7 +52,7 @@ public sealed class OpenDiscrepancyPage : IEndpoint
         return new OpenDiscrepancyRequest(claims, sources.Length == 0 ? null : sources, ClaimPage.V(f, "kind"), ClaimPage.V(f, "description"), values);
     }
 
-    private static async Task<IResult> RenderAsync(PageContext page, PostgresEventStore store, IReviewQueueReader queue, int status)
+    private static async Task<IResult> RenderAsync(PageContext page, TamperEvidentLog store, IReviewQueueReader queue, int status)
     {
         var ct = page.Http.RequestAborted;
         Guid? firstId = Guid.TryParse(page.Value(Form, "claim1", page.Http.Request.Query["claim"]), out var given) ? given : null;
@@ -100,7 +100,7 @@ public sealed class OpenDiscrepancyPage : IEndpoint
         return PageResults.Page(page, "Open a discrepancy", body.ToString(), status);
     }
 
-    private static async Task<IResult> ListAsync(PageContext page, PostgresEventStore store)
+    private static async Task<IResult> ListAsync(PageContext page, TamperEvidentLog store)
     {
         var ct = page.Http.RequestAborted;
         await using var cmd = store.DataSource.CreateCommand($"""

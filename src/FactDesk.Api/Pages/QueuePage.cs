@@ -2,7 +2,7 @@ using System.Text;
 using FactDesk.Api.Claims;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using static FactDesk.Api.Pages.Html;
 
 namespace FactDesk.Api.Pages;
@@ -18,7 +18,7 @@ public sealed class QueuePage : IEndpoint
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext http, IReviewQueueReader queue, PostgresEventStore store, TimeProvider clock) => PageResults.Guard(http, async () =>
+        app.MapGet("/", (HttpContext http, IReviewQueueReader queue, TamperEvidentLog store, TimeProvider clock) => PageResults.Guard(http, async () =>
         {
             var page = new PageContext(http);
             var (filter, notes) = ParseFilter(http.Request);
@@ -43,7 +43,7 @@ public sealed class QueuePage : IEndpoint
             return PageResults.Page(page, "Review queue", body.ToString(), 200, "queue.js");
         })).RequireAuthorization(PagePolicies.Read).ExcludeFromDescription();
 
-        app.MapGet("/queue/rows", (HttpContext http, IReviewQueueReader queue, PostgresEventStore store, TimeProvider clock) => PageResults.Guard(http, async () =>
+        app.MapGet("/queue/rows", (HttpContext http, IReviewQueueReader queue, TamperEvidentLog store, TimeProvider clock) => PageResults.Guard(http, async () =>
         {
             var (filter, _) = ParseFilter(http.Request);
             var rows = await queue.ReadAsync(filter, http.RequestAborted);
@@ -137,7 +137,7 @@ public sealed class QueuePage : IEndpoint
     private static string? Name<T>(T? value) where T : struct, Enum => value is { } v ? EnumNames<T>.Name(v) : null;
 
     /// <summary>The title and outlet of each row's article, in one query.</summary>
-    private static async Task<IReadOnlyDictionary<Guid, (string Title, string? Outlet)>> ArticlesAsync(PostgresEventStore store, IReadOnlyList<QueueRow> rows, CancellationToken ct)
+    private static async Task<IReadOnlyDictionary<Guid, (string Title, string? Outlet)>> ArticlesAsync(TamperEvidentLog store, IReadOnlyList<QueueRow> rows, CancellationToken ct)
     {
         var ids = rows.Select(r => r.DocumentId).OfType<Guid>().Distinct().ToArray();
         var found = new Dictionary<Guid, (string, string?)>();
@@ -149,7 +149,7 @@ public sealed class QueuePage : IEndpoint
         return found;
     }
 
-    private static async Task<IReadOnlyList<(Guid, string)>> DocumentTitlesAsync(PostgresEventStore store, CancellationToken ct)
+    private static async Task<IReadOnlyList<(Guid, string)>> DocumentTitlesAsync(TamperEvidentLog store, CancellationToken ct)
     {
         var found = new List<(Guid, string)>();
         await using var cmd = store.DataSource.CreateCommand($"select id, title from {StoreSetup.Schema}.documents order by ingested_at desc, id limit 200");

@@ -1,5 +1,5 @@
 using FactDesk.Api.Hosting;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Queue;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using FactDesk.Api.Claims;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 using NpgsqlTypes;
 

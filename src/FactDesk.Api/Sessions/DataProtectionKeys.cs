@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 using FactDesk.Api.Hosting;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;

@@ -1,4 +1,4 @@
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Telemetry;
@@ -10,7 +10,7 @@ public readonly record struct ProjectionLagFigure(string Projection, long Events
 /// Reads each async projection's checkpoint against the log's head, for the lag gauges. Read when metrics are collected
 /// (a scrape), at most once a second, with a short timeout: a scrape never waits long on a busy or absent database.
 /// </summary>
-public sealed class ProjectionLag(PostgresEventStore store, TimeProvider clock, ILogger<ProjectionLag> log)
+public sealed class ProjectionLag(TamperEvidentLog store, TimeProvider clock, ILogger<ProjectionLag> log)
 {
     private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(1);
     private readonly Lock _gate = new();

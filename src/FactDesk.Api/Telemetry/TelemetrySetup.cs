@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Exporter;
@@ -87,7 +87,7 @@ public static class TelemetrySetup
     {
         var metrics = app.Services.GetRequiredService<FactDeskMetrics>();
         if (!IsEnabled(app.Configuration)) return app;
-        app.Services.GetRequiredService<PostgresEventStore>().Appended += result =>
+        app.Services.GetRequiredService<TamperEvidentLog>().Appended += result =>
         {
             if (!result.WasRetry && result.Events.Count > 0) metrics.EventsAppended(result.Events[0].StreamType, result.Events.Count);
         };

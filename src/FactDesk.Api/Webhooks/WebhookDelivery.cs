@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Subscriptions;
 using FactDesk.Api.Telemetry;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Webhooks;
@@ -36,7 +36,7 @@ public sealed class WebhookDelivery : BackgroundService
 
     private readonly SubscriptionSecrets _secrets;
 
-    public WebhookDelivery(NpgsqlDataSource db, PostgresEventStore store, SchemaState schema, WebhookOptions options, WebhookTargets targets, ILogger<WebhookDelivery> log,
+    public WebhookDelivery(NpgsqlDataSource db, TamperEvidentLog store, SchemaState schema, WebhookOptions options, WebhookTargets targets, ILogger<WebhookDelivery> log,
         TimeProvider clock, SubscriptionSecrets secrets, FactDeskMetrics metrics)
     {
         (_db, _schema, _options, _log, _clock, _secrets, _metrics) = (db, schema, options, log, clock, secrets, metrics);

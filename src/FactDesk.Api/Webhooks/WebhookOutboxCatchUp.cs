@@ -1,4 +1,4 @@
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Webhooks;

@@ -1,6 +1,6 @@
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Subscriptions;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Webhooks;

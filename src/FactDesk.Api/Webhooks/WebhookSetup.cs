@@ -1,5 +1,5 @@
 using FactDesk.Api.Subscriptions;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 
 namespace FactDesk.Api.Webhooks;
 

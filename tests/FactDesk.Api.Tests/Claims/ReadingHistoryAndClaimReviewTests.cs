@@ -1,7 +1,7 @@
 using System.Net;
 using FactDesk.Api.Documents;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Shouldly;
 
 namespace FactDesk.Api.Tests.Claims;

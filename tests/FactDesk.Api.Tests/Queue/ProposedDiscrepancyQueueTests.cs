@@ -1,7 +1,7 @@
 using System.Net;
 using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Documents.Detection;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Shouldly;
 
 namespace FactDesk.Api.Tests.Queue;

@@ -6,7 +6,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using FactDesk.Api.Http;
 using FactDesk.Api.Tests.Webhooks;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using FactDesk.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;

@@ -2,7 +2,7 @@ using FactDesk.Api.Claims;
 using FactDesk.Api.Http;
 using FactDesk.Api.Subscriptions;
 using FactDesk.Api.Webhooks;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 

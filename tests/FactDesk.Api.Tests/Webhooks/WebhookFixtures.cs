@@ -3,7 +3,7 @@ using System.Text.Json;
 using FactDesk.Api.Claims;
 using FactDesk.Api.Http;
 using FactDesk.Api.Webhooks;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using FactDesk.Api.Claims;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Shouldly;
 
 namespace FactDesk.Domain.Tests.Claims;

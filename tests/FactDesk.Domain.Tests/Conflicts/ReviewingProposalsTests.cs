@@ -5,7 +5,7 @@ using FactDesk.Api.Discrepancies.Resolving;
 using FactDesk.Api.Documents.Conflicts;
 using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Shouldly;
 
 namespace FactDesk.Domain.Tests.Conflicts;

@@ -3,7 +3,7 @@ using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Discrepancies.Opening;
 using FactDesk.Api.Discrepancies.Resolving;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Shouldly;
 
 namespace FactDesk.Domain.Tests.Discrepancies;

@@ -92,7 +92,7 @@ public class DuplicateFinderTests
         var events = IngestDocumentDecision.Decide(null, command).Events;
         events.Count.ShouldBe(2);
         events[1].ShouldBeOfType<ClaimCandidatesDetected>().Candidates.ShouldBe([candidate]);
-        FactDesk.EventStore.StateFolder<Document>.Instance.Fold(events)!.Candidates.ShouldBe([candidate]);
+        FactDesk.TamperEvidence.StateFolder<Document>.Instance.Fold(events)!.Candidates.ShouldBe([candidate]);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class DuplicateFinderTests
     {
         var command = new IngestDocument(Guid.NewGuid(), "t", Article, null, null, null, new DateOnly(2025, 2, 1), null, null, [],
             new Actor("cms-plugin", "tool"), DateTimeOffset.UnixEpoch);
-        var existing = FactDesk.EventStore.StateFolder<Document>.Instance.Fold(IngestDocumentDecision.Decide(null, command).Events);
+        var existing = FactDesk.TamperEvidence.StateFolder<Document>.Instance.Fold(IngestDocumentDecision.Decide(null, command).Events);
         IngestDocumentDecision.Decide(existing, command).Violation!.Rule.ShouldBe("document-already-ingested");
     }
 }

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Audit.GettingTheAuditFeed;

@@ -1,6 +1,6 @@
 using FactDesk.Api.Audit.Verifying;
 using FactDesk.Api.Hosting;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Audit.Reverifying;
@@ -22,7 +22,7 @@ public sealed record FullVerificationAccepted(Guid Id, string RequestedBy, DateT
 /// intact, moves the incremental checkpoint to where it ended. A run whose instance died stops counting as running
 /// once its progress is two minutes old.
 /// </summary>
-public sealed class FullVerifications(PostgresEventStore store, ChainRangeCheck check, IncrementalVerifier incremental,
+public sealed class FullVerifications(TamperEvidentLog store, ChainRangeCheck check, IncrementalVerifier incremental,
     AuditVerificationOptions options, IHostApplicationLifetime lifetime, ILogger<FullVerifications> log)
 {
     private const string S = StoreSetup.Schema;

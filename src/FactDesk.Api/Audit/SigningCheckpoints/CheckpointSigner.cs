@@ -1,5 +1,5 @@
 using FactDesk.Api.Hosting;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using FactDesk.TransparencyLog;
 using Npgsql;
 
@@ -28,7 +28,7 @@ public sealed class CheckpointSigner : BackgroundService
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
     public CheckpointSigner(NpgsqlDataSource db, MerkleLog log, NoteSigner signer, TransparencyLogOptions options, SchemaState schema,
-        PostgresEventStore store, ILogger<CheckpointSigner> logger)
+        TamperEvidentLog store, ILogger<CheckpointSigner> logger)
     {
         (_db, _log, _signer, _options, _schema, _logger) = (db, log, signer, options, schema, logger);
         if (options.CheckpointEveryEvents < 1) throw new InvalidOperationException("TransparencyLog:CheckpointEveryEvents must be at least 1.");

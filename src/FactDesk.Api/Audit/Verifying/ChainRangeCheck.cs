@@ -1,4 +1,4 @@
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Audit.Verifying;
@@ -16,7 +16,7 @@ public sealed record RangeCheck(long After, long UpTo, long EventsChecked, byte[
 /// deletion, insertion or reordering inside the range is found; one before it is left to a full re-verification.
 /// Reads one snapshot, only up to the ledger's end (every position there is committed for good).
 /// </summary>
-public sealed class ChainRangeCheck(PostgresEventStore store)
+public sealed class ChainRangeCheck(TamperEvidentLog store)
 {
     /// <summary>Checks at most <paramref name="maxEvents"/> ledger positions after <paramref name="after"/>, whose chain hash was <paramref name="chainAtAfter"/>.</summary>
     public async Task<RangeCheck> CheckAsync(long after, byte[] chainAtAfter, int maxEvents, CancellationToken ct, long? notBeyond = null)

@@ -1,5 +1,5 @@
 using FactDesk.Api.Hosting;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Audit.Verifying;
@@ -32,7 +32,7 @@ public sealed class AuditVerificationOptions
 /// events a call, and moves the checkpoint on when the range is intact. A broken range leaves it where it was, so every
 /// call reports the break until the log is repaired.
 /// </summary>
-public sealed class IncrementalVerifier(PostgresEventStore store, ChainRangeCheck check, AuditVerificationOptions options)
+public sealed class IncrementalVerifier(TamperEvidentLog store, ChainRangeCheck check, AuditVerificationOptions options)
 {
     private const string S = StoreSetup.Schema;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using FactDesk.Api.Documents;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 
 namespace FactDesk.Api.Claims.PublishingClaimReview;
 

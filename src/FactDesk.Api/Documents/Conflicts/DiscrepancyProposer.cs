@@ -2,7 +2,7 @@ using System.Text.Json;
 using FactDesk.Api.Discrepancies;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Documents.Conflicts;
@@ -19,13 +19,13 @@ public sealed class DiscrepancyProposer : BackgroundService
     private const int RoundSize = 100;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
-    private readonly PostgresEventStore _store;
+    private readonly TamperEvidentLog _store;
     private readonly SchemaState _schema;
     private readonly TimeProvider _clock;
     private readonly ILogger<DiscrepancyProposer> _log;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
-    public DiscrepancyProposer(PostgresEventStore store, SchemaState schema, TimeProvider clock, ILogger<DiscrepancyProposer> log)
+    public DiscrepancyProposer(TamperEvidentLog store, SchemaState schema, TimeProvider clock, ILogger<DiscrepancyProposer> log)
     {
         (_store, _schema, _clock, _log) = (store, schema, clock, log);
         // The conflict finder queues proposals; any daemon commit may be one of its batches.

@@ -1,7 +1,7 @@
 using FactDesk.Api.Documents.Detection;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Http;
-using FactDesk.EventStore;
+using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Documents.GettingDetails;

@@ -6,10 +6,10 @@ using Marten.Services;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace FactDesk.EventStore;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>Settings of a store: where it lives and which projections it keeps.</summary>
-public sealed class EventStoreOptions
+public sealed class TamperEvidentLogOptions
 {
     public string Schema { get; set; } = "factdesk";
     public List<IProjection> Projections { get; } = [];
@@ -26,12 +26,12 @@ public sealed class EventStoreOptions
 /// actor and idempotency key as headers) with what FactDesk adds on top, all in the append's transaction: group commit
 /// across streams, a hash chain per stream over the stored rows, inline projections and the caller's own writes.
 /// </summary>
-public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
+public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
 {
     private readonly IProjection[] _inline;
     private readonly GroupCommitAppender _appender;
 
-    public PostgresEventStore(NpgsqlDataSource dataSource, EventTypeRegistry types, EventStoreOptions options)
+    public TamperEvidentLog(NpgsqlDataSource dataSource, EventTypeRegistry types, TamperEvidentLogOptions options)
     {
         DataSource = dataSource;
         Types = types;
@@ -51,7 +51,7 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
     public EventTypeRegistry Types { get; }
-    public EventStoreOptions Options { get; }
+    public TamperEvidentLogOptions Options { get; }
     public string Schema { get; }
     /// <summary>The Marten store the events live in.</summary>
     public DocumentStore Marten { get; }
@@ -89,7 +89,7 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
     {
         private readonly SemaphoreSlim _appended = new(0, 1);
 
-        public AppendWakeup(PostgresEventStore store) => store.Appended += _ =>
+        public AppendWakeup(TamperEvidentLog store) => store.Appended += _ =>
         {
             if (_appended.CurrentCount == 0) try { _appended.Release(); } catch (SemaphoreFullException) { }
         };
@@ -99,7 +99,7 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
         public void Dispose() { }
     }
 
-    private sealed class DaemonCommits(PostgresEventStore store) : IChangeListener
+    private sealed class DaemonCommits(TamperEvidentLog store) : IChangeListener
     {
         public Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
         {
@@ -145,7 +145,7 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
     /// The async projections run on Marten's daemon, in hot/cold mode: each runs on one instance at a time (under an
     /// advisory lock) and moves to another when that one dies. A rebuild empties the projection's tables first.
     /// </summary>
-    private void ConfigureDaemon(StoreOptions marten, EventStoreOptions options)
+    private void ConfigureDaemon(StoreOptions marten, TamperEvidentLogOptions options)
     {
         marten.Projections.AsyncMode = JasperFx.Events.Daemon.DaemonMode.HotCold;
         marten.Projections.LeadershipPollingTime = 1000;
@@ -168,7 +168,7 @@ public sealed class PostgresEventStore : IGroupCommitHook, IAsyncDisposable
 
     /// <summary>Creates or migrates Marten's event tables and FactDesk's own (chains, checkpoints, projections).</summary>
     public Task MigrateAsync(CancellationToken ct = default) =>
-        EventStoreSchema.MigrateAsync(DataSource, Marten, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
+        LogSchema.MigrateAsync(DataSource, Marten, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
 
     /// <summary>
     /// Appends events to one stream if it is at the expected version. Concurrent appends to different streams share a

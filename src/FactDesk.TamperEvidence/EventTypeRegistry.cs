@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 
-namespace FactDesk.EventStore;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>Maps event classes to their stored type names and back, and (de)serializes their data.</summary>
 public sealed class EventTypeRegistry

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Shouldly;
 using System.Diagnostics;
 
-namespace FactDesk.EventStore.Tests;
+namespace FactDesk.TamperEvidence.Tests;
 
 /// <summary>FactDesk's SQL projections on Marten's async daemon.</summary>
 public class DaemonProjectionTests

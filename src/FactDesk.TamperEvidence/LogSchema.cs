@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace FactDesk.EventStore;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>A schema change owned by the engine or by a projection: applied once, in order, and recorded.</summary>
 /// <param name="Id">Unique, stable name such as <c>eventstore/001-events</c>; recorded once applied.</param>
@@ -8,7 +8,7 @@ namespace FactDesk.EventStore;
 public sealed record Migration(string Id, string Sql);
 
 /// <summary>Creates and migrates the store's schema at start-up: idempotent, safe when several instances start at once.</summary>
-public static class EventStoreSchema
+public static class LogSchema
 {
     /// <summary>
     /// What FactDesk keeps beside Marten's event tables: each event's hash (chained per stream over the row as stored),

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace FactDesk.EventStore;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>When a projection runs: inside the append's transaction, or after commit by the projection runner.</summary>
 public enum ProjectionLifecycle { Inline, Async }

@@ -3,7 +3,7 @@ using JasperFx.Events.Daemon;
 using Marten;
 using Npgsql;
 
-namespace FactDesk.EventStore;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>
 /// Runs one of FactDesk's SQL projections as a Marten async projection: Marten's daemon decides which events are safe
@@ -11,7 +11,7 @@ namespace FactDesk.EventStore;
 /// <c>mt_event_progression</c>. The projection's SQL joins the daemon's own transaction (a Marten
 /// <see cref="ITransactionParticipant"/>), so its writes and the daemon's progress commit together or not at all.
 /// </summary>
-public sealed class DaemonProjection(PostgresEventStore store, IProjection projection) : Marten.Events.Projections.IProjection
+public sealed class DaemonProjection(TamperEvidentLog store, IProjection projection) : Marten.Events.Projections.IProjection
 {
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IDocumentOperations, Batch> _batches = new();
 
@@ -151,5 +151,5 @@ public sealed class DaemonProjection(PostgresEventStore store, IProjection proje
         _ => e.InnerException is { } inner && IsTransient(inner),
     };
 
-    private readonly PostgresEventStore _store = store;
+    private readonly TamperEvidentLog _store = store;
 }

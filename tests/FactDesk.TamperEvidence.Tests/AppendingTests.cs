@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Shouldly;
 
-namespace FactDesk.EventStore.Tests;
+namespace FactDesk.TamperEvidence.Tests;
 
 public class AppendingTests
 {
@@ -135,7 +135,7 @@ public class AppendingTests
     {
         var store = await TestStore.CreateAsync("migrate", new SeenEventsProjection(ProjectionLifecycle.Inline));
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.MigrateAsync()));
-        (await store.ScalarAsync<long>("select count(*) from factdesk.schema_migrations")).ShouldBe(EventStoreSchema.EngineMigrations.Count + 1);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.schema_migrations")).ShouldBe(LogSchema.EngineMigrations.Count + 1);
     }
 
     [Fact]

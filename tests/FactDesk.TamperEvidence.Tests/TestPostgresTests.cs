@@ -3,7 +3,7 @@ using FactDesk.Testing;
 using Npgsql;
 using Shouldly;
 
-namespace FactDesk.EventStore.Tests;
+namespace FactDesk.TamperEvidence.Tests;
 
 /// <summary>
 /// The PostgreSQL every database test runs on: a Testcontainers container when a Docker engine answers (always, under

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 
-namespace FactDesk.EventStore;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>
 /// The hash of one stored event, chained to the previous event of its stream; the twin of <c>event_hash</c> in SQL,
@@ -62,7 +62,7 @@ public sealed class LedgerProjection : IProjection
 public sealed record VerificationResult(bool Ok, long EventsChecked, long? FirstBrokenPosition, string? Problem, string? LedgerHead);
 
 /// <summary>Recomputes the stream hash chains and the global ledger from the stored events.</summary>
-public sealed class LogVerifier(PostgresEventStore store)
+public sealed class LogVerifier(TamperEvidentLog store)
 {
     public async Task<VerificationResult> VerifyAsync(CancellationToken ct = default)
     {

@@ -1,7 +1,7 @@
 using Npgsql;
 using Shouldly;
 
-namespace FactDesk.EventStore.Tests;
+namespace FactDesk.TamperEvidence.Tests;
 
 /// <summary>Writes down, for each event it sees, whether the runner said it was replaying history.</summary>
 public sealed class ReplayAwareProjection(ProjectionLifecycle lifecycle, string name) : IProjection

@@ -1,10 +1,10 @@
 using Shouldly;
 
-namespace FactDesk.EventStore.Tests;
+namespace FactDesk.TamperEvidence.Tests;
 
 public class TamperEvidenceTests
 {
-    private static async Task<(PostgresEventStore Store, LogVerifier Verifier)> StoreWithHistoryAsync(string purpose)
+    private static async Task<(TamperEvidentLog Store, LogVerifier Verifier)> StoreWithHistoryAsync(string purpose)
     {
         var store = await TestStore.CreateAsync(purpose);
         for (var s = 0; s < 3; s++)

@@ -2,7 +2,7 @@ using System.Text.Json;
 using FactDesk.Testing;
 using Npgsql;
 
-namespace FactDesk.EventStore.Tests;
+namespace FactDesk.TamperEvidence.Tests;
 
 [EventType("thing-happened.v1")]
 public sealed record ThingHappened(string Name, int Amount);
@@ -58,30 +58,30 @@ public static class TestStore
 {
     public static readonly EventMetadata Metadata = new("tester", "editor", "corr-1", "cause-1");
 
-    public static async Task<PostgresEventStore> CreateAsync(string purpose, params IProjection[] projections) =>
+    public static async Task<TamperEvidentLog> CreateAsync(string purpose, params IProjection[] projections) =>
         await OpenAsync(await PostgresServer.CreateDatabaseForAsync(purpose), projections);
 
     /// <summary>A store on an existing database: a second service instance beside the first.</summary>
-    public static async Task<PostgresEventStore> OpenAsync(string connectionString, params IProjection[] projections)
+    public static async Task<TamperEvidentLog> OpenAsync(string connectionString, params IProjection[] projections)
     {
         var dataSource = NpgsqlDataSource.Create(connectionString);
         var types = new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web)).RegisterAssembly(typeof(TestStore).Assembly);
-        var options = new EventStoreOptions();
+        var options = new TamperEvidentLogOptions();
         options.Projections.AddRange(projections);
-        var store = new PostgresEventStore(dataSource, types, options);
+        var store = new TamperEvidentLog(dataSource, types, options);
         await store.MigrateAsync();
         return store;
     }
 
     /// <summary>Runs the daemon until the async projections (the ledger among them) have read every stored event.</summary>
-    public static async Task CatchUpLedgerAsync(this PostgresEventStore store)
+    public static async Task CatchUpLedgerAsync(this TamperEvidentLog store)
     {
         await using var daemon = await store.StartDaemonAsync();
         await new ProjectionControl(store).CatchUpAsync(TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Starts Marten's async daemon on the store, running every async projection; dispose to stop it.</summary>
-    public static async Task<RunningDaemon> StartDaemonAsync(this PostgresEventStore store)
+    public static async Task<RunningDaemon> StartDaemonAsync(this TamperEvidentLog store)
     {
         var daemon = await store.Marten.BuildProjectionDaemonAsync();
         await daemon.StartAllAsync();
@@ -101,7 +101,7 @@ public static class TestStore
     /// A writer that appends one event through Marten inside a transaction it keeps open: the slow writer of the
     /// high-water-mark tests. Returns the position it drew; commit or roll back the transaction to finish it.
     /// </summary>
-    public static async Task<long> AppendInOpenTransactionAsync(this PostgresEventStore store, NpgsqlTransaction transaction, string name)
+    public static async Task<long> AppendInOpenTransactionAsync(this TamperEvidentLog store, NpgsqlTransaction transaction, string name)
     {
         await using var session = store.Marten.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction));
         var action = session.Events.StartStream(Guid.NewGuid(), new ThingHappened(name, 1));
@@ -109,13 +109,13 @@ public static class TestStore
         return action.Events[0].Sequence;
     }
 
-    public static async Task<T> ScalarAsync<T>(this PostgresEventStore store, string sql)
+    public static async Task<T> ScalarAsync<T>(this TamperEvidentLog store, string sql)
     {
         await using var cmd = store.DataSource.CreateCommand(sql);
         return (T)(await cmd.ExecuteScalarAsync())!;
     }
 
-    public static async Task<List<object[]>> RowsAsync(this PostgresEventStore store, string sql)
+    public static async Task<List<object[]>> RowsAsync(this TamperEvidentLog store, string sql)
     {
         await using var cmd = store.DataSource.CreateCommand(sql);
         await using var reader = await cmd.ExecuteReaderAsync();

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using JasperFx.Events.Daemon;
 using Npgsql;
 
-namespace FactDesk.EventStore;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>Progress of a rebuild: events done so far out of the total, and the time taken.</summary>
 public sealed record ProjectionProgress(string Projection, long EventsDone, long EventsTotal, TimeSpan Elapsed)
@@ -16,7 +16,7 @@ public sealed record ProjectionProgress(string Projection, long EventsDone, long
 /// rebuilding one. Async projections live on Marten's daemon (its progress, its rebuild); inline ones are FactDesk's
 /// group commit's, so their rebuild replays the log into them here, in one transaction.
 /// </summary>
-public sealed class ProjectionControl(PostgresEventStore store, Func<ValueTask<IProjectionDaemon>>? daemon = null)
+public sealed class ProjectionControl(TamperEvidentLog store, Func<ValueTask<IProjectionDaemon>>? daemon = null)
 {
     /// <summary>
     /// Set to <c>on</c> (transaction-local) while a rebuild replays, so a projection can tell replayed history from

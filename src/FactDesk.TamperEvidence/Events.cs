@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace FactDesk.EventStore;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>Names an event class in the log with a stable, versioned type name such as <c>claim-flagged.v1</c>.</summary>
 [AttributeUsage(AttributeTargets.Class)]

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 
-namespace FactDesk.EventStore;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>
 /// Builds state from events by calling the state's <c>Apply(TEvent)</c> methods, each returning the next state.

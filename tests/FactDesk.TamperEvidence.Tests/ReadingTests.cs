@@ -1,6 +1,6 @@
 using Shouldly;
 
-namespace FactDesk.EventStore.Tests;
+namespace FactDesk.TamperEvidence.Tests;
 
 public class ReadingTests
 {
