@@ -12,7 +12,6 @@ using Microsoft.AspNetCore.Diagnostics;
 using JasperFx;
 using Wolverine;
 
-if (args is ["projections", ..]) return await ProjectionsCommand.RunAsync(args[1..]);
 if (args is ["demo", "load", ..]) return await FactDesk.Api.Demo.DemoDatasetLoader.RunAsync(args[2..]);
 if (args is ["transparency-log", ..]) return FactDesk.Api.Audit.SigningCheckpoints.SigningKeyCommand.Run(args[1..]);
 
@@ -109,8 +108,15 @@ app.UseAntiforgery();
 app.MapOpenApi();
 app.MapFactDeskEndpoints();
 // JasperFx's command line for the critter stack's own verbs (`codegen write` regenerates Internal/Generated,
-// `describe`, `resources`); anything else, including a test host's arguments, just serves.
-if (args is ["codegen" or "describe" or "resources" or "check-env" or "help", ..]) return await app.RunJasperFxCommands(args);
+// `describe`, `resources`, `projections`); anything else, including a test host's arguments, just serves.
+if (args is ["codegen" or "describe" or "resources" or "check-env" or "help" or "?", ..]) return await app.RunJasperFxCommands(args);
+// Projections: JasperFx's `projections` drives Marten's daemon (the async ones); FactDesk's `inline-projections` and
+// `projection-dead-letters` sit beside it. The schema is brought up to date first, as the service would at start-up.
+if (args is ["projections" or "inline-projections" or "projection-dead-letters", ..])
+{
+    await app.Services.GetRequiredService<FactDesk.TamperEvidence.TamperEvidentLog>().MigrateAsync();
+    return await app.RunJasperFxCommands(args);
+}
 app.Run();
 return 0;
 

@@ -46,7 +46,7 @@ public sealed class DeskForAnInsider : TransparentDesk
         end $$;
         """);
 
-    /// <summary><c>projections rebuild</c> of the ledger and of the transparency log's tree, from the rows as they now are.</summary>
+    /// <summary><c>projections rebuild --projection ...</c> of the ledger and of the transparency log's tree, from the rows as they now are.</summary>
     public async Task RebuildLedgerAndTreeAsync()
     {
         await Runner.RebuildAsync(LedgerProjection.ProjectionName);

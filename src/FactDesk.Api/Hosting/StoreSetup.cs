@@ -36,6 +36,9 @@ public static class StoreSetup
             foreach (var migration in sp.GetServices<Migration>()) options.Migrations.Add(migration);
             return new TamperEvidentLog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), options);
         });
+        // Marten's store under the critter stack's own service types, so JasperFx's `projections` command finds it.
+        services.AddSingleton<Marten.IDocumentStore>(sp => sp.GetRequiredService<TamperEvidentLog>().Marten);
+        services.AddSingleton<JasperFx.Events.IEventStore>(sp => sp.GetRequiredService<TamperEvidentLog>().Marten);
         services.AddSingleton(sp => new ProjectionCoordinator(sp.GetRequiredService<TamperEvidentLog>().Marten,
             sp.GetRequiredService<ILogger<ProjectionCoordinator>>()));
         services.AddSingleton(sp => new ProjectionControl(sp.GetRequiredService<TamperEvidentLog>(),

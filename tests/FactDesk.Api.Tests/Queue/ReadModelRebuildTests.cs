@@ -1,5 +1,4 @@
 using FactDesk.Api.Claims;
-using FactDesk.Api.Hosting;
 using Shouldly;
 
 namespace FactDesk.Api.Tests.Queue;
@@ -75,20 +74,46 @@ public class ReadModelRebuildTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         (await api.RowsAsJsonAsync(LinkRows)).ShouldBe(links);
         (await api.RowsAsJsonAsync(AuditRows)).ShouldBe(audit);
 
-        // The command-line path: a damaged table is rebuilt by `projections rebuild review-queue`.
+        // The command-line path, as an operator runs it: FactDesk's `inline-projections` on JasperFx's command line
+        // for an inline projection, JasperFx's own `projections` (Marten's daemon) for an async one.
         await api.ExecuteAsync("update factdesk.review_queue set status = 'dismissed', open_discrepancies = 99");
-        (await ProjectionsCommand.RunAsync(["rebuild", "review-queue", $"--ConnectionStrings:FactDesk={api.ConnectionString}"])).ShouldBe(0);
+        var inline = await ServiceCommandLine.RunAsync(api.ConnectionString, "inline-projections", "rebuild", "--projection", "review-queue");
+        inline.ExitCode.ShouldBe(0, inline.Output);
+        inline.Output.ShouldContain("review-queue: ");
         (await api.RowsAsJsonAsync(QueueRows)).ShouldBe(queue);
 
-        (await ProjectionsCommand.RunAsync(["rebuild", "front-page", "--ConnectionStrings:FactDesk", api.ConnectionString])).ShouldBe(2);
-    }
+        await api.ExecuteAsync("update factdesk.audit_trail set actor = 'nobody'");
+        var daemon = await ServiceCommandLine.RunAsync(api.ConnectionString, "projections", "rebuild", "--projection", "audit-trail");
+        daemon.ExitCode.ShouldBe(0, daemon.Output);
+        daemon.Output.ShouldContain("Finished rebuilding audit-trail");
+        (await api.RowsAsJsonAsync(AuditRows)).ShouldBe(audit);
 
-    [Fact]
-    public void Command_line_switches_take_their_value_with_an_equals_sign_or_as_the_next_argument()
+        var unknown = await ServiceCommandLine.RunAsync(api.ConnectionString, "inline-projections", "rebuild", "--projection", "front-page");
+        unknown.ExitCode.ShouldNotBe(0);
+        unknown.Output.ShouldContain("No inline projection named 'front-page'");
+        (await api.RowsAsJsonAsync(QueueRows)).ShouldBe(queue);
+    }
+}
+
+/// <summary>The service's own command line (<c>dotnet FactDesk.Api.dll ...</c>) run as a child process against a database.</summary>
+public static class ServiceCommandLine
+{
+    public static async Task<(int ExitCode, string Output)> RunAsync(string connectionString, params string[] args)
     {
-        var (switches, words) = ProjectionsCommand.SplitArguments(
-            ["rebuild", "--ConnectionStrings:FactDesk", "Host=db;Port=5432", "review-queue", "--Logging:LogLevel:Default=Warning", "audit-trail"]);
-        words.ShouldBe(["rebuild", "review-queue", "audit-trail"]);
-        switches.ShouldBe(["--ConnectionStrings:FactDesk", "Host=db;Port=5432", "--Logging:LogLevel:Default=Warning"]);
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FactDesk.Api.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["ConnectionStrings__FactDesk"] = connectionString;
+        start.Environment["Metrics__Url"] = "off";
+        // A wide console, so JasperFx's tables and messages are not wrapped mid-word.
+        start.Environment["COLUMNS"] = "200";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return (process.ExitCode, await stdout + await stderr);
     }
 }
