@@ -61,106 +61,33 @@ public sealed class LedgerProjection : IProjection
 /// <summary>The answer of a verification: whether the log is intact, how many events were checked, and the first position found broken.</summary>
 public sealed record VerificationResult(bool Ok, long EventsChecked, long? FirstBrokenPosition, string? Problem, string? LedgerHead);
 
-/// <summary>Recomputes the stream hash chains and the global ledger from the stored events.</summary>
-public sealed class LogVerifier(TamperEvidentLog store)
+/// <summary>
+/// Verifies the whole log: every event the ledger has chained, recomputed over its stream's previous hash, the ledger's
+/// chain from its first position, and the heads of the streams. It walks the log with <see cref="ChainRangeCheck"/> a
+/// range at a time (memory stays bounded), carrying the ledger's chain from each range into the next, and stops at the
+/// first break. Events appended after the ledger's end (it follows appends within moments) wait for the next check.
+/// </summary>
+public sealed class LogVerifier(TamperEvidentLog store, int eventsPerRange = 50_000)
 {
+    private readonly ChainRangeCheck _check = new(store);
+
     public async Task<VerificationResult> VerifyAsync(CancellationToken ct = default)
     {
-        var schema = store.Schema;
-        long checkedCount = 0;
-        long? firstBroken = null;
-        string? problem = null;
-        void Broken(long position, string why)
+        long after = 0, checkedCount = 0;
+        byte[] chain = [];
+        // The ledger's end when the walk starts: appends during a long walk are left to the next one.
+        await using (var end = store.DataSource.CreateCommand($"select coalesce(max(position), 0) from {store.Schema}.ledger"))
         {
-            if (firstBroken is null || position < firstBroken) (firstBroken, problem) = (position, why);
-        }
-
-        var storedHashes = new Dictionary<long, byte[]>();
-        await using (var connection = await store.DataSource.OpenConnectionAsync(ct))
-        {
-            // One snapshot for every read below: events committed meanwhile must not look missing from one of them.
-            await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-            await using (var readOnly = new NpgsqlCommand("set transaction read only", connection)) await readOnly.ExecuteNonQueryAsync(ct);
-            // Left join: an event whose hash row was deleted still gets checked (and fails), it does not vanish.
-            await using (var cmd = new NpgsqlCommand($"""
-                select e.seq_id, e.stream_id, e.version, e.id, e.type, e.data::text, e.correlation_id, e.causation_id, e.headers::text,
-                       e.timestamp, coalesce(h.hash, '\x'::bytea)
-                from {schema}.mt_events e left join {schema}.event_hashes h on h.position = e.seq_id
-                order by e.stream_id, e.version
-                """, connection))
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            var upTo = (long)(await end.ExecuteScalarAsync(ct))!;
+            while (true)
             {
-                Guid stream = Guid.Empty;
-                long expectedVersion = 0;
-                byte[] previous = [];
-                while (await reader.ReadAsync(ct))
-                {
-                    var position = reader.GetInt64(0);
-                    var streamId = reader.GetGuid(1);
-                    var version = reader.GetInt64(2);
-                    if (streamId != stream) (stream, expectedVersion, previous) = (streamId, 1, []);
-                    var stored = reader.GetFieldValue<byte[]>(10);
-                    string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-                    var computed = EventHash.Compute(previous, streamId, version, reader.GetGuid(3), reader.GetString(4),
-                        reader.GetString(5), Text(6), Text(7), Text(8), reader.GetFieldValue<DateTimeOffset>(9));
-                    if (version != expectedVersion) Broken(position, $"stream {streamId} jumps from version {expectedVersion - 1} to {version}");
-                    else if (!computed.AsSpan().SequenceEqual(stored)) Broken(position, $"event at position {position} does not match its hash");
-                    storedHashes[position] = stored;
-                    previous = stored;
-                    expectedVersion = version + 1;
-                    checkedCount++;
-                }
+                var range = await _check.CheckAsync(after, chain, eventsPerRange, ct, notBeyond: upTo);
+                checkedCount += range.EventsChecked;
+                if (!range.Ok) return new VerificationResult(false, checkedCount, range.FirstBrokenPosition, range.Problem, null);
+                if (range.UpTo <= after) break;
+                (after, chain) = (range.UpTo, range.Chain);
             }
-
-            var missing = new List<long>();
-            // The ledger: every chained position must still hold the same event, and the chain must recompute.
-            byte[] chain = [];
-            string? head = null;
-            long ledgerEnd = 0;
-            await using (var cmd = new NpgsqlCommand($"select position, event_hash, chain_hash from {schema}.ledger order by position", connection))
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct))
-                {
-                    var position = reader.GetInt64(0);
-                    var eventHash = reader.GetFieldValue<byte[]>(1);
-                    chain = EventHash.Chain(chain, position, eventHash);
-                    if (!chain.AsSpan().SequenceEqual(reader.GetFieldValue<byte[]>(2))) Broken(position, $"ledger chain breaks at position {position}");
-                    if (!storedHashes.TryGetValue(position, out var stored))
-                    {
-                        missing.Add(position);
-                        Broken(position, $"event at position {position} is missing");
-                    }
-                    else if (!stored.AsSpan().SequenceEqual(eventHash)) Broken(position, $"event at position {position} differs from the ledger");
-                    ledgerEnd = position;
-                    head = Convert.ToHexStringLower(chain);
-                }
-            var ledgerPositions = new HashSet<long>();
-            await using (var cmd = new NpgsqlCommand($"select position from {schema}.ledger", connection))
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct)) ledgerPositions.Add(reader.GetInt64(0));
-            foreach (var position in storedHashes.Keys.Where(p => p <= ledgerEnd && !ledgerPositions.Contains(p)))
-                Broken(position, $"event at position {position} is not in the ledger");
-
-            // Stream heads: a deleted tail event leaves the stream row ahead of its last event.
-            await using (var cmd = new NpgsqlCommand($"""
-                select s.stream_id, s.version, s.head_hash, (select max(e.seq_id) from {schema}.mt_events e where e.stream_id = s.stream_id),
-                       (select h.hash from {schema}.mt_events e join {schema}.event_hashes h on h.position = e.seq_id
-                        where e.stream_id = s.stream_id order by e.version desc limit 1),
-                       (select max(e.version) from {schema}.mt_events e where e.stream_id = s.stream_id)
-                from {schema}.stream_heads s
-                """, connection))
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct))
-                {
-                    var lastPosition = reader.IsDBNull(3) ? 0 : reader.GetInt64(3);
-                    var lastVersion = reader.IsDBNull(5) ? 0 : reader.GetInt64(5);
-                    var headMatches = !reader.IsDBNull(4) && reader.GetFieldValue<byte[]>(4).AsSpan().SequenceEqual(reader.GetFieldValue<byte[]>(2));
-                    // The ledger names a deleted tail event's exact position; without it, the next position is the best guess.
-                    if ((lastVersion != reader.GetInt64(1) || !headMatches) && !missing.Any(m => m > lastPosition))
-                        Broken(lastPosition + 1, $"stream {reader.GetGuid(0)} ends before its recorded head (version {reader.GetInt64(1)})");
-                }
-
-            return new VerificationResult(firstBroken is null, checkedCount, firstBroken, problem, head);
         }
+        return new VerificationResult(true, checkedCount, null, null, chain.Length == 0 ? null : Convert.ToHexStringLower(chain));
     }
 }

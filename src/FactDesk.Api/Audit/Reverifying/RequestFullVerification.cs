@@ -1,3 +1,4 @@
+using FactDesk.TamperEvidence;
 using FactDesk.Api.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -79,7 +80,7 @@ public static class AuditVerificationSetup
     public static IServiceCollection AddAuditVerification(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(_ => configuration.GetSection("Audit").Get<Verifying.AuditVerificationOptions>() ?? new Verifying.AuditVerificationOptions());
-        services.AddSingleton<Verifying.ChainRangeCheck>();
+        services.AddSingleton<ChainRangeCheck>();
         services.AddSingleton<Verifying.IncrementalVerifier>();
         services.AddSingleton<FullVerifications>();
         services.AddSingleton(Verifying.IncrementalVerifier.Migration);

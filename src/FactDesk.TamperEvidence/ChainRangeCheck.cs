@@ -1,7 +1,6 @@
-using FactDesk.TamperEvidence;
 using Npgsql;
 
-namespace FactDesk.Api.Audit.Verifying;
+namespace FactDesk.TamperEvidence;
 
 /// <summary>What one bounded check of the log found: the positions it covered, the ledger's chain at its end, the first break.</summary>
 public sealed record RangeCheck(long After, long UpTo, long EventsChecked, byte[] Chain, long? FirstBrokenPosition, string? Problem)
