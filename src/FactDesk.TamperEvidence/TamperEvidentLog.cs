@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FactDesk.GroupCommit;
 using JasperFx.Events;
+using JasperFx.Events.Projections;
 using Marten;
 using Marten.Services;
 using Npgsql;
@@ -19,7 +20,27 @@ public sealed class TamperEvidentLogOptions
     public int MaxAppendsPerCommit { get; set; } = 64;
     /// <summary>How many group commits may be under way at once.</summary>
     public int CommitLanes { get; set; } = 4;
+
+    /// <summary>The state types kept as inline snapshots (see <see cref="Snapshot{TState}"/>).</summary>
+    public List<SnapshotSetting> Snapshots { get; } = [];
+
+    /// <summary>
+    /// Keeps <typeparamref name="TState"/> (the state of streams of type <paramref name="streamType"/>) as a Marten
+    /// inline snapshot: one document per stream, folded by its <c>Create</c>/<c>Apply</c> methods from each append's new
+    /// events in the append's own transaction, so a command reads one document instead of replaying the stream
+    /// (<see cref="TamperEvidentLog.LoadSnapshotAsync{TState}"/>).
+    /// </summary>
+    public TamperEvidentLogOptions Snapshot<TState>(string streamType) where TState : class
+    {
+        Snapshots.Add(new SnapshotSetting(streamType,
+            marten => marten.Projections.Snapshot<TState>(SnapshotLifecycle.Inline),
+            (log, ct) => log.AddMissingSnapshotsAsync<TState>(streamType, ct)));
+        return this;
+    }
 }
+
+/// <summary>One snapshotted state type: its Marten registration, and how to give its older streams their first snapshot.</summary>
+public sealed record SnapshotSetting(string StreamType, Action<StoreOptions> Register, Func<TamperEvidentLog, CancellationToken, Task<int>> AddMissing);
 
 /// <summary>
 /// FactDesk's event log: Marten's event store (<c>mt_events</c>, Quick append, FactDesk's stable type names as aliases,
@@ -42,7 +63,11 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         _inline = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline).ToArray();
         AsyncProjections = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async)
             .Select(p => new DaemonProjection(this, p)).ToArray();
-        Marten = CreateMartenStore(dataSource, types, options.Schema, marten => ConfigureDaemon(marten, options));
+        Marten = CreateMartenStore(dataSource, types, options.Schema, marten =>
+        {
+            ConfigureDaemon(marten, options);
+            foreach (var snapshot in options.Snapshots) snapshot.Register(marten);
+        });
         _appender = new GroupCommitAppender(Marten, new GroupCommitOptions
         {
             MaxAppendsPerCommit = options.MaxAppendsPerCommit, Lanes = options.CommitLanes, Hook = this,
@@ -167,8 +192,48 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
     }
 
     /// <summary>Creates or migrates Marten's event tables and FactDesk's own (chains, checkpoints, projections).</summary>
-    public Task MigrateAsync(CancellationToken ct = default) =>
-        LogSchema.MigrateAsync(DataSource, Marten, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
+    public async Task MigrateAsync(CancellationToken ct = default)
+    {
+        await LogSchema.MigrateAsync(DataSource, Marten, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
+        foreach (var snapshot in Options.Snapshots) await snapshot.AddMissing(this, ct);
+    }
+
+    /// <summary>
+    /// Gives every stream of the type that has no snapshot yet (written before snapshots were kept) its first one, folded
+    /// from its events. Marten folds an append's new events onto the stored snapshot, so an append to such a stream
+    /// would otherwise fail. Only missing documents are written; existing ones are left as they are.
+    /// </summary>
+    public async Task<int> AddMissingSnapshotsAsync<TState>(string streamType, CancellationToken ct = default) where TState : class
+    {
+        // Marten's default document table: mt_doc_ and the type's name in lower case (FactDesk sets no alias).
+        var table = $"{Schema}.mt_doc_{typeof(TState).Name.ToLowerInvariant()}";
+        var missing = new List<Guid>();
+        await using (var cmd = DataSource.CreateCommand(
+            $"select h.stream_id from {Schema}.stream_heads h where h.type = $1 and h.version > 0 and not exists (select 1 from {table} d where d.id = h.stream_id)"))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamType });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) missing.Add(reader.GetGuid(0));
+        }
+        foreach (var streamId in missing) await RestoreSnapshotAsync<TState>(streamId, ct);
+        return missing.Count;
+    }
+
+    /// <summary>
+    /// Folds a stream that has no snapshot from its events and stores the result as its snapshot (unless one appeared
+    /// meanwhile), so appends to it work again; returns the folded state and version.
+    /// </summary>
+    public async Task<(TState? State, long Version)> RestoreSnapshotAsync<TState>(Guid streamId, CancellationToken ct = default) where TState : class
+    {
+        var folded = await AggregateStreamAsync(streamId, StateFolder<TState>.Instance, ct: ct);
+        if (folded.State is null) return folded;
+        await using var session = Marten.LightweightSession();
+        // No append can land on a stream without its snapshot (Marten folds onto it), so the fold cannot be overtaken;
+        // only another restore of the same stream can write too, the same document.
+        session.Store(folded.State);
+        await session.SaveChangesAsync(ct);
+        return folded;
+    }
 
     /// <summary>
     /// Appends events to one stream if it is at the expected version. Concurrent appends to different streams share a
@@ -334,6 +399,23 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>
+    /// A stream's inline snapshot (see <see cref="TamperEvidentLogOptions.Snapshot{TState}"/>) and the stream's version,
+    /// in one round trip: null state when the stream has no snapshot. The version is read before the document, so the
+    /// document is never older than it: a command that decides on a newer document and appends at the version read
+    /// loses the race and decides again, as with any concurrent change.
+    /// </summary>
+    public async Task<(TState? State, long Version)> LoadSnapshotAsync<TState>(Guid streamId, CancellationToken ct = default)
+        where TState : class
+    {
+        await using var session = Marten.QuerySession();
+        var batch = session.CreateBatchQuery();
+        var stream = batch.Events.FetchStreamState(streamId);
+        var state = batch.Load<TState>(streamId);
+        await batch.Execute(ct);
+        return (await state, (await stream)?.Version ?? 0);
     }
 
     /// <summary>Folds a stream into state (live aggregation), optionally only up to a version or a moment.</summary>

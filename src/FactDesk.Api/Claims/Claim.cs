@@ -102,9 +102,11 @@ public sealed record Claim(
         LastChangedAt = e.At,
     };
 
+    // Apply methods never throw, even on a history no decide function would allow (one written straight to the log):
+    // Marten folds every append into the claim's snapshot, and a throwing Apply would refuse the append itself.
     public Claim Apply(VerdictApproved e) => this with
     {
-        Verdict = Verdict! with { ApprovedBy = e.By, ApprovedAt = e.At, ApprovalNote = e.Note },
+        Verdict = Verdict is null ? null : Verdict with { ApprovedBy = e.By, ApprovedAt = e.At, ApprovalNote = e.Note },
         Status = ClaimStatus.Approved,
         LastChangedAt = e.At,
     };
@@ -113,7 +115,7 @@ public sealed record Claim(
 
     public Claim Apply(FactCheckPublished e) => this with
     {
-        Publication = new Publication(e.Url, e.By, e.At, Verdict!),
+        Publication = Verdict is null ? Publication : new Publication(e.Url, e.By, e.At, Verdict),
         Status = ClaimStatus.Published,
         ClosingReason = null,
         LastChangedAt = e.At,

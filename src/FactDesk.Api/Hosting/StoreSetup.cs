@@ -27,7 +27,10 @@ public static class StoreSetup
         services.AddSingleton(_ => new EventTypeRegistry(JsonDefaults.Options).RegisterAssembly(typeof(StoreSetup).Assembly));
         services.AddSingleton(sp =>
         {
-            var options = new TamperEvidentLogOptions { Schema = Schema };
+            var options = new TamperEvidentLogOptions { Schema = Schema }
+                // Commands read these as one document per stream, kept in the append's transaction.
+                .Snapshot<Claims.Claim>(Claims.Claim.StreamType).Snapshot<Discrepancies.Discrepancy>(Discrepancies.Discrepancy.StreamType)
+                .Snapshot<Documents.Document>(Documents.Document.StreamType).Snapshot<Subscriptions.Subscription>(Subscriptions.Subscription.StreamType);
             foreach (var type in typeof(StoreSetup).Assembly.GetTypes()
                          .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IProjection).IsAssignableFrom(t))
                          .OrderBy(t => t.FullName, StringComparer.Ordinal))

@@ -186,9 +186,7 @@ public sealed class CommandPipeline(
         CommandContext context, string streamType, Guid streamId, bool creates,
         Func<TState?, Decision> decide, Func<long, CommandAnswer> answer, string notFoundName, int attempt, CancellationToken ct) where TState : class
     {
-        var events = await store.ReadStreamAsync(streamId, ct: ct);
-        var state = StateFolder<TState>.Instance.Fold(events);
-        var version = events.Count == 0 ? 0 : events[^1].Version;
+        var (state, version) = await LoadStateAsync<TState>(streamId, creates, ct);
         if (!creates && state is null) throw Problems.Fail(Problems.NotFound(notFoundName, streamId.ToString()));
         if (context.IfMatch is { } expected && expected != version && !creates)
             throw Problems.Fail(Problems.PreconditionFailed(expected, version));
@@ -227,6 +225,19 @@ public sealed class CommandPipeline(
             if (context.IfMatch is not null) throw Problems.Fail(Problems.PreconditionFailed(context.IfMatch.Value, e.ActualVersion));
             throw;
         }
+    }
+
+    /// <summary>
+    /// The state a command decides on: the stream's inline snapshot, one document (streams written before snapshots were
+    /// kept get theirs at start-up). A stream whose snapshot is missing is folded from its events, and the fold stored
+    /// as its snapshot, since Marten folds the append's events onto it. A create reads no further: its append at "no
+    /// stream" is refused when the stream exists, and the retry reads the winner's snapshot.
+    /// </summary>
+    private async Task<(TState? State, long Version)> LoadStateAsync<TState>(Guid streamId, bool creates, CancellationToken ct) where TState : class
+    {
+        var (state, version) = await store.LoadSnapshotAsync<TState>(streamId, ct);
+        if (state is not null || creates || version == 0) return (state, version);
+        return await store.RestoreSnapshotAsync<TState>(streamId, ct);
     }
 
     public static long? ParseIfMatch(HttpRequest request)
