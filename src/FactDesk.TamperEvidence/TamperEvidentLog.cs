@@ -13,8 +13,8 @@ public sealed class TamperEvidentLogOptions
 {
     public string Schema { get; set; } = "factdesk";
     public List<IProjection> Projections { get; } = [];
-    /// <summary>Schema changes of the application's own tables (beyond projections), applied at start-up.</summary>
-    public List<Migration> Migrations { get; } = [];
+    /// <summary>The application's own tables (beyond projections'), created or migrated by Weasel with Marten's schema.</summary>
+    public List<Weasel.Core.ISchemaObject> SchemaObjects { get; } = [];
     /// <summary>At most this many appends (to different streams) share one commit.</summary>
     public int MaxAppendsPerCommit { get; set; } = 64;
     /// <summary>How many group commits may be under way at once.</summary>
@@ -42,7 +42,13 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         _inline = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline).ToArray();
         AsyncProjections = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async)
             .Select(p => new DaemonProjection(this, p)).ToArray();
-        Marten = CreateMartenStore(dataSource, types, options.Schema, marten => ConfigureDaemon(marten, options));
+        Marten = CreateMartenStore(dataSource, types, options.Schema, marten =>
+        {
+            ConfigureDaemon(marten, options);
+            // Marten's own objects come first in its migration; FactDesk's functions and tables refer to them.
+            marten.Storage.ExtendedSchemaObjects.AddRange(LogSchema.EngineObjects(options.Schema)
+                .Concat(options.Projections.SelectMany(p => p.SchemaObjects)).Concat(options.SchemaObjects));
+        });
         _appender = new GroupCommitAppender(Marten, new GroupCommitOptions
         {
             MaxAppendsPerCommit = options.MaxAppendsPerCommit, Lanes = options.CommitLanes, Hook = this,
@@ -166,9 +172,8 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
                 });
     }
 
-    /// <summary>Creates or migrates Marten's event tables and FactDesk's own (chains, checkpoints, projections).</summary>
-    public Task MigrateAsync(CancellationToken ct = default) =>
-        LogSchema.MigrateAsync(DataSource, Marten, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
+    /// <summary>Creates or migrates Marten's event tables and FactDesk's own (chains, projections, the application's).</summary>
+    public Task MigrateAsync(CancellationToken ct = default) => LogSchema.MigrateAsync(DataSource, Marten, Schema, ct);
 
     /// <summary>
     /// Appends events to one stream if it is at the expected version. Concurrent appends to different streams share a

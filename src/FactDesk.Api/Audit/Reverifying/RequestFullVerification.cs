@@ -82,8 +82,8 @@ public static class AuditVerificationSetup
         services.AddSingleton<Verifying.ChainRangeCheck>();
         services.AddSingleton<Verifying.IncrementalVerifier>();
         services.AddSingleton<FullVerifications>();
-        services.AddSingleton(Verifying.IncrementalVerifier.Migration);
-        services.AddSingleton(FullVerifications.Migration);
+        services.AddSingleton(Verifying.IncrementalVerifier.Table());
+        services.AddSingleton(FullVerifications.Table());
         services.AddAuthorizationBuilder().AddPolicy(RequestFullVerificationEndpoint.Policy, p => p.RequireRole(Roles.SeniorEditor, Roles.Auditor));
         return services;
     }
