@@ -107,4 +107,38 @@ public class SchemaTests
             .Select(r => (Name: (string)r[0], Amount: r[1] as int?)).ShouldBe([("old", null), ("new", 7)]);
         (await after.ScalarAsync<long>("select count(*) from pg_indexes where schemaname = 'factdesk' and indexname = 'notes_by_amount'")).ShouldBe(1);
     }
+
+    [Fact]
+    public async Task Tables_the_earlier_migration_runner_created_already_match_their_declarations()
+    {
+        var database = await PostgresServer.CreateDatabaseForAsync("schema_takeover");
+        // As the hand-written migrations before Weasel left them: PostgreSQL's own key and constraint names.
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var cmd = new NpgsqlCommand("""
+                create schema factdesk;
+                create table factdesk.stream_heads (
+                    stream_id uuid primary key, type text not null, version bigint not null, head_hash bytea not null,
+                    updated_at timestamptz not null default clock_timestamp());
+                create table factdesk.event_hashes (
+                    position bigint primary key, stream_id uuid not null, version bigint not null, event_id uuid not null,
+                    hash bytea not null, tx_id xid8 not null default pg_current_xact_id(),
+                    constraint event_hashes_event_id_key unique (event_id));
+                create table factdesk.projection_dead_letters (
+                    projection text not null, position bigint not null, event_type text not null, error text not null,
+                    recorded_at timestamptz not null default clock_timestamp(), primary key (projection, position));
+                """, connection);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var store = TestStore.Build(database);
+        var patch = await store.Marten.Storage.Database.CreateMigrationAsync();
+        patch.Deltas.Where(d => d.SchemaObject.Identifier.Name is "stream_heads" or "event_hashes" or "projection_dead_letters")
+            .Select(d => (d.SchemaObject.Identifier.Name, d.Difference))
+            .ShouldBe([("stream_heads", SchemaPatchDifference.None), ("event_hashes", SchemaPatchDifference.None), ("projection_dead_letters", SchemaPatchDifference.None)],
+                ignoreOrder: true);
+        await store.MigrateAsync();
+        await store.Marten.Storage.Database.AssertDatabaseMatchesConfigurationAsync();
+    }
 }
