@@ -1,169 +1,172 @@
 using Npgsql;
+using Weasel.Core;
+using Weasel.Postgresql.Functions;
 
 namespace FactDesk.TamperEvidence;
 
-/// <summary>A schema change owned by the engine or by a projection: applied once, in order, and recorded.</summary>
-/// <param name="Id">Unique, stable name such as <c>eventstore/001-events</c>; recorded once applied.</param>
-/// <param name="Sql">DDL; <c>{schema}</c> is replaced by the store's schema name.</param>
-public sealed record Migration(string Id, string Sql);
-
-/// <summary>Creates and migrates the store's schema at start-up: idempotent, safe when several instances start at once.</summary>
+/// <summary>
+/// FactDesk's tables and functions beside Marten's event tables, declared as Weasel schema objects in their final shape:
+/// Marten (through Weasel) creates them on an empty database and brings an older one up to them at start-up.
+/// </summary>
 public static class LogSchema
 {
     /// <summary>
     /// What FactDesk keeps beside Marten's event tables: each event's hash (chained per stream over the row as stored),
-    /// each stream's head and the global ledger.
+    /// each stream's head, the global ledger, where the daemon's ranges ended and the events it set aside.
     /// </summary>
-    public static readonly IReadOnlyList<Migration> EngineMigrations =
-    [
-        new("eventlog/001-hash-chains", """
-            create table {schema}.stream_heads (
-                stream_id uuid primary key,
-                type text not null,
-                version bigint not null,
-                head_hash bytea not null,
-                updated_at timestamptz not null default clock_timestamp()
-            );
-            create table {schema}.event_hashes (
-                position bigint primary key,
-                stream_id uuid not null,
-                version bigint not null,
-                event_id uuid not null,
-                hash bytea not null,
-                tx_id xid8 not null default pg_current_xact_id(),
-                constraint event_hashes_event_id_key unique (event_id)
-            );
-            -- The ledger chains every event's hash in global order, so a deleted or inserted event is found
-            -- even when it is the last of its stream. It is filled after commit, so appends stay parallel.
-            create table {schema}.ledger (
-                position bigint primary key,
-                event_hash bytea not null,
-                chain_hash bytea not null
-            );
+    public static IReadOnlyList<ISchemaObject> EngineObjects(string schema)
+    {
+        var streamHeads = SchemaTables.For(schema, "stream_heads");
+        streamHeads.AddColumn("stream_id", "uuid").AsPrimaryKey();
+        streamHeads.AddColumn("type", "text").NotNull();
+        streamHeads.AddColumn("version", "bigint").NotNull();
+        streamHeads.AddColumn("head_hash", "bytea").NotNull();
+        streamHeads.AddColumn("updated_at", "timestamptz").NotNull().DefaultValueByExpression("clock_timestamp()");
 
-            -- The hash of one stored event: its predecessor's hash and every column of its mt_events row that says
-            -- what happened, who did it and when, as stored (jsonb as text). EventHash.Compute is its twin.
-            create function {schema}.event_hash(p_previous bytea, p_stream_id uuid, p_version bigint, p_id uuid, p_type text,
-                p_data jsonb, p_correlation_id text, p_causation_id text, p_headers jsonb, p_timestamp timestamptz)
-            returns bytea language sql immutable as $$
-                select sha256(p_previous || convert_to(concat_ws(E'\n', p_stream_id::text, p_version::text, p_id::text, p_type,
-                    p_data::text, coalesce(p_correlation_id, ''), coalesce(p_causation_id, ''), coalesce(p_headers::text, ''),
-                    ((extract(epoch from p_timestamp) * 1000000)::bigint)::text), 'UTF8'))
-            $$;
+        var eventHashes = SchemaTables.For(schema, "event_hashes");
+        eventHashes.AddColumn("position", "bigint").AsPrimaryKey();
+        eventHashes.AddColumn("stream_id", "uuid").NotNull();
+        eventHashes.AddColumn("version", "bigint").NotNull();
+        eventHashes.AddColumn("event_id", "uuid").NotNull();
+        eventHashes.AddColumn("hash", "bytea").NotNull();
+        eventHashes.AddColumn("tx_id", "xid8").NotNull().DefaultValueByExpression("pg_current_xact_id()");
+        eventHashes.Unique("event_id");
 
-            -- Runs first in each batch's transaction, before Marten writes (streams sorted by id): locks each stream's
-            -- head, creating it for a new stream (so two creators queue here too), and returns the streams that are not at the expected version
-            -- (0: must not exist; -1: any). A batch with a conflict is stopped here, before Marten draws any sequence
-            -- number, so Marten never has to cover burned numbers with tombstone events.
-            create function {schema}.lock_stream_heads(p_stream_ids uuid[], p_stream_types text[], p_expected bigint[])
-            returns table (o_stream_id uuid, o_actual bigint)
-            language plpgsql as $$
-            declare
-                v_version bigint;
-            begin
-                -- An id before Marten draws any number: the projection runner's high-water mark relies on it.
-                perform pg_current_xact_id();
-                for i in 1 .. cardinality(p_stream_ids) loop
-                    insert into {schema}.stream_heads (stream_id, type, version, head_hash)
-                        values (p_stream_ids[i], p_stream_types[i], 0, '\x'::bytea) on conflict (stream_id) do nothing;
-                    select h.version into v_version from {schema}.stream_heads h where h.stream_id = p_stream_ids[i] for update;
-                    if found and p_expected[i] <> -1 and v_version <> p_expected[i] then
-                        o_stream_id := p_stream_ids[i]; o_actual := v_version;
-                        return next;
-                    end if;
-                end loop;
-            end;
-            $$;
+        // The ledger chains every event's hash in global order, so a deleted or inserted event is found
+        // even when it is the last of its stream. It is filled after commit, so appends stay parallel.
+        var ledger = SchemaTables.For(schema, "ledger");
+        ledger.AddColumn("position", "bigint").AsPrimaryKey();
+        ledger.AddColumn("event_hash", "bytea").NotNull();
+        ledger.AddColumn("chain_hash", "bytea").NotNull();
 
-            -- Runs in the append's transaction right after Marten wrote the events: chains versions p_from..p_to of
-            -- each stream onto its head. Streams come sorted by id, so concurrent batches lock heads in one order.
-            create function {schema}.chain_appended_events(p_stream_ids uuid[], p_stream_types text[], p_from bigint[], p_to bigint[])
-            returns table (o_stream_id uuid, o_version bigint, o_position bigint, o_recorded_at timestamptz, o_tx_id xid8, o_hash bytea)
-            language plpgsql as $$
-            declare
-                v_hash bytea;
-                r record;
-            begin
-                for i in 1 .. cardinality(p_stream_ids) loop
-                    select h.head_hash into v_hash from {schema}.stream_heads h where h.stream_id = p_stream_ids[i] for update;
-                    if not found then
-                        v_hash := '\x'::bytea;
-                        insert into {schema}.stream_heads (stream_id, type, version, head_hash) values (p_stream_ids[i], p_stream_types[i], 0, v_hash);
-                    end if;
-                    for r in
-                        select e.seq_id, e.version, e.id, e.timestamp,
-                               e.type, e.data, e.correlation_id, e.causation_id, e.headers
-                        from {schema}.mt_events e
-                        where e.stream_id = p_stream_ids[i] and e.version between p_from[i] and p_to[i]
-                        order by e.version
-                    loop
-                        v_hash := {schema}.event_hash(v_hash, p_stream_ids[i], r.version, r.id, r.type, r.data, r.correlation_id, r.causation_id, r.headers, r.timestamp);
-                        insert into {schema}.event_hashes (position, stream_id, version, event_id, hash) values (r.seq_id, p_stream_ids[i], r.version, r.id, v_hash);
-                        o_stream_id := p_stream_ids[i]; o_version := r.version; o_position := r.seq_id;
-                        o_recorded_at := r.timestamp; o_tx_id := pg_current_xact_id(); o_hash := v_hash;
-                        return next;
-                    end loop;
-                    update {schema}.stream_heads set version = p_to[i], head_hash = v_hash, updated_at = clock_timestamp() where stream_id = p_stream_ids[i];
-                end loop;
-            end;
-            $$;
-            """),
-        // The async projections' progress now lives in Marten's mt_event_progression.
         // The async projections' progress lives in Marten's mt_event_progression; daemon_positions only remembers where
         // each projection's last range ended, since the daemon does not hand over events of types it does not know.
-        new("eventlog/002-progress-in-marten", """
-            drop table if exists {schema}.projection_checkpoints;
-            create table {schema}.daemon_positions (projection text primary key, position bigint not null);
-            -- Events an async projection could not apply, set aside so the projection goes on.
-            create table {schema}.projection_dead_letters (
-                projection text not null,
-                position bigint not null,
-                event_type text not null,
-                error text not null,
-                recorded_at timestamptz not null default clock_timestamp(),
-                primary key (projection, position)
-            );
-            """),
-    ];
+        var daemonPositions = SchemaTables.For(schema, "daemon_positions");
+        daemonPositions.AddColumn("projection", "text").AsPrimaryKey();
+        daemonPositions.AddColumn("position", "bigint").NotNull();
 
-    /// <summary>Applies Marten's schema, then the engine's migrations, then the given ones, each at most once.</summary>
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, Marten.IDocumentStore marten, string schema, IEnumerable<Migration> extra, CancellationToken ct = default)
+        // Events an async projection could not apply, set aside so the projection goes on.
+        var deadLetters = SchemaTables.For(schema, "projection_dead_letters");
+        deadLetters.AddColumn("projection", "text").NotNull();
+        deadLetters.AddColumn("position", "bigint").NotNull();
+        deadLetters.AddColumn("event_type", "text").NotNull();
+        deadLetters.AddColumn("error", "text").NotNull();
+        deadLetters.AddColumn("recorded_at", "timestamptz").NotNull().DefaultValueByExpression("clock_timestamp()");
+        deadLetters.PrimaryKey("projection", "position");
+
+        return [streamHeads, eventHashes, ledger, daemonPositions, deadLetters,
+            SchemaFunctions.For(schema, EventHashFunction), SchemaFunctions.For(schema, LockStreamHeadsFunction),
+            SchemaFunctions.For(schema, ChainAppendedEventsFunction)];
+    }
+
+    // The functions are written as pg_get_functiondef prints them (argument types spelled out, RETURNS TABLE(...),
+    // $function$ quotes), which is what Weasel compares them with: a start-up on a migrated database changes nothing.
+
+    /// <summary>
+    /// The hash of one stored event: its predecessor's hash and every column of its mt_events row that says what happened,
+    /// who did it and when, as stored (jsonb as text). EventHash.Compute is its twin.
+    /// </summary>
+    private const string EventHashFunction = """
+        CREATE OR REPLACE FUNCTION {schema}.event_hash(p_previous bytea, p_stream_id uuid, p_version bigint, p_id uuid, p_type text, p_data jsonb, p_correlation_id text, p_causation_id text, p_headers jsonb, p_timestamp timestamp with time zone)
+         RETURNS bytea
+         LANGUAGE sql
+         IMMUTABLE
+        AS $function$
+            select sha256(p_previous || convert_to(concat_ws(E'\n', p_stream_id::text, p_version::text, p_id::text, p_type,
+                p_data::text, coalesce(p_correlation_id, ''), coalesce(p_causation_id, ''), coalesce(p_headers::text, ''),
+                ((extract(epoch from p_timestamp) * 1000000)::bigint)::text), 'UTF8'))
+        $function$;
+        """;
+
+    /// <summary>
+    /// Runs first in each batch's transaction, before Marten writes (streams sorted by id): locks each stream's head,
+    /// creating it for a new stream (so two creators queue here too), and returns the streams that are not at the
+    /// expected version (0: must not exist; -1: any). A batch with a conflict is stopped here, before Marten draws any
+    /// sequence number, so Marten never has to cover burned numbers with tombstone events.
+    /// </summary>
+    private const string LockStreamHeadsFunction = """
+        CREATE OR REPLACE FUNCTION {schema}.lock_stream_heads(p_stream_ids uuid[], p_stream_types text[], p_expected bigint[])
+         RETURNS TABLE(o_stream_id uuid, o_actual bigint)
+         LANGUAGE plpgsql
+        AS $function$
+        declare
+            v_version bigint;
+        begin
+            -- An id before Marten draws any number: the projection runner's high-water mark relies on it.
+            perform pg_current_xact_id();
+            for i in 1 .. cardinality(p_stream_ids) loop
+                insert into {schema}.stream_heads (stream_id, type, version, head_hash)
+                    values (p_stream_ids[i], p_stream_types[i], 0, '\x'::bytea) on conflict (stream_id) do nothing;
+                select h.version into v_version from {schema}.stream_heads h where h.stream_id = p_stream_ids[i] for update;
+                if found and p_expected[i] <> -1 and v_version <> p_expected[i] then
+                    o_stream_id := p_stream_ids[i]; o_actual := v_version;
+                    return next;
+                end if;
+            end loop;
+        end;
+        $function$;
+        """;
+
+    /// <summary>
+    /// Runs in the append's transaction right after Marten wrote the events: chains versions p_from..p_to of each stream
+    /// onto its head. Streams come sorted by id, so concurrent batches lock heads in one order.
+    /// </summary>
+    private const string ChainAppendedEventsFunction = """
+        CREATE OR REPLACE FUNCTION {schema}.chain_appended_events(p_stream_ids uuid[], p_stream_types text[], p_from bigint[], p_to bigint[])
+         RETURNS TABLE(o_stream_id uuid, o_version bigint, o_position bigint, o_recorded_at timestamp with time zone, o_tx_id xid8, o_hash bytea)
+         LANGUAGE plpgsql
+        AS $function$
+        declare
+            v_hash bytea;
+            r record;
+        begin
+            for i in 1 .. cardinality(p_stream_ids) loop
+                select h.head_hash into v_hash from {schema}.stream_heads h where h.stream_id = p_stream_ids[i] for update;
+                if not found then
+                    v_hash := '\x'::bytea;
+                    insert into {schema}.stream_heads (stream_id, type, version, head_hash) values (p_stream_ids[i], p_stream_types[i], 0, v_hash);
+                end if;
+                for r in
+                    select e.seq_id, e.version, e.id, e.timestamp,
+                           e.type, e.data, e.correlation_id, e.causation_id, e.headers
+                    from {schema}.mt_events e
+                    where e.stream_id = p_stream_ids[i] and e.version between p_from[i] and p_to[i]
+                    order by e.version
+                loop
+                    v_hash := {schema}.event_hash(v_hash, p_stream_ids[i], r.version, r.id, r.type, r.data, r.correlation_id, r.causation_id, r.headers, r.timestamp);
+                    insert into {schema}.event_hashes (position, stream_id, version, event_id, hash) values (r.seq_id, p_stream_ids[i], r.version, r.id, v_hash);
+                    o_stream_id := p_stream_ids[i]; o_version := r.version; o_position := r.seq_id;
+                    o_recorded_at := r.timestamp; o_tx_id := pg_current_xact_id(); o_hash := v_hash;
+                    return next;
+                end loop;
+                update {schema}.stream_heads set version = p_to[i], head_hash = v_hash, updated_at = clock_timestamp() where stream_id = p_stream_ids[i];
+            end loop;
+        end;
+        $function$;
+        """;
+
+    /// <summary>
+    /// Creates or migrates every schema object the Marten store knows (its own, the engine's, the projections' and the
+    /// application's, all registered as Marten's extended schema objects). Marten takes no lock for this call, so
+    /// instances that start at once queue on an advisory lock: the second finds the schema made and changes nothing.
+    /// </summary>
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, Marten.IDocumentStore marten, string schema, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        // Serialises instances that start at the same time; released at commit.
-        await Execute(connection, $"select pg_advisory_xact_lock({AdvisoryKeys.For("schema:" + schema)})", ct);
-        // Marten's own tables and functions first, on its own connection (this transaction has written nothing yet,
-        // so it cannot block Marten's DDL); FactDesk's tables refer to them.
+        // Released at commit. This transaction writes nothing, so it cannot block Weasel's DDL on its own connection.
+        await using (var cmd = new NpgsqlCommand($"select pg_advisory_xact_lock({AdvisoryKeys.For("schema:" + schema)})", connection, tx))
+            await cmd.ExecuteNonQueryAsync(ct);
         await marten.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        await Execute(connection, $"""
-            create schema if not exists {schema};
-            create table if not exists {schema}.schema_migrations (
-                id text primary key,
-                applied_at timestamptz not null default clock_timestamp());
-            """, ct);
-
-        var applied = new HashSet<string>();
-        await using (var cmd = new NpgsqlCommand($"select id from {schema}.schema_migrations", connection))
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) applied.Add(reader.GetString(0));
-
-        foreach (var migration in EngineMigrations.Concat(extra))
-        {
-            if (applied.Contains(migration.Id)) continue;
-            await Execute(connection, migration.Sql.Replace("{schema}", schema), ct);
-            await using var record = new NpgsqlCommand($"insert into {schema}.schema_migrations (id) values ($1)", connection);
-            record.Parameters.AddWithValue(migration.Id);
-            await record.ExecuteNonQueryAsync(ct);
-        }
         await tx.CommitAsync(ct);
     }
+}
 
-    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+/// <summary>Declaring FactDesk's SQL functions as Weasel <see cref="Function"/>s.</summary>
+public static class SchemaFunctions
+{
+    /// <summary>A function from its <c>create or replace</c> text; <c>{schema}</c> becomes the store's schema.</summary>
+    public static Function For(string schema, string sql) => Function.ForSql(sql.Replace("{schema}", schema));
 }
 
 /// <summary>Stable 64-bit keys for PostgreSQL advisory locks, derived from names.</summary>

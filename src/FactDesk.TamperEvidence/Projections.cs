@@ -1,4 +1,5 @@
 using Npgsql;
+using Weasel.Core;
 
 namespace FactDesk.TamperEvidence;
 
@@ -16,7 +17,7 @@ public interface IProjection
     ProjectionLifecycle Lifecycle { get; }
     /// <summary>The tables this projection owns; a rebuild empties them before replaying.</summary>
     IReadOnlyList<string> Tables { get; }
-    /// <summary>The DDL for its tables, applied by the schema migrator.</summary>
-    IReadOnlyList<Migration> Migrations { get; }
+    /// <summary>Its tables (with their indexes) in their final shape: Weasel creates or migrates them with Marten's schema.</summary>
+    IReadOnlyList<ISchemaObject> SchemaObjects { get; }
     Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct);
 }

@@ -33,7 +33,7 @@ public sealed class LedgerProjection : IProjection
     public string Name => ProjectionName;
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
     public IReadOnlyList<string> Tables { get; } = ["ledger"];
-    public IReadOnlyList<Migration> Migrations { get; } = [];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = [];
 
     public required string Schema { get; init; }
 

@@ -14,8 +14,8 @@ public sealed class TamperEvidentLogOptions
 {
     public string Schema { get; set; } = "factdesk";
     public List<IProjection> Projections { get; } = [];
-    /// <summary>Schema changes of the application's own tables (beyond projections), applied at start-up.</summary>
-    public List<Migration> Migrations { get; } = [];
+    /// <summary>The application's own tables (beyond projections'), created or migrated by Weasel with Marten's schema.</summary>
+    public List<Weasel.Core.ISchemaObject> SchemaObjects { get; } = [];
     /// <summary>At most this many appends (to different streams) share one commit.</summary>
     public int MaxAppendsPerCommit { get; set; } = 64;
     /// <summary>How many group commits may be under way at once.</summary>
@@ -67,6 +67,9 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         {
             ConfigureDaemon(marten, options);
             foreach (var snapshot in options.Snapshots) snapshot.Register(marten);
+            // Marten's own objects come first in its migration; FactDesk's functions and tables refer to them.
+            marten.Storage.ExtendedSchemaObjects.AddRange(LogSchema.EngineObjects(options.Schema)
+                .Concat(options.Projections.SelectMany(p => p.SchemaObjects)).Concat(options.SchemaObjects));
         });
         _appender = new GroupCommitAppender(Marten, new GroupCommitOptions
         {
@@ -191,10 +194,13 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
                 });
     }
 
-    /// <summary>Creates or migrates Marten's event tables and FactDesk's own (chains, checkpoints, projections).</summary>
+    /// <summary>
+    /// Creates or migrates Marten's event tables and FactDesk's own (chains, projections, the application's), then
+    /// gives streams without a snapshot their first one.
+    /// </summary>
     public async Task MigrateAsync(CancellationToken ct = default)
     {
-        await LogSchema.MigrateAsync(DataSource, Marten, Schema, Options.Projections.SelectMany(p => p.Migrations).Concat(Options.Migrations), ct);
+        await LogSchema.MigrateAsync(DataSource, Marten, Schema, ct);
         foreach (var snapshot in Options.Snapshots) await snapshot.AddMissing(this, ct);
     }
 

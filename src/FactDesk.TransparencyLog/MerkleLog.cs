@@ -1,4 +1,7 @@
 using Npgsql;
+using Weasel.Core;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace FactDesk.TransparencyLog;
 
@@ -22,26 +25,28 @@ public sealed class MerkleLog(string schema)
     /// <summary>The tree's tables. The checkpoints are not part of the tree: a rebuild must keep what was signed.</summary>
     public static readonly string[] TreeTables = ["transparency_leaves", "transparency_nodes"];
 
-    public const string MigrationSql = """
-        create table {schema}.transparency_leaves (
-            leaf_index bigint primary key,
-            position bigint not null unique,
-            leaf_hash bytea not null
-        );
-        -- Complete subtrees above the leaves: level >= 1, covering leaves [node_index * 2^level, (node_index + 1) * 2^level).
-        create table {schema}.transparency_nodes (
-            level int not null,
-            node_index bigint not null,
-            hash bytea not null,
-            primary key (level, node_index)
-        );
-        create table {schema}.transparency_checkpoints (
-            tree_size bigint primary key,
-            root_hash bytea not null,
-            note text not null,
-            signed_at timestamptz not null default clock_timestamp()
-        );
-        """;
+    /// <summary>The tree's tables and its signed checkpoints, for Weasel to create or migrate.</summary>
+    public static IReadOnlyList<ISchemaObject> SchemaObjects(string schema)
+    {
+        var leaves = new Table(new PostgresqlObjectName(schema, "transparency_leaves", SchemaUtils.IdentifierUsage.General)) { PrimaryKeyName = "transparency_leaves_pkey" };
+        leaves.AddColumn("leaf_index", "bigint").AsPrimaryKey();
+        leaves.AddColumn("position", "bigint").NotNull();
+        leaves.AddColumn("leaf_hash", "bytea").NotNull();
+        leaves.Indexes.Add(new IndexDefinition("transparency_leaves_position_key") { Columns = ["position"], IsUnique = true });
+
+        // Complete subtrees above the leaves: level >= 1, covering leaves [node_index * 2^level, (node_index + 1) * 2^level).
+        var nodes = new Table(new PostgresqlObjectName(schema, "transparency_nodes", SchemaUtils.IdentifierUsage.General)) { PrimaryKeyName = "transparency_nodes_pkey" };
+        nodes.AddColumn("level", "int").AsPrimaryKey();
+        nodes.AddColumn("node_index", "bigint").AsPrimaryKey();
+        nodes.AddColumn("hash", "bytea").NotNull();
+
+        var checkpoints = new Table(new PostgresqlObjectName(schema, "transparency_checkpoints", SchemaUtils.IdentifierUsage.General)) { PrimaryKeyName = "transparency_checkpoints_pkey" };
+        checkpoints.AddColumn("tree_size", "bigint").AsPrimaryKey();
+        checkpoints.AddColumn("root_hash", "bytea").NotNull();
+        checkpoints.AddColumn("note", "text").NotNull();
+        checkpoints.AddColumn("signed_at", "timestamptz").NotNull().DefaultValueByExpression("clock_timestamp()");
+        return [leaves, nodes, checkpoints];
+    }
 
     public async Task<long> SizeAsync(NpgsqlConnection connection, CancellationToken ct = default)
     {

@@ -157,7 +157,15 @@ public sealed class PoisonRefusingProjection : IProjection
     public string Name => "refusing";
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
     public IReadOnlyList<string> Tables => ["refusing_events"];
-    public IReadOnlyList<Migration> Migrations => [new("test/refusing", "create table factdesk.refusing_events (position bigint primary key)")];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects
+    {
+        get
+        {
+            var refusing = SchemaTables.For("factdesk", "refusing_events");
+            refusing.AddColumn("position", "bigint").AsPrimaryKey();
+            return [refusing];
+        }
+    }
 
     public async Task ApplyAsync(Npgsql.NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

@@ -9,8 +9,16 @@ public sealed class ReplayAwareProjection(ProjectionLifecycle lifecycle, string 
     public string Name => name;
     public ProjectionLifecycle Lifecycle => lifecycle;
     public IReadOnlyList<string> Tables => [$"{name}_seen"];
-    public IReadOnlyList<Migration> Migrations =>
-        [new($"test/{name}", $"create table factdesk.{name}_seen (position bigint primary key, replaying boolean not null)")];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects
+    {
+        get
+        {
+            var seen = SchemaTables.For("factdesk", $"{name}_seen");
+            seen.AddColumn("position", "bigint").AsPrimaryKey();
+            seen.AddColumn("replaying", "boolean").NotNull();
+            return [seen];
+        }
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

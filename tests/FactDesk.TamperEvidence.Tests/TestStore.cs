@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FactDesk.Testing;
 using Npgsql;
+using Weasel.Core;
 
 namespace FactDesk.TamperEvidence.Tests;
 
@@ -24,13 +25,21 @@ public sealed class SeenEventsProjection(ProjectionLifecycle lifecycle, string n
     public string Name => name;
     public ProjectionLifecycle Lifecycle => lifecycle;
     public IReadOnlyList<string> Tables => [$"{name}_events", $"{name}_totals"];
-    public IReadOnlyList<Migration> Migrations =>
-    [
-        new($"test/{name}", $"""
-            create table factdesk.{name}_events (position bigint primary key, stream_id uuid not null, seen_order bigserial);
-            create table factdesk.{name}_totals (stream_id uuid primary key, total bigint not null, events int not null);
-            """),
-    ];
+    public IReadOnlyList<ISchemaObject> SchemaObjects
+    {
+        get
+        {
+            var seen = SchemaTables.For("factdesk", $"{name}_events");
+            seen.AddColumn("position", "bigint").AsPrimaryKey();
+            seen.AddColumn("stream_id", "uuid").NotNull();
+            seen.AddIdentityColumn("seen_order");
+            var totals = SchemaTables.For("factdesk", $"{name}_totals");
+            totals.AddColumn("stream_id", "uuid").AsPrimaryKey();
+            totals.AddColumn("total", "bigint").NotNull();
+            totals.AddColumn("events", "int").NotNull();
+            return [seen, totals];
+        }
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {
@@ -64,13 +73,19 @@ public static class TestStore
     /// <summary>A store on an existing database: a second service instance beside the first.</summary>
     public static async Task<TamperEvidentLog> OpenAsync(string connectionString, params IProjection[] projections)
     {
+        var store = Build(connectionString, projections);
+        await store.MigrateAsync();
+        return store;
+    }
+
+    /// <summary>A store on an existing database whose schema it has not touched yet: a service instance before start-up.</summary>
+    public static TamperEvidentLog Build(string connectionString, params IProjection[] projections)
+    {
         var dataSource = NpgsqlDataSource.Create(connectionString);
         var types = new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web)).RegisterAssembly(typeof(TestStore).Assembly);
         var options = new TamperEvidentLogOptions();
         options.Projections.AddRange(projections);
-        var store = new TamperEvidentLog(dataSource, types, options);
-        await store.MigrateAsync();
-        return store;
+        return new TamperEvidentLog(dataSource, types, options);
     }
 
     /// <summary>Runs the daemon until the async projections (the ledger among them) have read every stored event.</summary>

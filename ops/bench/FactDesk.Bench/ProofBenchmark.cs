@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using FactDesk.TransparencyLog;
 using Npgsql;
+using Weasel.Postgresql;
 
 namespace FactDesk.Bench;
 
@@ -27,9 +28,9 @@ public static class ProofBenchmark
 
         await using var db = NpgsqlDataSource.Create(connectionString);
         await using var connection = await db.OpenConnectionAsync();
-        await using (var setup = new NpgsqlCommand($"drop schema if exists {Schema} cascade; create schema {Schema};" +
-                                                   MerkleLog.MigrationSql.Replace("{schema}", Schema), connection))
+        await using (var setup = new NpgsqlCommand($"drop schema if exists {Schema} cascade; create schema {Schema};", connection))
             await setup.ExecuteNonQueryAsync();
+        await MerkleLog.SchemaObjects(Schema).ToArray().MigrateAsync(connection);
         var log = new MerkleLog(Schema);
 
         // Entries shaped like FactDesk's: a claim-flagged event of ~400 bytes.

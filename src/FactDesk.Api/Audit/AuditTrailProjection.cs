@@ -17,28 +17,28 @@ public sealed class AuditTrailProjection : IProjection
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
     public IReadOnlyList<string> Tables { get; } = ["audit_trail"];
 
-    public IReadOnlyList<Migration> Migrations { get; } =
-    [
-        new("audit/001-audit-trail", """
-            create table {schema}.audit_trail (
-                position bigint primary key,
-                stream_id uuid not null,
-                stream_type text not null,
-                version bigint not null,
-                type text not null,
-                actor text not null,
-                role text not null,
-                recorded_at timestamptz not null,
-                correlation_id text not null,
-                causation_id text not null,
-                data jsonb not null,
-                hash bytea not null
-            );
-            create index audit_trail_by_actor on {schema}.audit_trail (actor, position);
-            create index audit_trail_by_type on {schema}.audit_trail (type, position);
-            create index audit_trail_by_time on {schema}.audit_trail (recorded_at, position);
-            """),
-    ];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = Declare();
+
+    private static IReadOnlyList<Weasel.Core.ISchemaObject> Declare()
+    {
+        var trail = SchemaTables.For(StoreSetup.Schema, "audit_trail");
+        trail.AddColumn("position", "bigint").AsPrimaryKey();
+        trail.AddColumn("stream_id", "uuid").NotNull();
+        trail.AddColumn("stream_type", "text").NotNull();
+        trail.AddColumn("version", "bigint").NotNull();
+        trail.AddColumn("type", "text").NotNull();
+        trail.AddColumn("actor", "text").NotNull();
+        trail.AddColumn("role", "text").NotNull();
+        trail.AddColumn("recorded_at", "timestamptz").NotNull();
+        trail.AddColumn("correlation_id", "text").NotNull();
+        trail.AddColumn("causation_id", "text").NotNull();
+        trail.AddColumn("data", "jsonb").NotNull();
+        trail.AddColumn("hash", "bytea").NotNull();
+        trail.Index("audit_trail_by_actor", ["actor", "position"])
+            .Index("audit_trail_by_type", ["type", "position"])
+            .Index("audit_trail_by_time", ["recorded_at", "position"]);
+        return [trail];
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

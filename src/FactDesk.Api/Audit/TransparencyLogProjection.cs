@@ -19,7 +19,7 @@ public sealed class TransparencyLogProjection : IProjection
     public string Name => ProjectionName;
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
     public IReadOnlyList<string> Tables { get; } = MerkleLog.TreeTables;
-    public IReadOnlyList<Migration> Migrations { get; } = [new("audit/002-transparency-log", MerkleLog.MigrationSql)];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = MerkleLog.SchemaObjects(StoreSetup.Schema);
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

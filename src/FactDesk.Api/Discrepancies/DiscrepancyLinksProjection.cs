@@ -20,31 +20,32 @@ public sealed class DiscrepancyLinksProjection : IProjection
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
     public IReadOnlyList<string> Tables { get; } = ["claim_discrepancies", "discrepancies"];
 
-    public IReadOnlyList<Migration> Migrations { get; } =
-    [
-        new("discrepancies/001-discrepancy-links", """
-            create table {schema}.discrepancies (
-                id uuid primary key,
-                status text not null,
-                kind text not null,
-                description text not null,
-                "values" jsonb not null,
-                claim_ids uuid[] not null,
-                opened_at timestamptz not null,
-                resolved_at timestamptz,
-                outcome text,
-                resolved_value text,
-                version bigint not null
-            );
-            create index discrepancies_by_status on {schema}.discrepancies (status, opened_at desc, id desc);
-            create table {schema}.claim_discrepancies (
-                claim_id uuid not null,
-                discrepancy_id uuid not null references {schema}.discrepancies (id),
-                status text not null,
-                primary key (claim_id, discrepancy_id)
-            );
-            """),
-    ];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = Declare();
+
+    private static IReadOnlyList<Weasel.Core.ISchemaObject> Declare()
+    {
+        var discrepancies = SchemaTables.For(Schema, "discrepancies");
+        discrepancies.AddColumn("id", "uuid").AsPrimaryKey();
+        discrepancies.AddColumn("status", "text").NotNull();
+        discrepancies.AddColumn("kind", "text").NotNull();
+        discrepancies.AddColumn("description", "text").NotNull();
+        discrepancies.AddColumn("values", "jsonb").NotNull();
+        discrepancies.AddColumn("claim_ids", "uuid[]").NotNull();
+        discrepancies.AddColumn("opened_at", "timestamptz").NotNull();
+        discrepancies.AddColumn("resolved_at", "timestamptz");
+        discrepancies.AddColumn("outcome", "text");
+        discrepancies.AddColumn("resolved_value", "text");
+        discrepancies.AddColumn("version", "bigint").NotNull();
+        discrepancies.Index("discrepancies_by_status", ["status", "opened_at desc", "id desc"]);
+
+        var links = SchemaTables.For(Schema, "claim_discrepancies");
+        links.AddColumn("claim_id", "uuid").NotNull();
+        links.AddColumn("discrepancy_id", "uuid").NotNull()
+            .ForeignKeyTo(discrepancies, "id", "claim_discrepancies_discrepancy_id_fkey", Weasel.Core.CascadeAction.NoAction, Weasel.Core.CascadeAction.NoAction);
+        links.AddColumn("status", "text").NotNull();
+        links.PrimaryKey("claim_id", "discrepancy_id");
+        return [discrepancies, links];
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

@@ -20,29 +20,29 @@ public sealed class DocumentsProjection : IProjection
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
     public IReadOnlyList<string> Tables { get; } = ["document_claims", "documents"];
 
-    public IReadOnlyList<Migration> Migrations { get; } =
-    [
-        new("documents/001-documents-and-their-claims", """
-            create table {schema}.documents (
-                id uuid primary key,
-                title text not null,
-                outlet text,
-                published_on date not null,
-                duplicate_of uuid,
-                shingles bigint[] not null,
-                ingested_at timestamptz not null
-            );
-            create index documents_shingles on {schema}.documents using gin (shingles);
-            create index documents_duplicate_of on {schema}.documents (duplicate_of) where duplicate_of is not null;
-            create table {schema}.document_claims (
-                document_id uuid not null,
-                claim_id uuid not null,
-                quote text not null,
-                flagged_at timestamptz not null,
-                primary key (document_id, claim_id)
-            );
-            """),
-    ];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = Declare();
+
+    private static IReadOnlyList<Weasel.Core.ISchemaObject> Declare()
+    {
+        var documents = SchemaTables.For(Schema, "documents");
+        documents.AddColumn("id", "uuid").AsPrimaryKey();
+        documents.AddColumn("title", "text").NotNull();
+        documents.AddColumn("outlet", "text");
+        documents.AddColumn("published_on", "date").NotNull();
+        documents.AddColumn("duplicate_of", "uuid");
+        documents.AddColumn("shingles", "bigint[]").NotNull();
+        documents.AddColumn("ingested_at", "timestamptz").NotNull();
+        documents.Index("documents_shingles", ["shingles"], method: Weasel.Postgresql.Tables.IndexMethod.gin)
+            .Index("documents_duplicate_of", ["duplicate_of"], where: "duplicate_of is not null");
+
+        var claims = SchemaTables.For(Schema, "document_claims");
+        claims.AddColumn("document_id", "uuid").NotNull();
+        claims.AddColumn("claim_id", "uuid").NotNull();
+        claims.AddColumn("quote", "text").NotNull();
+        claims.AddColumn("flagged_at", "timestamptz").NotNull();
+        claims.PrimaryKey("document_id", "claim_id");
+        return [documents, claims];
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

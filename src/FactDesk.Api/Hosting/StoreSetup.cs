@@ -35,8 +35,9 @@ public static class StoreSetup
                          .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IProjection).IsAssignableFrom(t))
                          .OrderBy(t => t.FullName, StringComparer.Ordinal))
                 options.Projections.Add((IProjection)ActivatorUtilities.CreateInstance(sp, type));
-            options.Migrations.Add(IdempotencyStore.Migration);
-            foreach (var migration in sp.GetServices<Migration>()) options.Migrations.Add(migration);
+            options.SchemaObjects.Add(IdempotencyStore.Table());
+            // Each feature registers its own tables (beside its code) as schema objects.
+            options.SchemaObjects.AddRange(sp.GetServices<Weasel.Core.ISchemaObject>());
             return new TamperEvidentLog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), options);
         });
         // Marten's store under the critter stack's own service types, so JasperFx's `projections` command finds it.

@@ -14,18 +14,20 @@ public sealed record StoredResponse(byte[] RequestHash, int Status, string Body,
 /// </summary>
 public sealed class IdempotencyStore(TamperEvidentLog store)
 {
-    public static readonly Migration Migration = new("api/001-idempotency", """
-        create table {schema}.idempotency_keys (
-            principal text not null,
-            key text not null,
-            request_hash bytea not null,
-            status int not null,
-            body text not null,
-            location text,
-            etag text,
-            created_at timestamptz not null default clock_timestamp(),
-            primary key (principal, key));
-        """);
+    /// <summary>Each principal's idempotency keys with the answer first given.</summary>
+    public static Weasel.Core.ISchemaObject Table()
+    {
+        var keys = SchemaTables.For(Hosting.StoreSetup.Schema, "idempotency_keys");
+        keys.AddColumn("principal", "text").NotNull();
+        keys.AddColumn("key", "text").NotNull();
+        keys.AddColumn("request_hash", "bytea").NotNull();
+        keys.AddColumn("status", "int").NotNull();
+        keys.AddColumn("body", "text").NotNull();
+        keys.AddColumn("location", "text");
+        keys.AddColumn("etag", "text");
+        keys.AddColumn("created_at", "timestamptz").NotNull().DefaultValueByExpression("clock_timestamp()");
+        return keys.PrimaryKey("principal", "key");
+    }
 
     public static bool IsValidKey(string key) => key.Length is >= 1 and <= 255 && key.All(c => c is >= '!' and <= '~' || c == ' ');
 

@@ -27,21 +27,26 @@ public sealed class PageSessions(NpgsqlDataSource dataSource, TimeProvider clock
     public const string TokenDigestClaim = "factdesk:token-sha256";
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(12);
 
-    public static readonly Migration Migration = new("sessions/002-page-sessions", """
-        create table {schema}.page_sessions (
-            id_sha256 text primary key,
-            name text not null,
-            role text not null,
-            created_at timestamptz not null default clock_timestamp(),
-            expires_at timestamptz not null,
-            revoked_at timestamptz);
-        create table {schema}.page_flashes (
-            session_sha256 text not null references {schema}.page_sessions (id_sha256) on delete cascade,
-            key text not null,
-            flash jsonb not null,
-            expires_at timestamptz not null,
-            primary key (session_sha256, key));
-        """);
+    /// <summary>The page sessions and the flash messages that belong to them (gone with their session).</summary>
+    public static IEnumerable<Weasel.Core.ISchemaObject> SchemaObjects()
+    {
+        var sessions = SchemaTables.For(S, "page_sessions");
+        sessions.AddColumn("id_sha256", "text").AsPrimaryKey();
+        sessions.AddColumn("name", "text").NotNull();
+        sessions.AddColumn("role", "text").NotNull();
+        sessions.AddColumn("created_at", "timestamptz").NotNull().DefaultValueByExpression("clock_timestamp()");
+        sessions.AddColumn("expires_at", "timestamptz").NotNull();
+        sessions.AddColumn("revoked_at", "timestamptz");
+        yield return sessions;
+
+        var flashes = SchemaTables.For(S, "page_flashes");
+        flashes.AddColumn("session_sha256", "text").NotNull()
+            .ForeignKeyTo(sessions, "id_sha256", "page_flashes_session_sha256_fkey", Weasel.Core.CascadeAction.Cascade, Weasel.Core.CascadeAction.NoAction);
+        flashes.AddColumn("key", "text").NotNull();
+        flashes.AddColumn("flash", "jsonb").NotNull();
+        flashes.AddColumn("expires_at", "timestamptz").NotNull();
+        yield return flashes.PrimaryKey("session_sha256", "key");
+    }
 
     /// <summary>When each session on this instance was last found live in the table.</summary>
     private readonly ConcurrentDictionary<string, DateTimeOffset> _checked = new(StringComparer.Ordinal);
@@ -156,7 +161,7 @@ public static class PageSessionHandler
     {
         auth.Services.AddSingleton(configuration.GetSection("PageSessions").Get<PageSessionOptions>() ?? new PageSessionOptions());
         auth.Services.AddSingleton<PageSessions>();
-        auth.Services.AddSingleton<Migration>(PageSessions.Migration);
+        foreach (var table in PageSessions.SchemaObjects()) auth.Services.AddSingleton(table);
         return auth.AddCookie(SchemeName, o =>
         {
             o.Cookie.Name = PageSessions.CookieName;

@@ -15,7 +15,7 @@ public sealed class QueueNoticesProjection : IProjection
     public string Name => "queue-notices";
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
     public IReadOnlyList<string> Tables { get; } = [];
-    public IReadOnlyList<Migration> Migrations { get; } = [];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = [];
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

@@ -30,40 +30,42 @@ public sealed class ReviewQueueProjection : IProjection
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
     public IReadOnlyList<string> Tables { get; } = ["review_queue", "queue_discrepancy_links"];
 
-    public IReadOnlyList<Migration> Migrations { get; } =
-    [
-        new("queue/001-review-queue", """
-            create table {schema}.review_queue (
-                claim_id uuid primary key,
-                quote text not null,
-                status text not null,
-                priority text not null,
-                -- 0 = urgent ... 3 = low, so the queue's first key sorts ascending like the rest.
-                priority_rank smallint not null,
-                assignee text,
-                due_at timestamptz,
-                flagged_at timestamptz not null,
-                document_id uuid,
-                source_count int not null,
-                open_discrepancies int not null,
-                version bigint not null,
-                updated_at timestamptz not null,
-                is_open boolean generated always as (status not in ('published', 'dismissed')) stored,
-                -- No due date sorts after every due date; a non-null key lets one row comparison page through the queue.
-                due_sort timestamptz generated always as (coalesce(due_at, 'infinity'::timestamptz)) stored
-            );
-            create index review_queue_order on {schema}.review_queue (priority_rank, due_sort, flagged_at, claim_id) where is_open;
-            create index review_queue_by_assignee on {schema}.review_queue (assignee, priority_rank, due_sort, flagged_at, claim_id) where is_open;
-            create index review_queue_by_status on {schema}.review_queue (status, priority_rank, due_sort, flagged_at, claim_id) where is_open;
-            create index review_queue_by_document on {schema}.review_queue (document_id, priority_rank, due_sort, flagged_at, claim_id) where is_open and document_id is not null;
-            create table {schema}.queue_discrepancy_links (
-                discrepancy_id uuid not null,
-                claim_id uuid not null,
-                open boolean not null,
-                primary key (discrepancy_id, claim_id)
-            );
-            """),
-    ];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = Declare();
+
+    private static IReadOnlyList<Weasel.Core.ISchemaObject> Declare()
+    {
+        var queue = SchemaTables.For(StoreSetup.Schema, "review_queue");
+        queue.AddColumn("claim_id", "uuid").AsPrimaryKey();
+        queue.AddColumn("quote", "text").NotNull();
+        queue.AddColumn("status", "text").NotNull();
+        queue.AddColumn("priority", "text").NotNull();
+        // 0 = urgent ... 3 = low, so the queue's first key sorts ascending like the rest.
+        queue.AddColumn("priority_rank", "smallint").NotNull();
+        queue.AddColumn("assignee", "text");
+        queue.AddColumn("due_at", "timestamptz");
+        queue.AddColumn("flagged_at", "timestamptz").NotNull();
+        queue.AddColumn("document_id", "uuid");
+        queue.AddColumn("source_count", "int").NotNull();
+        queue.AddColumn("open_discrepancies", "int").NotNull();
+        queue.AddColumn("version", "bigint").NotNull();
+        queue.AddColumn("updated_at", "timestamptz").NotNull();
+        // Generation expressions as PostgreSQL prints them, which is what Weasel compares with.
+        queue.AddColumn("is_open", "boolean").GeneratedAs("status <> ALL (ARRAY['published'::text, 'dismissed'::text])");
+        // No due date sorts after every due date; a non-null key lets one row comparison page through the queue.
+        queue.AddColumn("due_sort", "timestamptz").GeneratedAs("COALESCE(due_at, 'infinity'::timestamp with time zone)");
+        string[] order = ["priority_rank", "due_sort", "flagged_at", "claim_id"];
+        queue.Index("review_queue_order", order, where: "is_open")
+            .Index("review_queue_by_assignee", ["assignee", .. order], where: "is_open")
+            .Index("review_queue_by_status", ["status", .. order], where: "is_open")
+            .Index("review_queue_by_document", ["document_id", .. order], where: "is_open and document_id is not null");
+
+        var links = SchemaTables.For(StoreSetup.Schema, "queue_discrepancy_links");
+        links.AddColumn("discrepancy_id", "uuid").NotNull();
+        links.AddColumn("claim_id", "uuid").NotNull();
+        links.AddColumn("open", "boolean").NotNull();
+        links.PrimaryKey("discrepancy_id", "claim_id");
+        return [queue, links];
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

@@ -18,13 +18,15 @@ public sealed class DataProtectionKeys(NpgsqlDataSource dataSource, SchemaState 
 {
     private const string S = StoreSetup.Schema;
 
-    public static readonly Migration Migration = new("sessions/001-data-protection-keys", """
-        create table {schema}.data_protection_keys (
-            id bigint generated always as identity primary key,
-            friendly_name text not null,
-            xml text not null,
-            created_at timestamptz not null default clock_timestamp());
-        """);
+    public static Weasel.Core.ISchemaObject Table()
+    {
+        var keys = SchemaTables.For(S, "data_protection_keys");
+        keys.AddIdentityColumn("id").AsPrimaryKey();
+        keys.AddColumn("friendly_name", "text").NotNull();
+        keys.AddColumn("xml", "text").NotNull();
+        keys.AddColumn("created_at", "timestamptz").NotNull().DefaultValueByExpression("clock_timestamp()");
+        return keys;
+    }
 
     // Data Protection's repository interface is synchronous; it is called when the key ring is (re)loaded, about once a day.
     public IReadOnlyCollection<XElement> GetAllElements()
@@ -60,7 +62,7 @@ public static class DataProtectionSetup
 
     public static IServiceCollection AddFactDeskDataProtection(this IServiceCollection services)
     {
-        services.AddSingleton<Migration>(DataProtectionKeys.Migration);
+        services.AddSingleton(DataProtectionKeys.Table());
         services.AddDataProtection().SetApplicationName(ApplicationName);
         services.AddSingleton<DataProtectionKeys>();
         services.AddOptions<KeyManagementOptions>().Configure<DataProtectionKeys>((o, keys) => o.XmlRepository = keys);

@@ -19,31 +19,23 @@ public sealed class SubscriptionSecrets(NpgsqlDataSource dataSource, IDataProtec
 
     private const string S = StoreSetup.Schema;
 
-    public static readonly Migration Migration = new("subscriptions/002-secrets", """
-        create table {schema}.subscription_secrets (
-            subscription_id uuid not null,
-            secret_hash text not null,
-            secret text not null,
-            created_at timestamptz not null default clock_timestamp(),
-            primary key (subscription_id, secret_hash));
-        """);
+    public static IEnumerable<Weasel.Core.ISchemaObject> SchemaObjects()
+    {
+        var secrets = SchemaTables.For(S, "subscription_secrets");
+        secrets.AddColumn("subscription_id", "uuid").NotNull();
+        secrets.AddColumn("secret_hash", "text").NotNull();
+        secrets.AddColumn("secret", "text").NotNull();
+        secrets.AddColumn("created_at", "timestamptz").NotNull().DefaultValueByExpression("clock_timestamp()");
+        // Rows written before secrets were protected are marked as such until ProtectStoredInClearAsync rewrites them.
+        secrets.AddColumn("is_protected", "boolean").NotNull().DefaultValueByExpression("false");
+        yield return secrets.PrimaryKey("subscription_id", "secret_hash");
 
-    /// <summary>
-    /// The key secret fingerprints are made with: 32 random bytes drawn by PostgreSQL once per database, so every
-    /// instance uses the same key and it survives restarts, yet it never appears in the log or in any answer.
-    /// </summary>
-    public static readonly Migration KeyMigration = new("subscriptions/003-fingerprint-key", """
-        create table {schema}.server_keys (
-            name text primary key,
-            key bytea not null);
-        insert into {schema}.server_keys (name, key)
-        values ('webhook-secret-fingerprint', uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()));
-        """);
-
-    /// <summary>Rows written before secrets were protected are marked as such until <see cref="ProtectStoredInClearAsync"/> rewrites them.</summary>
-    public static readonly Migration ProtectedMigration = new("subscriptions/004-protected-secrets", """
-        alter table {schema}.subscription_secrets add column is_protected boolean not null default false;
-        """);
+        // Keys the server draws for itself (see FingerprintKeyAsync).
+        var keys = SchemaTables.For(S, "server_keys");
+        keys.AddColumn("name", "text").AsPrimaryKey();
+        keys.AddColumn("key", "bytea").NotNull();
+        yield return keys;
+    }
 
     /// <summary>The secret as stored: protected, or (a row from before protection) as it was typed.</summary>
     public string Reveal(string stored, bool isProtected) => isProtected ? _protector.Unprotect(stored) : stored;
@@ -69,10 +61,20 @@ public sealed class SubscriptionSecrets(NpgsqlDataSource dataSource, IDataProtec
 
     private byte[]? _fingerprintKey;
 
+    /// <summary>
+    /// The key secret fingerprints are made with: 32 random bytes drawn by PostgreSQL once per database (by whichever
+    /// instance asks first; the others find it), so every instance uses the same key and it survives restarts, yet it
+    /// never appears in the log or in any answer.
+    /// </summary>
     public async Task<byte[]> FingerprintKeyAsync(CancellationToken ct)
     {
         if (_fingerprintKey is { } known) return known;
-        await using var cmd = dataSource.CreateCommand($"select key from {S}.server_keys where name = 'webhook-secret-fingerprint'");
+        // Two statements, two snapshots: the select sees the key a concurrent first caller committed.
+        await using var cmd = dataSource.CreateCommand($"""
+            insert into {S}.server_keys (name, key) values ('webhook-secret-fingerprint', uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()))
+            on conflict (name) do nothing;
+            select key from {S}.server_keys where name = 'webhook-secret-fingerprint'
+            """);
         return _fingerprintKey = (byte[])(await cmd.ExecuteScalarAsync(ct))!;
     }
 

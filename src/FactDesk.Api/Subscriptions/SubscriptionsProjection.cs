@@ -17,27 +17,27 @@ public sealed class SubscriptionsProjection : IProjection
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
     public IReadOnlyList<string> Tables { get; } = ["subscriptions"];
 
-    public IReadOnlyList<Migration> Migrations { get; } =
-    [
-        new("subscriptions/001-subscriptions", """
-            create table {schema}.subscriptions (
-                id uuid primary key,
-                url text not null,
-                secret_hash text not null,
-                event_types text[] not null,
-                created_by text not null,
-                created_by_role text not null,
-                created_at timestamptz not null,
-                created_position bigint not null,
-                version bigint not null,
-                removed_by text,
-                removed_at timestamptz,
-                removed_position bigint);
-            """),
-        new("subscriptions/004-previous-secret", """
-            alter table {schema}.subscriptions add column previous_secret_hash text, add column previous_secret_valid_until timestamptz;
-            """),
-    ];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = Declare();
+
+    private static IReadOnlyList<Weasel.Core.ISchemaObject> Declare()
+    {
+        var subscriptions = SchemaTables.For(S, "subscriptions");
+        subscriptions.AddColumn("id", "uuid").AsPrimaryKey();
+        subscriptions.AddColumn("url", "text").NotNull();
+        subscriptions.AddColumn("secret_hash", "text").NotNull();
+        subscriptions.AddColumn("event_types", "text[]").NotNull();
+        subscriptions.AddColumn("created_by", "text").NotNull();
+        subscriptions.AddColumn("created_by_role", "text").NotNull();
+        subscriptions.AddColumn("created_at", "timestamptz").NotNull();
+        subscriptions.AddColumn("created_position", "bigint").NotNull();
+        subscriptions.AddColumn("version", "bigint").NotNull();
+        subscriptions.AddColumn("removed_by", "text");
+        subscriptions.AddColumn("removed_at", "timestamptz");
+        subscriptions.AddColumn("removed_position", "bigint");
+        subscriptions.AddColumn("previous_secret_hash", "text");
+        subscriptions.AddColumn("previous_secret_valid_until", "timestamptz");
+        return [subscriptions];
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

@@ -18,7 +18,7 @@ public sealed class WebhookOutboxCatchUp : IProjection
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
     // Owns nothing: the outbox belongs to the inline projection, and a rebuild must not forget what was delivered.
     public IReadOnlyList<string> Tables { get; } = [];
-    public IReadOnlyList<Migration> Migrations { get; } = [];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = [];
 
     public Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct) =>
         WebhookOutboxProjection.InsertOwedAsync(connection, events, ct);

@@ -24,35 +24,39 @@ public sealed class WebhookOutboxProjection : IProjection
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
     public IReadOnlyList<string> Tables { get; } = [];
 
-    public IReadOnlyList<Migration> Migrations { get; } =
-    [
-        new("webhooks/001-outbox", """
-            create table {schema}.webhook_outbox (
-                id uuid primary key,
-                subscription_id uuid not null,
-                position bigint not null,
-                event_id uuid not null,
-                stream_id uuid not null,
-                event_type text not null,
-                status text not null default 'pending' check (status in ('pending', 'delivered', 'dead')),
-                attempts int not null default 0,
-                next_attempt_at timestamptz not null,
-                last_attempt_at timestamptz,
-                last_status_code int,
-                last_error text,
-                delivered_at timestamptz,
-                requeued_position bigint,
-                created_at timestamptz not null default clock_timestamp(),
-                unique (subscription_id, event_id));
-            create index webhook_outbox_due on {schema}.webhook_outbox (next_attempt_at) where status = 'pending';
-            create index webhook_outbox_line on {schema}.webhook_outbox (subscription_id, stream_id, position) where status = 'pending';
-            create index webhook_outbox_by_subscription on {schema}.webhook_outbox (subscription_id, position);
-            """),
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = Declare();
+
+    private static IReadOnlyList<Weasel.Core.ISchemaObject> Declare()
+    {
+        var outbox = SchemaTables.For(S, "webhook_outbox");
+        outbox.AddColumn("id", "uuid").AsPrimaryKey();
+        outbox.AddColumn("subscription_id", "uuid").NotNull();
+        outbox.AddColumn("position", "bigint").NotNull();
+        outbox.AddColumn("event_id", "uuid").NotNull();
+        outbox.AddColumn("stream_id", "uuid").NotNull();
+        outbox.AddColumn("event_type", "text").NotNull();
+        outbox.AddColumn("status", "text").NotNull().DefaultValueByExpression("'pending'::text");
+        outbox.AddColumn("attempts", "int").NotNull().DefaultValueByExpression("0");
+        outbox.AddColumn("next_attempt_at", "timestamptz").NotNull();
+        outbox.AddColumn("last_attempt_at", "timestamptz");
+        outbox.AddColumn("last_status_code", "int");
+        outbox.AddColumn("last_error", "text");
+        outbox.AddColumn("delivered_at", "timestamptz");
+        outbox.AddColumn("requeued_position", "bigint");
+        outbox.AddColumn("created_at", "timestamptz").NotNull().DefaultValueByExpression("clock_timestamp()");
         // A row with a checkpoint size delivers that signed checkpoint of the transparency log, not an event.
-        new("webhooks/002-checkpoint-deliveries", "alter table {schema}.webhook_outbox add column checkpoint_size bigint;"),
+        outbox.AddColumn("checkpoint_size", "bigint");
         // The command's W3C traceparent: its delivery continues the command's trace (null for rows added by the catch-up).
-        new("webhooks/003-outbox-traceparent", "alter table {schema}.webhook_outbox add column traceparent text;"),
-    ];
+        outbox.AddColumn("traceparent", "text");
+        outbox.Check("status", "status = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text])")
+            .Unique("subscription_id", "event_id")
+            .Index("webhook_outbox_due", ["next_attempt_at"], where: "status = 'pending'")
+            .Index("webhook_outbox_line", ["subscription_id", "stream_id", "position"], where: "status = 'pending'")
+            .Index("webhook_outbox_by_subscription", ["subscription_id", "position"])
+            // WebhookOutboxPruning deletes delivered rows by age.
+            .Index("webhook_outbox_delivered", ["delivered_at"], where: "status = 'delivered'");
+        return [outbox];
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {

@@ -16,12 +16,14 @@ public sealed class WebhookOutboxPruning(NpgsqlDataSource db, SchemaState schema
 {
     private const string S = StoreSetup.Schema;
 
-    public static readonly Migration Migration = new("webhooks/003-outbox-pruned", """
-        create table {schema}.webhook_outbox_pruned (
-            id int primary key default 1 check (id = 1),
-            up_to bigint not null);
-        create index webhook_outbox_delivered on {schema}.webhook_outbox (delivered_at) where status = 'delivered';
-        """);
+    /// <summary>The highest pruned position: one row at most.</summary>
+    public static Weasel.Core.ISchemaObject PrunedTable()
+    {
+        var pruned = SchemaTables.For(S, "webhook_outbox_pruned");
+        pruned.AddColumn("id", "int").AsPrimaryKey().DefaultValueByExpression("1");
+        pruned.AddColumn("up_to", "bigint").NotNull();
+        return pruned.Check("id", "id = 1");
+    }
 
     /// <summary>The SQL condition an owed row must meet to be inserted: above the highest pruned position.</summary>
     internal static string NotPruned(string position) => $"{position} > coalesce((select up_to from {S}.webhook_outbox_pruned), 0)";

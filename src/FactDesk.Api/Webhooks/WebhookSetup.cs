@@ -13,13 +13,11 @@ public static class WebhookSetup
         services.AddSingleton<IHostLookup, DnsHostLookup>();
         services.AddSingleton<WebhookTargets>();
         services.AddSingleton<SubscriptionSecrets>();
-        services.AddSingleton<Migration>(SubscriptionSecrets.Migration);
-        services.AddSingleton<Migration>(SubscriptionSecrets.KeyMigration);
-        services.AddSingleton<Migration>(SubscriptionSecrets.ProtectedMigration);
+        foreach (var table in SubscriptionSecrets.SchemaObjects()) services.AddSingleton(table);
         services.AddHostedService<SecretsProtection>();
         services.AddSingleton<WebhookDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
-        services.AddSingleton<Migration>(WebhookOutboxPruning.Migration);
+        services.AddSingleton(WebhookOutboxPruning.PrunedTable());
         services.AddSingleton<WebhookOutboxPruning>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookOutboxPruning>());
         return services;

@@ -28,24 +28,26 @@ public sealed class FullVerifications(TamperEvidentLog store, ChainRangeCheck ch
     private const string S = StoreSetup.Schema;
     private static readonly TimeSpan Abandoned = TimeSpan.FromMinutes(2);
 
-    public static readonly Migration Migration = new("audit/002-verification-runs", """
-        create table {schema}.verification_runs (
-            id uuid primary key,
-            requested_by text not null,
-            idempotency_key text,
-            requested_at timestamptz not null,
-            status text not null check (status in ('running', 'done', 'failed', 'abandoned')),
-            up_to bigint not null,
-            events_total bigint not null,
-            events_checked bigint not null default 0,
-            updated_at timestamptz not null,
-            finished_at timestamptz,
-            ok boolean,
-            first_broken_position bigint,
-            problem text,
-            ledger_head text,
-            unique (requested_by, idempotency_key));
-        """);
+    public static Weasel.Core.ISchemaObject Table()
+    {
+        var runs = SchemaTables.For(S, "verification_runs");
+        runs.AddColumn("id", "uuid").AsPrimaryKey();
+        runs.AddColumn("requested_by", "text").NotNull();
+        runs.AddColumn("idempotency_key", "text");
+        runs.AddColumn("requested_at", "timestamptz").NotNull();
+        runs.AddColumn("status", "text").NotNull();
+        runs.AddColumn("up_to", "bigint").NotNull();
+        runs.AddColumn("events_total", "bigint").NotNull();
+        runs.AddColumn("events_checked", "bigint").NotNull().DefaultValueByExpression("0");
+        runs.AddColumn("updated_at", "timestamptz").NotNull();
+        runs.AddColumn("finished_at", "timestamptz");
+        runs.AddColumn("ok", "boolean");
+        runs.AddColumn("first_broken_position", "bigint");
+        runs.AddColumn("problem", "text");
+        runs.AddColumn("ledger_head", "text");
+        return runs.Check("status", "status = ANY (ARRAY['running'::text, 'done'::text, 'failed'::text, 'abandoned'::text])")
+            .Unique("requested_by", "idempotency_key");
+    }
 
     /// <summary>The outcome of a request: a new run (started), the run an Idempotency-Key already started, or a wait.</summary>
     public sealed record Request(FullVerificationAccepted? Accepted, bool Replayed, TimeSpan? RetryAfter);

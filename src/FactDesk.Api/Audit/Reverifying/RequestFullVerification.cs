@@ -83,8 +83,8 @@ public static class AuditVerificationSetup
         services.AddSingleton<ChainRangeCheck>();
         services.AddSingleton<Verifying.IncrementalVerifier>();
         services.AddSingleton<FullVerifications>();
-        services.AddSingleton(Verifying.IncrementalVerifier.Migration);
-        services.AddSingleton(FullVerifications.Migration);
+        services.AddSingleton(Verifying.IncrementalVerifier.Table());
+        services.AddSingleton(FullVerifications.Table());
         services.AddAuthorizationBuilder().AddPolicy(RequestFullVerificationEndpoint.Policy, p => p.RequireRole(Roles.SeniorEditor, Roles.Auditor));
         return services;
     }

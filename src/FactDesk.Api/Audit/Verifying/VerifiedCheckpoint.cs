@@ -36,13 +36,16 @@ public sealed class IncrementalVerifier(TamperEvidentLog store, ChainRangeCheck 
 {
     private const string S = StoreSetup.Schema;
 
-    public static readonly Migration Migration = new("audit/001-verification-checkpoint", """
-        create table {schema}.verification_checkpoint (
-            id int primary key default 1 check (id = 1),
-            position bigint not null,
-            ledger_head bytea not null,
-            verified_at timestamptz not null);
-        """);
+    /// <summary>How far the log was last verified: one row at most.</summary>
+    public static Weasel.Core.ISchemaObject Table()
+    {
+        var checkpoint = SchemaTables.For(S, "verification_checkpoint");
+        checkpoint.AddColumn("id", "int").AsPrimaryKey().DefaultValueByExpression("1");
+        checkpoint.AddColumn("position", "bigint").NotNull();
+        checkpoint.AddColumn("ledger_head", "bytea").NotNull();
+        checkpoint.AddColumn("verified_at", "timestamptz").NotNull();
+        return checkpoint.Check("id", "id = 1");
+    }
 
     public async Task<VerificationCheckpoint?> ReadCheckpointAsync(CancellationToken ct)
     {

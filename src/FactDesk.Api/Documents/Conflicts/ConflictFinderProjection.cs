@@ -31,39 +31,40 @@ public sealed class ConflictFinderProjection : IProjection
     // A rebuild may forget the proposal rows: re-found conflicts get the same ids and their appends find the stream there.
     public IReadOnlyList<string> Tables { get; } = ["conflict_proposals", "conflict_statements", "conflict_documents"];
 
-    public IReadOnlyList<Migration> Migrations { get; } =
-    [
-        new("conflicts/001-conflict-finder", """
-            create table {schema}.conflict_documents (
-                id uuid primary key,
-                family uuid not null,
-                published_on date not null
-            );
-            create table {schema}.conflict_statements (
-                id text primary key,
-                document_id uuid,
-                claim_id uuid,
-                family uuid not null,
-                published_on date,
-                kind text not null,
-                measure_words text[] not null,
-                normalized_value jsonb not null,
-                quote text not null,
-                statement jsonb not null,
-                position bigint not null
-            );
-            create index conflict_statements_by_words on {schema}.conflict_statements using gin (measure_words);
-            create index conflict_statements_by_document on {schema}.conflict_statements (document_id);
-            create table {schema}.conflict_proposals (
-                discrepancy_id uuid primary key,
-                proposal jsonb not null,
-                status text not null default 'pending' check (status in ('pending', 'done')),
-                found_at bigint not null,
-                proposed_at timestamptz
-            );
-            create index conflict_proposals_pending on {schema}.conflict_proposals (found_at) where status = 'pending';
-            """),
-    ];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = Declare();
+
+    private static IReadOnlyList<Weasel.Core.ISchemaObject> Declare()
+    {
+        var documents = SchemaTables.For(S, "conflict_documents");
+        documents.AddColumn("id", "uuid").AsPrimaryKey();
+        documents.AddColumn("family", "uuid").NotNull();
+        documents.AddColumn("published_on", "date").NotNull();
+
+        var statements = SchemaTables.For(S, "conflict_statements");
+        statements.AddColumn("id", "text").AsPrimaryKey();
+        statements.AddColumn("document_id", "uuid");
+        statements.AddColumn("claim_id", "uuid");
+        statements.AddColumn("family", "uuid").NotNull();
+        statements.AddColumn("published_on", "date");
+        statements.AddColumn("kind", "text").NotNull();
+        statements.AddColumn("measure_words", "text[]").NotNull();
+        statements.AddColumn("normalized_value", "jsonb").NotNull();
+        statements.AddColumn("quote", "text").NotNull();
+        statements.AddColumn("statement", "jsonb").NotNull();
+        statements.AddColumn("position", "bigint").NotNull();
+        statements.Index("conflict_statements_by_words", ["measure_words"], method: Weasel.Postgresql.Tables.IndexMethod.gin)
+            .Index("conflict_statements_by_document", ["document_id"]);
+
+        var proposals = SchemaTables.For(S, "conflict_proposals");
+        proposals.AddColumn("discrepancy_id", "uuid").AsPrimaryKey();
+        proposals.AddColumn("proposal", "jsonb").NotNull();
+        proposals.AddColumn("status", "text").NotNull().DefaultValueByExpression("'pending'::text");
+        proposals.AddColumn("found_at", "bigint").NotNull();
+        proposals.AddColumn("proposed_at", "timestamptz");
+        proposals.Check("status", "status = ANY (ARRAY['pending'::text, 'done'::text])")
+            .Index("conflict_proposals_pending", ["found_at"], where: "status = 'pending'");
+        return [documents, statements, proposals];
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {
