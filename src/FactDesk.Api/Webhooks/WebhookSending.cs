@@ -36,6 +36,9 @@ public static class WebhookSending
         // found by polling the inbox: as often as FactDesk's own sender polled its outbox.
         options.Durability.ScheduledJobPollingTime = webhooks.PollInterval;
         options.Durability.ScheduledJobFirstExecution = webhooks.PollInterval;
+        // At shutdown an attempt under way may finish (it is cut at Webhooks:Timeout anyway); what is left is released
+        // to the next instance. Wolverine's default, 30 s, held every stop with deliveries being retried that long.
+        options.Durability.DrainTimeout = webhooks.Timeout;
 
         options.Discovery.IncludeType(typeof(DeliverWebhookHandler));
         // One (subscription, stream) at a time, several at once: Wolverine's group id is the line.
