@@ -16,7 +16,11 @@ if (args is ["demo", "load", ..]) return await FactDesk.Api.Demo.DemoDatasetLoad
 if (args is ["transparency-log", ..]) return FactDesk.Api.Audit.SigningCheckpoints.SigningKeyCommand.Run(args[1..]);
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Host.UseWolverine(options => CommandBus.Configure(options, builder.Configuration));
+builder.Host.UseWolverine(options =>
+{
+    CommandBus.Configure(options, builder.Configuration);
+    FactDesk.Api.Webhooks.WebhookSending.Configure(options, builder.Configuration);
+});
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
 builder.AddConnectionLimits();
 builder.AddTrustedProxies();

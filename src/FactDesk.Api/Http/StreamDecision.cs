@@ -29,8 +29,8 @@ public static class CommandBus
 
     public static void Configure(WolverineOptions options, IConfiguration configuration)
     {
-        // In-process only: no transports, no durability agents (the events and their effects are in PostgreSQL already).
-        options.Durability.Mode = DurabilityMode.MediatorOnly;
+        // Commands run in-process and need no transport. Wolverine's durability (message storage in PostgreSQL, its
+        // durability agent) is there for webhook deliveries: see Webhooks/WebhookSending.
         options.Discovery.DisableConventionalDiscovery().IncludeType(typeof(StreamDecisionHandler));
         // Writers racing on one stream would collide again in the next group commit: spread them out, growing to a cap.
         var retries = MaxOptimisticRetries(configuration);

@@ -4,43 +4,39 @@ using System.Net.Sockets;
 using FactDesk.Api.Hosting;
 using FactDesk.Api.Subscriptions;
 using FactDesk.Api.Telemetry;
-using FactDesk.TamperEvidence;
 using Npgsql;
 
 namespace FactDesk.Api.Webhooks;
 
 /// <summary>
-/// Sends the webhook outbox after commit. Each round claims due deliveries with <c>for update skip locked</c> and a
-/// lease (so two instances never send the same one at once, and a crashed instance's claims come back), posts them,
-/// and records the outcome. Only the oldest undelivered event of each (subscription, stream) is ever due, so a
-/// subscriber receives a claim's events in the order they happened, even across retries. The exception is a row
-/// added late by <see cref="WebhookOutboxCatchUp"/>: only a pending row with a lower position holds a line back, so a
-/// late row whose stream's later events were already sent (or are in flight) is still due at once and sent, after (or
-/// beside) them: at-least-once wins over order there. Failures are retried with full-jitter exponential back-off;
-/// after the last attempt a delivery is dead until an editor asks for it again.
-/// Woken by appends in this process, and polls for the rest. All state is in the table, so a restart loses nothing.
+/// Sends one delivery of the webhook outbox: the work of <see cref="DeliverWebhookHandler"/>, run by Wolverine for each
+/// <see cref="DeliverWebhook"/> message in its durable local queue (see <see cref="WebhookSending"/>). The outbox row
+/// stays the record the deliveries API reads: this claims it (one more attempt), posts the CloudEvent, and records the
+/// outcome there. Retrying, scheduling, dead-lettering, and handing a stopped or killed instance's messages to another
+/// are Wolverine's, steered by the exceptions thrown here.
+/// <para>Order: only the oldest pending delivery of a (subscription, stream) line is sent. A later one that finds an
+/// earlier one of its line still pending (being retried on a back-off, or sent by another instance) is held back and
+/// tried again shortly, so retries never let a later event of a claim overtake an earlier one. A row added late by
+/// <see cref="WebhookOutboxCatchUp"/> is the exception: a pending row with a lower position holds a line back, a late
+/// row whose stream's later events were already sent is sent at once, after them: at-least-once wins over order there.</para>
 /// </summary>
-public sealed class WebhookDelivery : BackgroundService
+public sealed class WebhookDelivery : IDisposable
 {
     private const string S = StoreSetup.Schema;
     private const int MaxErrorLength = 500;
 
     private readonly NpgsqlDataSource _db;
-    private readonly SchemaState _schema;
     private readonly WebhookOptions _options;
     private readonly ILogger<WebhookDelivery> _log;
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
     private readonly FactDeskMetrics _metrics;
-    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
-
     private readonly SubscriptionSecrets _secrets;
 
-    public WebhookDelivery(NpgsqlDataSource db, TamperEvidentLog store, SchemaState schema, WebhookOptions options, WebhookTargets targets, ILogger<WebhookDelivery> log,
+    public WebhookDelivery(NpgsqlDataSource db, WebhookOptions options, WebhookTargets targets, ILogger<WebhookDelivery> log,
         TimeProvider clock, SubscriptionSecrets secrets, FactDeskMetrics metrics)
     {
-        (_db, _schema, _options, _log, _clock, _secrets, _metrics) = (db, schema, options, log, clock, secrets, metrics);
-        store.Appended += _ => Wake();
+        (_db, _options, _log, _clock, _secrets, _metrics) = (db, options, log, clock, secrets, metrics);
         _http = new HttpClient(new SocketsHttpHandler
         {
             // A redirect could lead anywhere, including inside: a 3xx is a failed delivery.
@@ -59,61 +55,39 @@ public sealed class WebhookDelivery : BackgroundService
         { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    public void Wake()
-    {
-        if (_wake.CurrentCount == 0) _wake.Release();
-    }
+    public void Dispose() => _http.Dispose();
 
-    protected override async Task ExecuteAsync(CancellationToken stopping)
+    /// <summary>
+    /// Sends the delivery once. Returns when it was received, or is no longer owed (delivered, dead, removed, pruned);
+    /// throws <see cref="DeliveryHeldBack"/>, <see cref="WebhookNotDelivered"/> or <see cref="WebhookDeliveryDead"/>
+    /// for Wolverine's error policies.
+    /// </summary>
+    public async Task DeliverAsync(DeliverWebhook message, CancellationToken stopping)
     {
-        try { await _schema.Migrated.WaitAsync(stopping); }
-        catch (OperationCanceledException) { return; }
-        while (!stopping.IsCancellationRequested)
+        var due = await ClaimAsync(message.DeliveryId, stopping);
+        if (due is null)
         {
-            var sent = 0;
-            try { sent = await SendDueAsync(stopping); }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested) { return; }
-            catch (Exception e) { _log.LogWarning("Webhook sender: {Message}", e.Message); }
-            if (sent > 0) continue;
-            try { await _wake.WaitAsync(_options.PollInterval, stopping); }
-            catch (OperationCanceledException) { return; }
+            if (await IsPendingAsync(message.DeliveryId, stopping)) throw new DeliveryHeldBack(message.DeliveryId, _options.PollInterval);
+            return;
         }
-    }
-
-    public override void Dispose()
-    {
-        _http.Dispose();
-        base.Dispose();
-    }
-
-    /// <summary>One round: claims what is due and sends it; returns how many were attempted.</summary>
-    public async Task<int> SendDueAsync(CancellationToken stopping)
-    {
-        var due = await ClaimAsync(stopping);
-        await Task.WhenAll(due.Select(d => SendAsync(d, stopping)));
-        return due.Count;
+        await SendAsync(due, stopping);
     }
 
     /// <summary>A delivery to send; <c>PreviousSecret</c> while a rotated-out secret is in its grace period.</summary>
     private sealed record Due(Guid Id, Guid SubscriptionId, int Attempt, string Url, string? Secret, string? PreviousSecret, byte[] Body, string? TraceParent);
 
-    private async Task<List<Due>> ClaimAsync(CancellationToken ct)
+    /// <summary>Counts an attempt on the row and reads what to send; null when it is not pending or an earlier one of its line is.</summary>
+    private async Task<Due?> ClaimAsync(Guid id, CancellationToken ct)
     {
         await using var cmd = _db.CreateCommand($"""
-            with due as (
-                select o.id from {S}.webhook_outbox o
-                where o.status = 'pending' and o.next_attempt_at <= clock_timestamp()
+            with claimed as (
+                update {S}.webhook_outbox o
+                set attempts = o.attempts + 1, last_attempt_at = clock_timestamp()
+                where o.id = $1 and o.status = 'pending'
                   and not exists (
                       select 1 from {S}.webhook_outbox earlier
                       where earlier.subscription_id = o.subscription_id and earlier.stream_id = o.stream_id
                         and earlier.status = 'pending' and earlier.position < o.position)
-                order by o.position
-                limit $1
-                for update of o skip locked
-            ), claimed as (
-                update {S}.webhook_outbox o
-                set attempts = o.attempts + 1, last_attempt_at = clock_timestamp(), next_attempt_at = clock_timestamp() + $2
-                from due where o.id = due.id
                 returning o.id, o.subscription_id, o.event_id, o.attempts, o.checkpoint_size, o.traceparent
             )
             select c.id, c.subscription_id, c.attempts, s.url, k.secret, k.is_protected, p.secret, p.is_protected,
@@ -123,28 +97,32 @@ public sealed class WebhookDelivery : BackgroundService
             join {S}.subscriptions s on s.id = c.subscription_id
             left join {S}.subscription_secrets k on k.subscription_id = s.id and k.secret_hash = s.secret_hash
             left join {S}.subscription_secrets p on p.subscription_id = s.id and p.secret_hash = s.previous_secret_hash
-                and s.previous_secret_valid_until > $3
+                and s.previous_secret_valid_until > $2
             left join {S}.mt_events e on e.id = c.event_id
             -- A signed checkpoint of the transparency log is delivered like an event, but is none (Audit/SigningCheckpoints).
             left join {S}.transparency_checkpoints t on t.tree_size = c.checkpoint_size
             where e.id is not null or t.tree_size is not null
             """);
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.BatchSize });
-        cmd.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _options.Lease });
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         // The grace period is judged by the service's clock, the one the rotation's end was set by.
         cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _clock.GetUtcNow() });
-        var due = new List<Due>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            due.Add(new Due(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : _secrets.Reveal(reader.GetString(4), reader.GetBoolean(5)),
-                reader.IsDBNull(6) ? null : _secrets.Reveal(reader.GetString(6), reader.GetBoolean(7)),
-                reader.IsDBNull(8)
-                    ? WebhookMessage.CheckpointBody(_options.Source, reader.GetGuid(15), reader.GetInt64(16), reader.GetString(17), reader.GetFieldValue<DateTimeOffset>(18))
-                    : WebhookMessage.Body(_options.Source, reader.GetGuid(8), reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10),
-                        reader.GetGuid(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetString(14)),
-                reader.IsDBNull(19) ? null : reader.GetString(19)));
-        return due;
+        if (!await reader.ReadAsync(ct)) return null;
+        return new Due(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetString(3),
+            reader.IsDBNull(4) ? null : _secrets.Reveal(reader.GetString(4), reader.GetBoolean(5)),
+            reader.IsDBNull(6) ? null : _secrets.Reveal(reader.GetString(6), reader.GetBoolean(7)),
+            reader.IsDBNull(8)
+                ? WebhookMessage.CheckpointBody(_options.Source, reader.GetGuid(15), reader.GetInt64(16), reader.GetString(17), reader.GetFieldValue<DateTimeOffset>(18))
+                : WebhookMessage.Body(_options.Source, reader.GetGuid(8), reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10),
+                    reader.GetGuid(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetString(14)),
+            reader.IsDBNull(19) ? null : reader.GetString(19));
+    }
+
+    private async Task<bool> IsPendingAsync(Guid id, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand($"select exists (select 1 from {S}.webhook_outbox where id = $1 and status = 'pending')");
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     private async Task SendAsync(Due due, CancellationToken stopping)
@@ -183,8 +161,9 @@ public sealed class WebhookDelivery : BackgroundService
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
+                // Stopping: the attempt did not happen. Wolverine hands the message on (to this service's next start or another instance).
                 await ReleaseAsync(due.Id);
-                return;
+                throw;
             }
             catch (OperationCanceledException)
             {
@@ -200,6 +179,7 @@ public sealed class WebhookDelivery : BackgroundService
         await RecordAsync(due, status, error);
     }
 
+    /// <summary>Records the attempt on the row, then tells Wolverine what follows: nothing, a retry after the back-off, or the dead letters.</summary>
     private async Task RecordAsync(Due due, int? statusCode, string? error)
     {
         var delivered = error is null;
@@ -225,33 +205,31 @@ public sealed class WebhookDelivery : BackgroundService
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);
         _metrics.WebhookAttempted(delivered ? "delivered" : dead ? "dead" : "failed");
         if (dead)
+        {
             _log.LogWarning("Webhook delivery {Delivery} for subscription {Subscription} is dead after {Attempts} attempts: {Error}",
                 due.Id, due.SubscriptionId, due.Attempt, error);
-        else if (!delivered)
+            throw new WebhookDeliveryDead(due.Id, due.Attempt, error!);
+        }
+        if (!delivered)
+        {
             _log.LogInformation("Webhook delivery {Delivery} attempt {Attempt} failed: {Error}", due.Id, due.Attempt, error);
-        if (!delivered && retryIn < _options.PollInterval) _ = WakeAfterAsync(retryIn);
+            throw new WebhookNotDelivered(due.Id, due.Attempt, retryIn, error!);
+        }
     }
 
-    /// <summary>A short back-off should not wait for the next poll.</summary>
-    private async Task WakeAfterAsync(TimeSpan delay)
-    {
-        await Task.Delay(delay);
-        Wake();
-    }
-
-    /// <summary>Hands an unsent claim back at shutdown, so the next instance need not wait out the lease.</summary>
+    /// <summary>Takes back the attempt counted for a POST cut short by shutdown.</summary>
     private async Task ReleaseAsync(Guid id)
     {
         try
         {
-            await using var cmd = _db.CreateCommand($"update {S}.webhook_outbox set attempts = attempts - 1, next_attempt_at = clock_timestamp() where id = $1 and status = 'pending'");
+            await using var cmd = _db.CreateCommand($"update {S}.webhook_outbox set attempts = attempts - 1 where id = $1 and status = 'pending'");
             cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await cmd.ExecuteNonQueryAsync(limit.Token);
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or ObjectDisposedException)
         {
-            // The lease runs out and another instance takes it over: nothing is lost.
+            // One attempt too many is counted: nothing is lost.
         }
     }
 

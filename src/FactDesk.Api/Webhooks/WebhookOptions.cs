@@ -13,10 +13,11 @@ public sealed class WebhookOptions
     public TimeSpan RetryCap { get; set; } = TimeSpan.FromMinutes(10);
     /// <summary>How long one POST to a subscriber may take, connection included.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
-    /// <summary>How often the outbox is checked when no append in this process woke the sender.</summary>
+    /// <summary>
+    /// How often Wolverine polls its inbox for scheduled retries and for messages no instance holds, and how soon a
+    /// delivery held back behind an earlier one of its line looks again.
+    /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-    /// <summary>Deliveries sent at once by one instance.</summary>
-    public int BatchSize { get; set; } = 32;
     /// <summary>How long a subscription's previous secret still signs deliveries (beside the new one) after a rotation.</summary>
     public TimeSpan SecretRotationGrace { get; set; } = TimeSpan.FromHours(24);
     /// <summary>Delivered outbox rows older than this are pruned (pending and dead rows never are).</summary>
@@ -27,9 +28,6 @@ public sealed class WebhookOptions
     public int PruneBatch { get; set; } = 1000;
     /// <summary>The <c>source</c> of every CloudEvent sent.</summary>
     public string Source { get; set; } = "/factdesk";
-
-    /// <summary>How long a claimed delivery stays with the instance sending it before another may take it over.</summary>
-    public TimeSpan Lease => Timeout * 2 + TimeSpan.FromSeconds(5);
 
     /// <summary>Full-jitter back-off: a random wait between zero and min(cap, base * 2^(attempt-1)).</summary>
     public TimeSpan RetryDelay(int attempt, Random random)

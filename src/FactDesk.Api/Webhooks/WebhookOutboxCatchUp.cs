@@ -11,15 +11,18 @@ namespace FactDesk.Api.Webhooks;
 /// append wrote (and its delivery state) alone and makes replays harmless.
 /// <para>A row added here may be sent after a later event of its stream was already delivered (the sender only
 /// holds back rows behind a pending earlier one); it is still sent, as at-least-once asks, just out of order.</para>
+/// <para>Its messages go into Wolverine's inbox in the daemon's transaction, for any instance: this process is not told
+/// when Marten commits it, so Wolverine's durability agent sends them at its next poll.</para>
 /// </summary>
-public sealed class WebhookOutboxCatchUp : IProjection
+public sealed class WebhookOutboxCatchUp(WebhookDispatch dispatch) : IProjection
 {
-    public string Name => "webhook-outbox-catch-up";
+    public const string ProjectionName = "webhook-outbox-catch-up";
+    public string Name => ProjectionName;
     public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
     // Owns nothing: the outbox belongs to the inline projection, and a rebuild must not forget what was delivered.
     public IReadOnlyList<string> Tables { get; } = [];
     public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects { get; } = [];
 
-    public Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct) =>
-        WebhookOutboxProjection.InsertOwedAsync(connection, events, ct);
+    public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct) =>
+        await dispatch.QueueForAnyInstanceAsync(connection, await WebhookOutboxProjection.InsertOwedAsync(connection, events, ct), ct);
 }

@@ -7,8 +7,9 @@ namespace FactDesk.Api.Webhooks;
 
 /// <summary>
 /// Inline: one outbox row per (active subscription that wants the event, event), written in the append's own
-/// transaction, so an event is committed exactly when its deliveries are owed. The sender works from this table
-/// after commit; the append only inserts rows.
+/// transaction with its <see cref="DeliverWebhook"/> message in Wolverine's inbox (<see cref="WebhookDispatch"/>), so
+/// an event is committed exactly when its deliveries are owed and queued. Wolverine sends them after commit; the row
+/// is the record the deliveries API reads.
 /// <para>A delivery's id is derived from (subscription, event), and a subscription only owes events after the one that
 /// created it and before the one that removed it, so replaying the log reproduces the same rows. The table is not
 /// listed in <see cref="Tables"/>: a rebuild must add missing rows, never forget what was already delivered.</para>
@@ -16,7 +17,7 @@ namespace FactDesk.Api.Webhooks;
 /// still uncommitted and invisible to it (READ COMMITTED): that row is missed here and added later by
 /// <see cref="WebhookOutboxCatchUp"/>. Writing the row here still covers the common case in the event's own transaction.</para>
 /// </summary>
-public sealed class WebhookOutboxProjection : IProjection
+public sealed class WebhookOutboxProjection(WebhookDispatch dispatch) : IProjection
 {
     private const string S = StoreSetup.Schema;
 
@@ -60,7 +61,7 @@ public sealed class WebhookOutboxProjection : IProjection
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {
-        await InsertOwedAsync(connection, events, ct);
+        var queued = await InsertOwedAsync(connection, events, ct);
 
         foreach (var e in events)
         {
@@ -78,21 +79,25 @@ public sealed class WebhookOutboxProjection : IProjection
                     }
                     break;
                 case RedeliveryRequested requested:
-                    // The position guard keeps a replay of the log from re-sending a delivery a second time.
+                    // The position guard keeps a replay of the log from re-sending a delivery a second time. Sent again
+                    // through Wolverine: a new message (the dead one stays in Wolverine's dead letters, as a record).
                     await using (var cmd = new NpgsqlCommand($"""
                         update {S}.webhook_outbox
                         set status = 'pending', attempts = 0, next_attempt_at = clock_timestamp(), requeued_position = $3
                         where id = $1 and subscription_id = $2 and status = 'dead' and coalesce(requeued_position, 0) < $3
+                        returning id, subscription_id, stream_id
                         """, connection))
                     {
                         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = requested.DeliveryId });
                         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = requested.SubscriptionId });
                         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Position });
-                        await cmd.ExecuteNonQueryAsync(ct);
+                        await using var reader = await cmd.ExecuteReaderAsync(ct);
+                        while (await reader.ReadAsync(ct)) queued.Add(new DeliverWebhook(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2)));
                     }
                     break;
             }
         }
+        await dispatch.QueueInAppendAsync(connection, events, queued, ct);
     }
 
     /// <summary>
@@ -100,12 +105,13 @@ public sealed class WebhookOutboxProjection : IProjection
     /// as far as this transaction can see. Shared with <see cref="WebhookOutboxCatchUp"/>, which adds what an append's
     /// own transaction could not see; the id derived from (subscription, event) makes a second insert a no-op.
     /// A subscription already removed when the row is written gets it dead: its removal has already given up the
-    /// subscription's pending rows, and a late row must not outlive it.
+    /// subscription's pending rows, and a late row must not outlive it. Returns the messages that send the new pending rows.
     /// </summary>
-    internal static async Task InsertOwedAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    internal static async Task<List<DeliverWebhook>> InsertOwedAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {
         var owed = events.Where(e => e.StreamType != Subscription.StreamType).ToArray();
-        if (owed.Length == 0) return;
+        var queued = new List<DeliverWebhook>();
+        if (owed.Length == 0) return queued;
         // Matching mirrors WebhookEventTypes.Matches: all, the exact versioned name, or the name without its version.
         await using var insert = new NpgsqlCommand($"""
             insert into {S}.webhook_outbox (id, subscription_id, position, event_id, stream_id, event_type, next_attempt_at, status, last_error, traceparent)
@@ -120,12 +126,16 @@ public sealed class WebhookOutboxProjection : IProjection
               and {WebhookOutboxPruning.NotPruned("x.position")}
             order by x.position
             on conflict (subscription_id, event_id) do nothing
+            returning id, subscription_id, stream_id, status
             """, connection);
         insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = owed.Select(e => e.Position).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.EventId).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owed.Select(e => e.StreamId).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = owed.Select(e => e.Type).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = owed.Select(e => e.Metadata.TraceParent).ToArray() });
-        await insert.ExecuteNonQueryAsync(ct);
+        await using var reader = await insert.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            if (reader.GetString(3) == "pending") queued.Add(new DeliverWebhook(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2)));
+        return queued;
     }
 }

@@ -93,5 +93,5 @@ public sealed class WebhookOutboxPruning(NpgsqlDataSource db, SchemaState schema
     }
 
     /// <summary>The async projection that adds late outbox rows: nothing at or below its checkpoint is added again.</summary>
-    private static string CatchUpName => new WebhookOutboxCatchUp().Name;
+    private const string CatchUpName = WebhookOutboxCatchUp.ProjectionName;
 }

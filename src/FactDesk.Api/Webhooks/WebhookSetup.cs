@@ -3,7 +3,7 @@ using FactDesk.TamperEvidence;
 
 namespace FactDesk.Api.Webhooks;
 
-/// <summary>Wires subscriptions' secrets, the target checks and the webhook sender; settings come from <c>Webhooks:</c>.</summary>
+/// <summary>Wires subscriptions' secrets, the target checks and webhook sending through Wolverine; settings come from <c>Webhooks:</c>.</summary>
 public static class WebhookSetup
 {
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
@@ -15,8 +15,9 @@ public static class WebhookSetup
         services.AddSingleton<SubscriptionSecrets>();
         foreach (var table in SubscriptionSecrets.SchemaObjects()) services.AddSingleton(table);
         services.AddHostedService<SecretsProtection>();
+        // Sending is Wolverine's: a durable local queue of DeliverWebhook messages (WebhookSending), handled by WebhookDelivery.
         services.AddSingleton<WebhookDelivery>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
+        services.AddSingleton<WebhookDispatch>();
         services.AddSingleton(WebhookOutboxPruning.PrunedTable());
         services.AddSingleton<WebhookOutboxPruning>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookOutboxPruning>());

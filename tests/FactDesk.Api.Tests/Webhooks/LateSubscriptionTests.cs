@@ -82,7 +82,7 @@ public class LateSubscriptionTests(ApiSendingWebhooksFast api) : IClassFixture<A
         await api.ExecuteAsync($"delete from factdesk.webhook_outbox where subscription_id = '{subscriptionId}' and event_type = 'claim-flagged.v1'");
         var events = await api.Store.ReadStreamAsync(claimId);
         await using (var connection = await api.Store.DataSource.OpenConnectionAsync())
-            await new WebhookOutboxCatchUp().ApplyAsync(connection, events, CancellationToken.None);
+            await new WebhookOutboxCatchUp(api.Services.GetRequiredService<WebhookDispatch>()).ApplyAsync(connection, events, CancellationToken.None);
 
         var rows = await api.WaitForDeliveriesAsync(subscriptionId, rows => rows.Length == 2 && rows.All(r => r.GetProperty("status").GetString() == "delivered"));
         rows.Select(r => r.GetProperty("eventType").GetString()).ShouldBe(["claim-flagged.v1", "claim-assigned.v1"], ignoreOrder: true);

@@ -25,12 +25,13 @@ public sealed class CheckpointSigner : BackgroundService
     private readonly TransparencyLogOptions _options;
     private readonly SchemaState _schema;
     private readonly ILogger<CheckpointSigner> _logger;
+    private readonly Webhooks.WebhookDispatch _webhooks;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
     public CheckpointSigner(NpgsqlDataSource db, MerkleLog log, NoteSigner signer, TransparencyLogOptions options, SchemaState schema,
-        TamperEvidentLog store, ILogger<CheckpointSigner> logger)
+        TamperEvidentLog store, ILogger<CheckpointSigner> logger, Webhooks.WebhookDispatch webhooks)
     {
-        (_db, _log, _signer, _options, _schema, _logger) = (db, log, signer, options, schema, logger);
+        (_db, _log, _signer, _options, _schema, _logger, _webhooks) = (db, log, signer, options, schema, logger, webhooks);
         if (options.CheckpointEveryEvents < 1) throw new InvalidOperationException("TransparencyLog:CheckpointEveryEvents must be at least 1.");
         if (options.CheckpointEverySeconds <= 0) throw new InvalidOperationException("TransparencyLog:CheckpointEverySeconds must be more than 0.");
         // The tree grows in the daemon's batches; any daemon commit may have been one of the transparency log's.
@@ -79,8 +80,9 @@ public sealed class CheckpointSigner : BackgroundService
         var root = await _log.RootAsync(connection, size, ct);
         var note = _signer.Sign(new Checkpoint(Origin, size, root).Text());
         if (!await _log.SaveCheckpointAsync(connection, size, root, note, ct)) return null;
-        await QueueForSubscribersAsync(connection, size, ct);
+        var deliveries = await _webhooks.QueueAsync(connection, await QueueForSubscribersAsync(connection, size, ct), ct);
         await tx.CommitAsync(ct);
+        await _webhooks.SendAsync(deliveries);
         return (await CheckpointsAt(size, ct));
     }
 
@@ -90,8 +92,8 @@ public sealed class CheckpointSigner : BackgroundService
         return (await _log.CheckpointsAsync(connection, size, 1, ct: ct)).FirstOrDefault(c => c.TreeSize == size);
     }
 
-    /// <summary>One outbox row per live subscription that wants all events or checkpoints; sent by the webhook sender.</summary>
-    private static async Task QueueForSubscribersAsync(NpgsqlConnection connection, long size, CancellationToken ct)
+    /// <summary>One outbox row per live subscription that wants all events or checkpoints; returns the messages that send them.</summary>
+    private static async Task<List<Webhooks.DeliverWebhook>> QueueForSubscribersAsync(NpgsqlConnection connection, long size, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand($"""
             insert into {StoreSetup.Schema}.webhook_outbox
@@ -101,11 +103,15 @@ public sealed class CheckpointSigner : BackgroundService
             where s.removed_position is null
               and (cardinality(s.event_types) = 0 or $3 = any(s.event_types) or $4 = any(s.event_types))
             on conflict (subscription_id, event_id) do nothing
+            returning id, subscription_id
             """, connection);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = size });
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = DeliveryStream });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = WebhookType });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Subscriptions.WebhookEventTypes.Unversioned(WebhookType) });
-        await cmd.ExecuteNonQueryAsync(ct);
+        var queued = new List<Webhooks.DeliverWebhook>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) queued.Add(new Webhooks.DeliverWebhook(reader.GetGuid(0), reader.GetGuid(1), DeliveryStream));
+        return queued;
     }
 }

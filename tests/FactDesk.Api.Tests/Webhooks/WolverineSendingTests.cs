@@ -1,0 +1,53 @@
+using FactDesk.Api.Webhooks;
+using Shouldly;
+
+namespace FactDesk.Api.Tests.Webhooks;
+
+/// <summary>Deliveries are Wolverine messages: kept in its inbox in PostgreSQL, dead-lettered by it after the last attempt.</summary>
+public class WolverineSendingTests(ApiSendingWebhooksFast api) : IClassFixture<ApiSendingWebhooksFast>
+{
+    [Fact]
+    public async Task A_delivery_that_goes_dead_is_in_Wolverines_dead_letters_and_sending_it_again_is_a_new_message()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Answer = (_, _) => 503;
+        var subscription = await api.SubscribeAsync(receiver.Url, "claim-flagged");
+        var claimId = await api.FlagClaimAsync("Ferry fares doubled in a year");
+
+        var dead = (await api.WaitForDeliveriesAsync(subscription, rows => rows.Any(r => r.GetProperty("status").GetString() == "dead")))
+            .Single(r => r.GetProperty("streamId").GetGuid() == claimId);
+        var deliveryId = dead.GetProperty("id").GetGuid();
+        // The row is marked dead before the message is handed to the dead letters: wait for Wolverine to store it.
+        await PollAsync(async () => await DeadLettersForAsync(deliveryId) == 1, "the dead message in wolverine_dead_letters");
+        (await ScalarAsync<string>($"select message_type from {WebhookSending.MessageSchema}.wolverine_dead_letters where exception_message like '%{deliveryId}%'"))
+            .ShouldContain(nameof(DeliverWebhook), Case.Insensitive);
+
+        receiver.Answer = (_, _) => 200;
+        var answer = await api.Editor.PostAsync($"/api/subscriptions/{subscription}/deliveries/{deliveryId}/redelivery", null);
+        answer.IsSuccessStatusCode.ShouldBeTrue(await answer.Content.ReadAsStringAsync());
+        await api.WaitForDeliveriesAsync(subscription, rows => rows.Single(r => r.GetProperty("id").GetGuid() == deliveryId).GetProperty("status").GetString() == "delivered");
+        receiver.All.Count(r => r.Subject == claimId.ToString() && r.Accepted).ShouldBe(1);
+        // The dead letter stays as the record of what failed; the redelivery was a new message.
+        (await DeadLettersForAsync(deliveryId)).ShouldBe(1);
+        await api.UnsubscribeAsync(subscription);
+    }
+
+    private Task<long> DeadLettersForAsync(Guid deliveryId) =>
+        ScalarAsync<long>($"select count(*) from {WebhookSending.MessageSchema}.wolverine_dead_letters where exception_message like '%{deliveryId}%'");
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var cmd = api.Store.DataSource.CreateCommand(sql);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private static async Task PollAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Waited 30 s for " + what);
+            await Task.Delay(50);
+        }
+    }
+}
