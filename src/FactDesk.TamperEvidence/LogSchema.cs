@@ -124,6 +124,33 @@ public static class LogSchema
                 primary key (projection, position)
             );
             """),
+        // Lock, Marten's writes and the chain travel in one round trip (one NpgsqlBatch): the lock must stop the batch by
+        // raising (a returned row would not keep Marten's statements behind it from drawing sequence numbers), and the
+        // chain takes each stream's range from the locked head (first new version) and Marten's mt_streams (last), since
+        // an append at any version learns its versions only from Marten's function in the same batch.
+        new("eventlog/003-one-round-trip", """
+            create function {schema}.lock_stream_heads_or_raise(p_stream_ids uuid[], p_stream_types text[], p_expected bigint[])
+            returns void language plpgsql as $$
+            declare
+                r record;
+            begin
+                for r in select * from {schema}.lock_stream_heads(p_stream_ids, p_stream_types, p_expected) loop
+                    -- The message carries stream and version (Npgsql hides DETAIL by default); FD409 is FactDesk's own code.
+                    raise exception using errcode = 'FD409', message = format('stream %s is at version %s', r.o_stream_id, r.o_actual);
+                end loop;
+            end;
+            $$;
+
+            create function {schema}.chain_locked_streams(p_stream_ids uuid[], p_stream_types text[])
+            returns table (o_stream_id uuid, o_version bigint, o_position bigint, o_recorded_at timestamptz, o_tx_id xid8, o_hash bytea)
+            language sql as $$
+                select * from {schema}.chain_appended_events(p_stream_ids, p_stream_types,
+                    array(select coalesce(h.version, 0) + 1 from unnest(p_stream_ids) with ordinality u(id, n)
+                          left join {schema}.stream_heads h on h.stream_id = u.id order by u.n),
+                    array(select coalesce(s.version, 0) from unnest(p_stream_ids) with ordinality u(id, n)
+                          left join {schema}.mt_streams s on s.id = u.id order by u.n))
+            $$;
+            """),
     ];
 
     /// <summary>Applies Marten's schema, then the engine's migrations, then the given ones, each at most once.</summary>

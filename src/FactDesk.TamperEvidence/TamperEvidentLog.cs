@@ -207,7 +207,8 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         }
         catch (Exception e) when (e is WrongExpectedVersionException or EventStreamUnexpectedMaxEventIdException or global::Marten.Exceptions.ExistingStreamIdCollisionException
                                       or JasperFx.Events.ExistingStreamIdCollisionException
-                                      or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "event_hashes_event_id_key" })
+                                      // the chain runs in Marten's batch, which wraps what it does not know
+                                      || (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "event_hashes_event_id_key" })
         {
             var retry = await TryReadRetryAsync(streamId, events, CancellationToken.None);
             if (retry is not null) return retry;
@@ -224,55 +225,59 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
     public Task<AppendResult> AppendAsync(Guid streamId, string streamType, ExpectedVersion expected, object @event, EventMetadata metadata, CancellationToken ct = default) =>
         AppendAsync(streamId, streamType, expected, [new EventToAppend(Guid.NewGuid(), @event)], metadata, ct);
 
+    /// <summary>Nothing here: the lock travels in Marten's batch (see <see cref="IGroupCommitHook.Enlist"/>).</summary>
+    Task IGroupCommitHook.BeforeAppendAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct) =>
+        Task.CompletedTask;
+
     /// <summary>
-    /// Locks the batch's stream heads (in stream order, as every batch does) and checks the expected versions before
-    /// Marten writes: a writer that lost its race waits here, then fails without Marten drawing a sequence number (a
-    /// failed Marten batch that had drawn some would leave tombstone events in the log). The transaction also takes
-    /// an id before any number is drawn, which the high-water mark relies on.
+    /// Puts the lock of the batch's stream heads before Marten's writes and the hash chain after them, all in Marten's
+    /// one round trip. The lock (in stream order, as every batch takes it) checks the expected versions: a writer that
+    /// lost its race waits there, then fails without Marten drawing a sequence number (a failed Marten batch that had
+    /// drawn some would leave tombstone events in the log). It also takes a transaction id before any number is drawn,
+    /// which the high-water mark relies on. The chain hashes the rows as stored.
     /// </summary>
-    async Task IGroupCommitHook.BeforeAppendAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct)
+    void IGroupCommitHook.Enlist(IDocumentSession session, IReadOnlyList<CommittingAppend> appends)
     {
-        var pendings = appends.Select(a => (PendingAppend)a.Context!).ToArray();
-        await using var cmd = new NpgsqlCommand(
-            $"select o_stream_id, o_actual from {Schema}.lock_stream_heads($1, $2, $3)", connection);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = appends.Select(a => a.StreamId).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pendings.Select(p => p.StreamType).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = appends.Select(a => a.ExpectedVersion).ToArray() });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (await reader.ReadAsync(ct))
+        var streamIds = new Guid[appends.Count];
+        var streamTypes = new string[appends.Count];
+        var expected = new long[appends.Count];
+        for (var i = 0; i < appends.Count; i++)
         {
-            var stream = reader.GetGuid(0);
-            throw new WrongExpectedVersionException(stream, new ExpectedVersion(appends.First(a => a.StreamId == stream).ExpectedVersion), reader.GetInt64(1));
+            streamIds[i] = appends[i].StreamId;
+            streamTypes[i] = ((PendingAppend)appends[i].Context!).StreamType;
+            expected[i] = appends[i].ExpectedVersion;
         }
+        var chain = new ChainStreamsOperation(Schema, streamIds, streamTypes, appends.Select(a => a.Events).ToArray());
+        foreach (var append in appends) ((PendingAppend)append.Context!).Chain = chain;
+        session.QueueOperation(new LockStreamHeadsOperation(Schema, streamIds, streamTypes, expected));
+        session.QueueOperation(chain);
     }
 
     /// <summary>
-    /// Runs inside each group commit's transaction, after Marten wrote the events: chains their hashes over the stored
-    /// rows, feeds them to the inline projections, and runs each append's own writes.
+    /// Runs inside each group commit's transaction, after Marten wrote and the chain hashed the events: records them,
+    /// feeds them to the inline projections, and runs each append's own writes.
     /// </summary>
     async Task IGroupCommitHook.BeforeCommitAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct)
     {
-        var pendings = appends.Select(a => (PendingAppend)a.Context!).ToArray();
-        var recorded = pendings.Select(p => new List<RecordedEvent>(p.Events.Count)).ToArray();
-        var index = pendings.Select((p, i) => (p.StreamId, i)).ToDictionary(x => x.StreamId, x => x.i);
-        await using (var cmd = new NpgsqlCommand(
-            $"select o_stream_id, o_version, o_position, o_recorded_at, o_tx_id::text, o_hash from {Schema}.chain_appended_events($1, $2, $3, $4)", connection))
+        var pendings = new PendingAppend[appends.Count];
+        var recorded = new List<RecordedEvent>[appends.Count];
+        var index = new Dictionary<Guid, int>(appends.Count);
+        for (var i = 0; i < appends.Count; i++)
         {
-            cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = appends.Select(a => a.StreamId).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pendings.Select(p => p.StreamType).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = appends.Select(a => a.Events[0].Version).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = appends.Select(a => a.Events[^1].Version).ToArray() });
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                var i = index[reader.GetGuid(0)];
-                var pending = pendings[i];
-                var n = recorded[i].Count;
-                recorded[i].Add(new RecordedEvent(reader.GetInt64(2), pending.StreamId, pending.StreamType, reader.GetInt64(1),
-                    pending.Events[n].EventId, pending.TypeNames[n], pending.Events[n].Data, pending.Metadata,
-                    reader.GetFieldValue<DateTimeOffset>(3), ulong.Parse(reader.GetString(4)), reader.GetFieldValue<byte[]>(5))
-                { DataJson = pending.DataJson[n] });
-            }
+            pendings[i] = (PendingAppend)appends[i].Context!;
+            recorded[i] = new List<RecordedEvent>(pendings[i].Events.Count);
+            index[pendings[i].StreamId] = i;
+        }
+        var rows = pendings[0].Chain!.Rows;
+        foreach (var row in rows)
+        {
+            var i = index[row.StreamId];
+            var pending = pendings[i];
+            var n = recorded[i].Count;
+            recorded[i].Add(new RecordedEvent(row.Position, pending.StreamId, pending.StreamType, row.Version,
+                pending.Events[n].EventId, pending.TypeNames[n], pending.Events[n].Data, pending.Metadata,
+                row.RecordedAt, row.TransactionId, row.Hash)
+            { DataJson = pending.DataJson[n] });
         }
         for (var i = 0; i < pendings.Length; i++)
             pendings[i].Result = new AppendResult(pendings[i].StreamId, recorded[i][^1].Version, recorded[i], WasRetry: false);
@@ -395,6 +400,8 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         public JsonElement[] DataJson { get; init; } = [];
         /// <summary>Set by the batch that committed it (a batch replayed append by append sets it again).</summary>
         public AppendResult? Result { get; set; }
+        /// <summary>The chain of the batch that saves it last, with the rows it hashed.</summary>
+        public ChainStreamsOperation? Chain { get; set; }
     }
 }
 
