@@ -175,16 +175,22 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
     /// commit (group commit). A retry with the same event ids writes nothing and returns the stored events with <c>WasRetry</c>.
     /// </summary>
     /// <param name="alsoInTransaction">optional writes that must commit or roll back with the events (not run on a retry).</param>
+    /// <param name="alsoInBatch">
+    /// optional single-statement write that must commit or roll back with the events (not run on a retry), sent in one
+    /// round trip with those of the other appends in its commit: cheaper than <paramref name="alsoInTransaction"/>.
+    /// </param>
     /// <exception cref="WrongExpectedVersionException">the stream moved on; nothing was written.</exception>
     public async Task<AppendResult> AppendAsync(
         Guid streamId, string streamType, ExpectedVersion expected, IReadOnlyList<EventToAppend> events,
         EventMetadata metadata, CancellationToken ct = default,
-        Func<NpgsqlConnection, AppendResult, CancellationToken, Task>? alsoInTransaction = null)
+        Func<NpgsqlConnection, AppendResult, CancellationToken, Task>? alsoInTransaction = null,
+        Func<AppendResult, WriteInBatch>? alsoInBatch = null)
     {
         if (events.Count == 0) throw new ArgumentException("An append needs at least one event.", nameof(events));
         ct.ThrowIfCancellationRequested();
         var pending = new PendingAppend(streamId, streamType, events, metadata, alsoInTransaction)
         {
+            AlsoInBatch = alsoInBatch,
             TypeNames = events.Select(e => Types.NameOf(e.Data.GetType())).ToArray(),
             DataJson = events.Select(e => JsonSerializer.SerializeToElement(e.Data, e.Data.GetType(), Types.Json)).ToArray(),
         };
@@ -289,6 +295,18 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         }
         foreach (var pending in pendings)
             if (pending.AlsoInTransaction is { } also) await also(connection, pending.Result!, ct);
+        // The appends' own single-statement writes (idempotency records) in one round trip, not one each.
+        List<WriteInBatch>? writes = null;
+        foreach (var pending in pendings)
+            if (pending.AlsoInBatch is { } write) (writes ??= []).Add(write(pending.Result!));
+        if (writes is not null)
+        {
+            await using var batch = new NpgsqlBatch(connection);
+            foreach (var write in writes) batch.BatchCommands.Add(write.Command);
+            await batch.ExecuteNonQueryAsync(ct);
+            foreach (var write in writes)
+                if (write.Check(write.Command.RecordsAffected) is { } refusal) throw refusal;
+        }
     }
 
     internal async Task<AppendResult?> TryReadRetryAsync(Guid streamId, IReadOnlyList<EventToAppend> events, CancellationToken ct)
@@ -326,7 +344,10 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
                 new NpgsqlParameter<long> { TypedValue = afterPosition },
                 new NpgsqlParameter<long> { TypedValue = toPosition },
                 new NpgsqlParameter<int> { TypedValue = limit },
-            ], ct, connection);
+            ], ct, connection,
+            // The range again for the hashes: without it the planner merge-joins event_hashes from its first row, so
+            // every page read the whole log before it (a rebuild of 1,000,000 events spent 1.3 s per page at 500,000).
+            hashRange: "and h.position > $1 and h.position <= $2");
 
     /// <summary>Reads every event after a position (exclusive) up to a position (inclusive), inside the caller's transaction.</summary>
     public Task<IReadOnlyList<RecordedEvent>> ReadRangeAsync(NpgsqlConnection connection, long afterPosition, long toPosition, CancellationToken ct) =>
@@ -350,14 +371,15 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         return (folder.Fold(events), events.Count == 0 ? 0 : events[^1].Version);
     }
 
-    private async Task<IReadOnlyList<RecordedEvent>> QueryAsync(string where, NpgsqlParameter[] parameters, CancellationToken ct, NpgsqlConnection? connection = null)
+    private async Task<IReadOnlyList<RecordedEvent>> QueryAsync(string where, NpgsqlParameter[] parameters, CancellationToken ct,
+        NpgsqlConnection? connection = null, string hashRange = "")
     {
         var sql = $"""
             select e.seq_id, e.stream_id, coalesce(s.type, ''), e.version, e.id, e.type, e.data::text,
                    e.headers->>'{MetadataHeaders.ActorName}', e.headers->>'{MetadataHeaders.ActorRole}', e.correlation_id, e.causation_id,
                    e.headers->>'{MetadataHeaders.IdempotencyKey}', e.timestamp, h.tx_id::text, h.hash
             from {Schema}.mt_events e
-            left join {Schema}.event_hashes h on h.position = e.seq_id
+            left join {Schema}.event_hashes h on h.position = e.seq_id {hashRange}
             left join {Schema}.stream_heads s on s.stream_id = e.stream_id
             {where}
             """;
@@ -396,6 +418,7 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         public IReadOnlyList<EventToAppend> Events { get; } = events;
         public EventMetadata Metadata { get; } = metadata;
         public Func<NpgsqlConnection, AppendResult, CancellationToken, Task>? AlsoInTransaction { get; } = alsoInTransaction;
+        public Func<AppendResult, WriteInBatch>? AlsoInBatch { get; init; }
         public string[] TypeNames { get; init; } = [];
         public JsonElement[] DataJson { get; init; } = [];
         /// <summary>Set by the batch that committed it (a batch replayed append by append sets it again).</summary>
@@ -404,6 +427,13 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         public ChainStreamsOperation? Chain { get; set; }
     }
 }
+
+/// <summary>
+/// One statement that commits with an append, sent in a batch with the other appends' statements; <paramref name="Check"/>
+/// gets the rows it affected and returns an exception to roll the commit back (its appends are then replayed one by one,
+/// so only this append fails), or null.
+/// </summary>
+public sealed record WriteInBatch(NpgsqlBatchCommand Command, Func<int, Exception?> Check);
 
 /// <summary>An event an async projection could not apply: which, where, why and when.</summary>
 public sealed record DeadLetter(string Projection, long Position, string EventType, string Error, DateTimeOffset RecordedAt);

@@ -227,7 +227,7 @@ public static class AppendBenchmark
     private static string Micros(double value) => value.ToString("0", CultureInfo.InvariantCulture);
 
     /// <summary>ops/bench/results of the repository around the current folder (git-ignored), else ./results.</summary>
-    private static string DefaultResultsFolder()
+    internal static string DefaultResultsFolder()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "FactDesk.sln"))) return Path.Combine(dir.FullName, "ops", "bench", "results");
