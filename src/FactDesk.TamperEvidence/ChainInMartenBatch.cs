@@ -15,7 +15,7 @@ namespace FactDesk.TamperEvidence;
 /// <see cref="IEvent"/>) before all others and this one is queued before Marten turns the streams into operations, so
 /// it runs first; a conflict raises (FD409), which stops the batch before Marten's statements draw any sequence number.
 /// </summary>
-internal sealed class LockStreamHeadsOperation(string schema, Guid[] streamIds, string[] streamTypes, long[] expected)
+internal sealed class LockStreamHeadsOperation(string schema, Guid[] streamIds, string[] streamTypes, long[] expected, Marten.IDocumentSession session)
     : IStorageOperation, IExceptionTransform
 {
     public const string ConflictSqlState = "FD409";
@@ -37,9 +37,16 @@ internal sealed class LockStreamHeadsOperation(string schema, Guid[] streamIds, 
 
     public Task PostprocessAsync(DbDataReader reader, IList<Exception> exceptions, CancellationToken token) => Task.CompletedTask;
 
-    /// <summary>The lock's conflict becomes FactDesk's own exception, naming the stream that moved on.</summary>
+    /// <summary>
+    /// Called by Marten with any failure of its batch (this operation's transform comes first), before it decides on
+    /// tombstones. Marten would otherwise post, for every failed batch, a tombstone batch of its own (a write on another
+    /// connection; with sequence numbers drawn, tombstone events: rows the hash chains do not cover). Group commit
+    /// handles a failed batch itself (replay, or the append fails), so the session's pending streams are dropped here and
+    /// Marten writes none. The lock's conflict becomes FactDesk's own exception, naming the stream that moved on.
+    /// </summary>
     public bool TryTransform(Exception original, out Exception transformed)
     {
+        session.EjectAllPendingChanges();
         var pg = original as PostgresException ?? original.InnerException as PostgresException;
         if (pg is { SqlState: ConflictSqlState })
         {
@@ -65,8 +72,7 @@ internal sealed class LockStreamHeadsOperation(string schema, Guid[] streamIds, 
 /// Chains the hashes of the events Marten has just written, as the last statement of Marten's batch (non-event
 /// operations follow the event ones), and keeps what the chain returns (position, time, transaction, hash per event).
 /// </summary>
-internal sealed class ChainStreamsOperation(string schema, Guid[] streamIds, string[] streamTypes, IReadOnlyList<IEvent>[] events)
-    : IStorageOperation, IExceptionTransform
+internal sealed class ChainStreamsOperation(string schema, Guid[] streamIds, string[] streamTypes) : IStorageOperation
 {
     public readonly record struct ChainedRow(Guid StreamId, long Version, long Position, DateTimeOffset RecordedAt, ulong TransactionId, byte[] Hash);
 
@@ -85,22 +91,6 @@ internal sealed class ChainStreamsOperation(string schema, Guid[] streamIds, str
         builder.Append(", ");
         LockStreamHeadsOperation.Typed(builder.AppendParameter(streamTypes), NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text);
         builder.Append(")");
-    }
-
-    /// <summary>
-    /// Called by Marten with a failure of its batch, before it decides on tombstones: when the chain fails (an event id
-    /// already stored, for one) Marten's events already carry the sequence numbers its function returned, and Marten
-    /// would write tombstone events for them in a transaction of its own; unchained rows the log must not hold. Without
-    /// sequence numbers it writes none, as when the chain ran after Marten's save. The numbers stay unused (a gap the
-    /// daemon's high-water mark steps over), and the batch is replayed or fails as before.
-    /// </summary>
-    public bool TryTransform(Exception original, out Exception transformed)
-    {
-        foreach (var stream in events)
-            foreach (var e in stream)
-                e.Sequence = 0;
-        transformed = original;
-        return false;
     }
 
     public async Task PostprocessAsync(DbDataReader reader, IList<Exception> exceptions, CancellationToken token)

@@ -253,9 +253,9 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
             streamTypes[i] = ((PendingAppend)appends[i].Context!).StreamType;
             expected[i] = appends[i].ExpectedVersion;
         }
-        var chain = new ChainStreamsOperation(Schema, streamIds, streamTypes, appends.Select(a => a.Events).ToArray());
+        var chain = new ChainStreamsOperation(Schema, streamIds, streamTypes);
         foreach (var append in appends) ((PendingAppend)append.Context!).Chain = chain;
-        session.QueueOperation(new LockStreamHeadsOperation(Schema, streamIds, streamTypes, expected));
+        session.QueueOperation(new LockStreamHeadsOperation(Schema, streamIds, streamTypes, expected, session));
         session.QueueOperation(chain);
     }
 
