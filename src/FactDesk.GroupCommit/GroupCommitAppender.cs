@@ -212,6 +212,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
                     _ => session.Events.Append(pending.StreamId, pending.VersionAfter, pending.Events), // Marten expects the version after
                 };
             }
+            _hook?.Enlist(session, appends.Select(p => new CommittingAppend(p.StreamId, p.ExpectedVersion, p.Action!.Events, p.Context)).ToList());
             await session.SaveChangesAsync(ct).ConfigureAwait(false);
         }
         if (_hook is not null)
@@ -268,6 +269,15 @@ public interface IGroupCommitHook
     /// </summary>
     Task BeforeAppendAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct);
 
+    /// <summary>
+    /// Runs once the batch's streams are in Marten's session, just before it saves: operations queued here
+    /// (<see cref="IDocumentOperations.QueueOperation"/>) travel in Marten's own round trip. Marten sends operations
+    /// whose <c>DocumentType</c> is <see cref="IEvent"/> first (those queued here before its own event operations,
+    /// which it makes while saving) and all others after its events. The events' versions are known only after the save.
+    /// </summary>
+    void Enlist(IDocumentSession session, IReadOnlyList<CommittingAppend> appends) { }
+
+    /// <summary>Runs last in the batch's transaction, after Marten wrote the events (with their versions and sequences).</summary>
 
     Task BeforeCommitAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct);
 }

@@ -56,7 +56,8 @@ public static class LogSchema
 
         return [streamHeads, eventHashes, ledger, daemonPositions, deadLetters,
             SchemaFunctions.For(schema, EventHashFunction), SchemaFunctions.For(schema, LockStreamHeadsFunction),
-            SchemaFunctions.For(schema, ChainAppendedEventsFunction)];
+            SchemaFunctions.For(schema, ChainAppendedEventsFunction), SchemaFunctions.For(schema, LockStreamHeadsOrRaiseFunction),
+            SchemaFunctions.For(schema, ChainLockedStreamsFunction)];
     }
 
     // The functions are written as pg_get_functiondef prints them (argument types spelled out, RETURNS TABLE(...),
@@ -142,6 +143,47 @@ public static class LogSchema
                 update {schema}.stream_heads set version = p_to[i], head_hash = v_hash, updated_at = clock_timestamp() where stream_id = p_stream_ids[i];
             end loop;
         end;
+        $function$;
+        """;
+
+    /// <summary>
+    /// Runs inside Marten's own batch, before its appends (one round trip for lock, append and chain): locks the heads
+    /// as <c>lock_stream_heads</c> does and stops the batch with FactDesk's SQLSTATE <c>FD409</c> at the first stream
+    /// not at its expected version, before Marten draws any sequence number.
+    /// </summary>
+    private const string LockStreamHeadsOrRaiseFunction = """
+        CREATE OR REPLACE FUNCTION {schema}.lock_stream_heads_or_raise(p_stream_ids uuid[], p_stream_types text[], p_expected bigint[])
+         RETURNS void
+         LANGUAGE plpgsql
+        AS $function$
+            declare
+                r record;
+            begin
+                for r in select * from {schema}.lock_stream_heads(p_stream_ids, p_stream_types, p_expected) loop
+                    -- The message carries stream and version (Npgsql hides DETAIL by default).
+                    raise exception using errcode = 'FD409', message = format('stream %s is at version %s', r.o_stream_id, r.o_actual);
+                end loop;
+            end;
+        $function$;
+        """;
+
+    /// <summary>
+    /// Runs inside Marten's batch, after its appends: chains each stream's new events (from its head's version + 1 to
+    /// Marten's new stream version) with <c>chain_appended_events</c>.
+    /// </summary>
+    private const string ChainLockedStreamsFunction = """
+        CREATE OR REPLACE FUNCTION {schema}.chain_locked_streams(p_stream_ids uuid[], p_stream_types text[])
+         RETURNS TABLE(o_stream_id uuid, o_version bigint, o_position bigint, o_recorded_at timestamp with time zone, o_tx_id xid8, o_hash bytea)
+         LANGUAGE plpgsql
+        AS $function$
+            -- plpgsql, not sql: its body is checked when first run, so Marten's tables need not exist when it is created.
+            begin
+                return query select * from {schema}.chain_appended_events(p_stream_ids, p_stream_types,
+                    array(select coalesce(h.version, 0) + 1 from unnest(p_stream_ids) with ordinality u(id, n)
+                          left join {schema}.stream_heads h on h.stream_id = u.id order by u.n),
+                    array(select coalesce(s.version, 0) from unnest(p_stream_ids) with ordinality u(id, n)
+                          left join {schema}.mt_streams s on s.id = u.id order by u.n));
+            end;
         $function$;
         """;
 

@@ -80,9 +80,9 @@ public static class AppendBenchmark
         Console.WriteLine($"  warming up the .NET workloads ({warmUpSeconds} s each, {writerCounts.Max()} writers)");
         foreach (var workload in new[] { raw, factDesk }.Concat(martenFailure is null ? marten : []))
         {
-            await ClearAll();
             try
             {
+                await ClearAll();
                 await ClosedLoop.RunAsync(writerCounts.Max(), workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(warmUpSeconds));
             }
             catch (Exception e)
@@ -106,17 +106,16 @@ public static class AppendBenchmark
             Throughput? pgbenchResult = null;
             if (pgbench is not null)
             {
-                await ClearAll();
                 Console.WriteLine($"  {writers,2} writers, {PgbenchInsert.Name} ...");
-                pgbenchResult = await CellAsync(PgbenchInsert.Name, writers, () => pgbench.RunAsync(writers, warmUpSeconds, seconds, serverCpu), failures);
+                pgbenchResult = await CellAsync(PgbenchInsert.Name, writers, async () => { await ClearAll(); return await pgbench.RunAsync(writers, warmUpSeconds, seconds, serverCpu); }, failures);
             }
             var factDeskResult = await MeasureAsync(factDesk, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures);
             Throughput? emmettResult = null;
             if (emmett is not null)
             {
-                await ClearAll(); // its own tables are emptied by the script; this checkpoint flushes FactDesk's cell
                 Console.WriteLine($"  {writers,2} writers, {EmmettAppend.Name} ...");
-                emmettResult = await CellAsync(EmmettAppend.Name, writers, () => emmett.RunAsync(writers, warmUpSeconds, seconds, eventsPerStream, serverCpu), failures);
+                // its own tables are emptied by the script; ClearAll's checkpoint flushes FactDesk's cell
+                emmettResult = await CellAsync(EmmettAppend.Name, writers, async () => { await ClearAll(); return await emmett.RunAsync(writers, warmUpSeconds, seconds, eventsPerStream, serverCpu); }, failures);
             }
 
             throughput.Add(writers.ToString(), Rate(rawResult), pgbenchResult is null ? "-" : Rate(pgbenchResult), Rate(factDeskResult),
@@ -184,9 +183,9 @@ public static class AppendBenchmark
 
     private static async Task<Throughput> MeasureAsync(IAppendWorkload workload, int writers, int warmUpSeconds, int seconds, Func<Task> clearAll, ServerCpu? serverCpu, List<string> failures)
     {
-        await clearAll();
         Console.WriteLine($"  {writers,2} writers, {workload.Name} ...");
-        return await CellAsync(workload.Name, writers, () => ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds), serverCpu), failures);
+        // Emptying the tables belongs to the cell: if it fails, this cell fails, not the run.
+        return await CellAsync(workload.Name, writers, async () => { await clearAll(); return await ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds), serverCpu); }, failures);
     }
 
     /// <summary>Runs one cell; an error makes it a failed cell (recorded with its reason) instead of ending the run.</summary>
@@ -227,7 +226,7 @@ public static class AppendBenchmark
     private static string Micros(double value) => value.ToString("0", CultureInfo.InvariantCulture);
 
     /// <summary>ops/bench/results of the repository around the current folder (git-ignored), else ./results.</summary>
-    private static string DefaultResultsFolder()
+    internal static string DefaultResultsFolder()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "FactDesk.sln"))) return Path.Combine(dir.FullName, "ops", "bench", "results");

@@ -4,6 +4,7 @@ using FactDesk.Bench;
 var benchmarks = new Dictionary<string, (string Summary, Func<BenchArguments, Task<int>> Run)>
 {
     ["append"] = ("append throughput (events/s) of FactDesk against a raw INSERT, at several writer counts", AppendBenchmark.RunAsync),
+    ["rebuild"] = ("rebuild speed (events/s) of every inline projection and chosen async ones over 1,000,000 claim events", RebuildBenchmark.RunAsync),
     ["proofs"] = ("transparency log at 1,000,000 leaves: building the tree, inclusion and consistency proofs (ms each), checkpoint signing", ProofBenchmark.RunAsync),
 };
 

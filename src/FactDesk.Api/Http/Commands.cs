@@ -207,11 +207,10 @@ public sealed class CommandPipeline(
             var appended = await store.AppendAsync(streamId, streamType,
                 creates ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version), toAppend,
                 context.Metadata with { TraceParent = Telemetry.FactDeskTracing.CurrentTraceParent() }, ct,
-                pending is null ? null : async (connection, appendResult, token) =>
+                alsoInBatch: pending is null ? null : appendResult =>
                 {
                     result = answer(appendResult.NextVersion);
-                    if (!await idempotency.SaveAsync(connection, pending.Principal, pending.Key, ToStored(result, pending.RequestHash), token))
-                        throw new IdempotencyKeyTakenException();
+                    return idempotency.SaveInBatch(pending.Principal, pending.Key, ToStored(result, pending.RequestHash));
                 });
             context.Http.Items[typeof(AppendResult)] = appended;
             span?.SetTag("factdesk.position", appended.Events[^1].Position);

@@ -45,22 +45,39 @@ public sealed class IdempotencyStore(TamperEvidentLog store)
             reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4));
     }
 
+    private string SaveSql => $"""
+        insert into {store.Schema}.idempotency_keys (principal, key, request_hash, status, body, location, etag)
+        values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
+        """;
+
     /// <summary>Stores the answer; false when the key was already taken (a concurrent copy won), which must abort the caller's write.</summary>
     public async Task<bool> SaveAsync(NpgsqlConnection? connection, string principal, string key, StoredResponse response, CancellationToken ct)
     {
-        var sql = $"""
-            insert into {store.Schema}.idempotency_keys (principal, key, request_hash, status, body, location, etag)
-            values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
-            """;
-        await using var cmd = connection is null ? store.DataSource.CreateCommand(sql) : new NpgsqlCommand(sql, connection);
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = principal });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-        cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = response.RequestHash });
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = response.Status });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = response.Body });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)response.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)response.ETag ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var cmd = connection is null ? store.DataSource.CreateCommand(SaveSql) : new NpgsqlCommand(SaveSql, connection);
+        AddSaveParameters(cmd.Parameters, principal, key, response);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>
+    /// The same record as <see cref="SaveAsync"/>, written in the append's batch with the other appends' records (one
+    /// round trip per commit); a key already taken throws <see cref="IdempotencyKeyTakenException"/> and rolls the append back.
+    /// </summary>
+    public WriteInBatch SaveInBatch(string principal, string key, StoredResponse response)
+    {
+        var command = new NpgsqlBatchCommand(SaveSql);
+        AddSaveParameters(command.Parameters, principal, key, response);
+        return new WriteInBatch(command, rows => rows == 1 ? null : new IdempotencyKeyTakenException());
+    }
+
+    private static void AddSaveParameters(NpgsqlParameterCollection parameters, string principal, string key, StoredResponse response)
+    {
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = principal });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = response.RequestHash });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = response.Status });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = response.Body });
+        parameters.Add(new NpgsqlParameter { Value = (object?)response.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter { Value = (object?)response.ETag ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
     }
 }
 
