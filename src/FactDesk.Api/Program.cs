@@ -75,6 +75,7 @@ builder.Services.AddAntiforgery(o =>
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
 builder.AddFactDeskTelemetry();
 builder.Services.AddAuditVerification(builder.Configuration);
+MessagingStart.StartMessagingOnceTheSchemaExists(builder.Services);
 
 var app = builder.Build();
 app.UseForwardedHeaders();

@@ -165,6 +165,9 @@ public sealed class CommandPipeline(
         CommandContext context, string streamType, Guid streamId, bool creates,
         Func<TState?, Decision> decide, Func<long, CommandAnswer> answer, string notFoundName) where TState : class
     {
+        // Wolverine starts once the database has answered (MessagingStart): until then nothing can be written anyway.
+        if (!context.Http.RequestServices.GetRequiredService<Hosting.MessagingState>().IsStarted)
+            throw Problems.Fail(Problems.Unavailable());
         try
         {
             // The retries (each a bounded cooldown) fit easily; the timeout only guards against a stuck database.

@@ -31,6 +31,7 @@ public static class WebhookSending
         // once, a killed one's when its node record goes stale, and a message is only ever sent by the instance owning it.
         options.Durability.Mode = DurabilityMode.Balanced;
         options.PersistMessagesWithPostgresql(database.ConnectionString, MessageSchema);
+        // Wolverine makes its tables as it starts, which FactDesk delays until the database answers (MessagingStart).
         options.AutoBuildMessageStorageOnStartup = JasperFx.AutoCreate.CreateOrUpdate;
         // Scheduled retries, deliveries held back behind an earlier one and messages left by a stopped instance are
         // found by polling the inbox: as often as FactDesk's own sender polled its outbox.
