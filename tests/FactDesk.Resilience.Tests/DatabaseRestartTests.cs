@@ -70,7 +70,7 @@ public class DatabaseRestartTests(ITestOutputHelper output)
 
         answered503.ShouldBeGreaterThan(0, "the load never met the outage: the scenario proved nothing");
         traffic.Sent.Where(c => c.Unsettled).Select(c => c.Key).ShouldBeEmpty("commands still unanswered after retries");
-        traffic.Unexpected.ShouldBeEmpty();
+        traffic.Unexpected.ShouldBeEmpty(ServiceErrors(service));
         traffic.Sent.Where(c => !c.Acknowledged).Select(c => $"{c.Path} {c.Status} {c.Answer}").ShouldBeEmpty("refused commands");
         await EventLog.ShouldHoldEachAcknowledgedCommandOnceAsync(connectionString,
             [.. traffic.Sent, .. ProbeKeysAsCommands(await EventLog.EventsPerKeyAsync(connectionString))]);
@@ -84,6 +84,10 @@ public class DatabaseRestartTests(ITestOutputHelper output)
             $"away {awaySeconds} s under {writers} writers: {answered503} answered 503, {cutOff} without answer; ready again " +
             $"{readyAfter:0.00} s and first write {firstWriteAfter:0.00} s after PostgreSQL started; {traffic.Sent.Count} commands, 0 lost, 0 doubled");
     }
+
+    /// <summary>What the service logged about failures, so an unexpected answer comes with its cause.</summary>
+    private static string ServiceErrors(ServiceProcess service) =>
+        string.Join('\n', service.Output.Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("Exception", StringComparison.Ordinal)).TakeLast(60));
 
     private static HttpRequestMessage FlagRequest(string key)
     {

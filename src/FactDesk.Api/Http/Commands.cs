@@ -189,7 +189,9 @@ public sealed class CommandPipeline(
         CommandContext context, string streamType, Guid streamId, bool creates,
         Func<TState?, Decision> decide, Func<long, CommandAnswer> answer, string notFoundName, int attempt, CancellationToken ct) where TState : class
     {
-        var (state, version) = await LoadStateAsync<TState>(streamId, creates, ct);
+        // A create's first attempt needs no read: its id is new unless this is a retry, and then the append at "no
+        // stream" is refused and the next attempt decides on what was stored.
+        var (state, version) = creates && attempt == 0 ? (null, 0) : await LoadStateAsync<TState>(streamId, creates, ct);
         if (!creates && state is null) throw Problems.Fail(Problems.NotFound(notFoundName, streamId.ToString()));
         if (context.IfMatch is { } expected && expected != version && !creates)
             throw Problems.Fail(Problems.PreconditionFailed(expected, version));
@@ -270,22 +272,23 @@ public sealed class CommandPipeline(
         new RawJsonResult(answer.Status, JsonSerializer.Serialize(answer.Body, JsonDefaults.Options), answer.Location, ETags.Format(answer.Version), replayed: false);
 
     /// <summary>
-    /// Whether the database is away (connection refused or lost, shutting down, out of connections). Looks through
-    /// wrappers: Marten reports a failed write as a MartenCommandException around Npgsql's.
+    /// Whether the database is away (connection refused or lost, shutting down or starting up, out of connections or
+    /// other resources). Looks through wrappers: Marten reports a failed write as a MartenCommandException around
+    /// Npgsql's, and a batch of failures as an AggregateException.
     /// </summary>
-    public static bool IsDatabaseUnavailable(Exception e)
+    public static bool IsDatabaseUnavailable(Exception e) => e switch
     {
-        for (Exception? current = e; current is not null; current = current.InnerException)
-            if (current switch
-                {
-                    NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => true,
-                    NpgsqlException and not PostgresException => true,
-                    PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } => true,
-                    _ => false,
-                })
-                return true;
-        return false;
-    }
+        AggregateException many => many.InnerExceptions.Any(IsDatabaseUnavailable),
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => true,
+        NpgsqlException and not PostgresException => true,
+        // Class 08: connection exception; 53: insufficient resources; 57P: shutdown, crash, cannot connect now;
+        // 58: system error (I/O). Each says nothing about the request, only that the server cannot serve it now.
+        PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal)
+            || state.StartsWith("57P", StringComparison.Ordinal) || state.StartsWith("58", StringComparison.Ordinal) => true,
+        // Npgsql refuses to use a connection or transaction that a lost server already broke.
+        InvalidOperationException or ObjectDisposedException when e.Source == "Npgsql" => true,
+        _ => e.InnerException is { } inner && IsDatabaseUnavailable(inner),
+    };
 
     private sealed record PendingIdempotency(string Principal, string Key, byte[] RequestHash);
 }
