@@ -9,8 +9,8 @@ namespace FactDesk.GroupCommit;
 /// <summary>
 /// Group commit on Marten: concurrent appends to different streams are written in one session and one commit, each
 /// with its own expected-version check, and each caller awaits its own outcome. No timer: a batch is whatever queued
-/// while its lane's previous commit was in flight, so a lone append goes at once. Appends to one stream never share a
-/// batch. A version conflict fails only its own append (retried alone); any other failure of a batch replays it append by append.
+/// while its lane's previous commit was in flight, so a lone append goes at once. Appends to one stream always go to
+/// the same lane and never share a batch; one that expected the version its predecessor just moved past fails at once. A version conflict fails only its own append (retried alone); any other failure of a batch replays it append by append.
 /// A commit whose outcome is unknown (connection lost during COMMIT) is replayed too: appends that had landed then
 /// report a version conflict, as a plain Marten retry would.
 /// </summary>
@@ -19,7 +19,9 @@ public sealed class GroupCommitAppender : IAsyncDisposable
     private readonly IDocumentStore _store;
     private readonly IGroupCommitHook? _hook;
     private readonly int _maxBatch;
-    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
+    // One queue per lane, a stream always to the same lane: two appends to one stream then meet in one lane, where the
+    // second waits for the first's commit instead of racing it from another lane into a lock conflict.
+    private readonly Channel<PendingAppend>[] _queues;
     private readonly Task[] _lanes;
     private long _commits;
     private long _committedAppends;
@@ -35,7 +37,8 @@ public sealed class GroupCommitAppender : IAsyncDisposable
         _store = store;
         _hook = options.Hook;
         _maxBatch = options.MaxAppendsPerCommit;
-        _lanes = Enumerable.Range(0, options.Lanes).Select(_ => Task.Run(RunLaneAsync)).ToArray();
+        _queues = Enumerable.Range(0, options.Lanes).Select(_ => Channel.CreateUnbounded<PendingAppend>()).ToArray();
+        _lanes = _queues.Select(queue => Task.Run(() => RunLaneAsync(queue))).ToArray();
     }
 
     /// <summary>Commits so far and the appends they carried (an append run alone counts as one commit).</summary>
@@ -72,7 +75,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
         // Registered before it is queued, so a lane that takes it always finds the registration to release.
         if (ct.CanBeCanceled)
             pending.Registration = ct.Register(static (state, token) => ((PendingAppend)state!).TryCancel(token), pending);
-        if (!_queue.Writer.TryWrite(pending))
+        if (!_queues[(int)((uint)streamId.GetHashCode() % (uint)_queues.Length)].Writer.TryWrite(pending))
         {
             pending.Registration.Dispose();
             return Task.FromException<long>(new ObjectDisposedException(nameof(GroupCommitAppender)));
@@ -83,17 +86,17 @@ public sealed class GroupCommitAppender : IAsyncDisposable
     /// <summary>Stops taking appends and waits until every queued one has reached its outcome.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        foreach (var queue in _queues) queue.Writer.TryComplete();
         await Task.WhenAll(_lanes).ConfigureAwait(false);
     }
 
-    private async Task RunLaneAsync()
+    private async Task RunLaneAsync(Channel<PendingAppend> queue)
     {
         var batch = new List<PendingAppend>(_maxBatch);
         var streams = new HashSet<Guid>();
         // Taken from the queue but to a stream already in the batch: they go first in the next one, in arrival order.
         var deferred = new Queue<PendingAppend>();
-        while (deferred.Count > 0 || await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (deferred.Count > 0 || await queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
             streams.Clear();
@@ -103,7 +106,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
                 if (batch.Count < _maxBatch && streams.Add(pending.StreamId)) batch.Add(pending);
                 else deferred.Enqueue(pending);
             }
-            for (var reads = 0; batch.Count < _maxBatch && reads < _maxBatch && _queue.Reader.TryRead(out var pending); reads++)
+            for (var reads = 0; batch.Count < _maxBatch && reads < _maxBatch && queue.Reader.TryRead(out var pending); reads++)
             {
                 if (!pending.TryTake()) continue; // cancelled while queued
                 if (streams.Add(pending.StreamId)) batch.Add(pending);
@@ -119,6 +122,27 @@ public sealed class GroupCommitAppender : IAsyncDisposable
                 // CommitAsync settles every append itself; this only keeps the lane alive should that ever fail.
                 foreach (var pending in batch) pending.Done.TrySetException(e);
             }
+            FailDeferredBehindTheirStream(batch, deferred);
+        }
+    }
+
+    /// <summary>
+    /// A deferred append that expected its stream at a version the batch just moved it past can only fail: it fails now,
+    /// as a version conflict, instead of going into the next batch and stopping that batch at its lock.
+    /// </summary>
+    private static void FailDeferredBehindTheirStream(List<PendingAppend> batch, Queue<PendingAppend> deferred)
+    {
+        if (deferred.Count == 0) return;
+        Dictionary<Guid, long>? moved = null;
+        foreach (var pending in batch)
+            if (pending.Done.Task.IsCompletedSuccessfully) (moved ??= [])[pending.StreamId] = pending.Done.Task.Result;
+        if (moved is null) return;
+        for (var n = deferred.Count; n > 0; n--)
+        {
+            var pending = deferred.Dequeue();
+            if (pending.ExpectedVersion != AnyVersion && moved.TryGetValue(pending.StreamId, out var now) && now != pending.ExpectedVersion)
+                pending.Done.TrySetException(new EventStreamUnexpectedMaxEventIdException(pending.StreamId, null, pending.ExpectedVersion, now));
+            else deferred.Enqueue(pending);
         }
     }
 

@@ -111,6 +111,34 @@ public sealed class GroupCommitAppenderTests
     }
 
     [Fact]
+    public async Task A_queued_append_that_its_streams_commit_made_stale_fails_as_a_conflict_and_writes_nothing()
+    {
+        await using var db = await CreateAsync("gc_stale_behind");
+        await using var appender = new GroupCommitAppender(db.Store, new GroupCommitOptions { Lanes = 1 });
+        var (holder, stream, other) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await Task.WhenAll(appender.AppendAsync(holder, 0, One("created")), appender.AppendAsync(stream, 0, One("created"))).WaitAsync(Patience);
+
+        Task<long> first, stale, beside;
+        await using (await db.LockStreamAsync(holder))
+        {
+            _ = appender.AppendAsync(holder, 1, One("held"));
+            await db.WaitUntilAnAppendIsBlockedAsync();
+            // Both decided on version 1 of the stream: the first goes in the next batch, the second waits behind it.
+            first = appender.AppendAsync(stream, 1, One("first"));
+            stale = appender.AppendAsync(stream, 1, One("stale"));
+            beside = appender.AppendAsync(other, 0, One("created"));
+        }
+
+        (await first.WaitAsync(Patience)).ShouldBe(2);
+        (await beside.WaitAsync(Patience)).ShouldBe(1);
+        var conflict = await Should.ThrowAsync<EventStreamUnexpectedMaxEventIdException>(stale.WaitAsync(Patience));
+        conflict.Message.ShouldContain(stream.ToString());
+        (await db.VersionAsync(stream)).ShouldBe(2);
+        // Every event in the log is one that was acknowledged: the stale append wrote nothing, not even a tombstone.
+        (await db.CountAsync("select count(*) from factdesk.mt_events")).ShouldBe(5);
+    }
+
+    [Fact]
     public async Task A_poison_append_fails_alone()
     {
         await using var db = await CreateAsync("gc_poison");
