@@ -22,7 +22,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
     private readonly int _maxBatch;
     // One queue for all lanes: whichever lane is free takes everything queued, so batches grow with the load. (A queue
     // per lane, each stream to one lane, kept a stream's appends in one lane but made batches smaller and cost more
-    // commits: the append benchmark fell from 3,4xx to 2,126 events/s at 32 writers.)
+    // commits: the append benchmark fell from about 3,400 to 2,126 events/s at 32 writers.)
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
     private readonly Task[] _lanes;
     private long _commits;
