@@ -56,7 +56,7 @@ public static class LogSchema
 
         return [streamHeads, eventHashes, ledger, daemonPositions, deadLetters,
             SchemaFunctions.For(schema, EventHashFunction), SchemaFunctions.For(schema, LockStreamHeadsFunction),
-            SchemaFunctions.For(schema, ChainAppendedEventsFunction), SchemaFunctions.For(schema, LockStreamHeadsOrRaiseFunction),
+            SchemaFunctions.For(schema, LockStreamHeadsOrRaiseFunction),
             SchemaFunctions.For(schema, ChainLockedStreamsFunction)];
     }
 
@@ -96,51 +96,22 @@ public static class LogSchema
             -- An id before Marten draws any number: the projection runner's high-water mark relies on it.
             perform pg_current_xact_id();
             for i in 1 .. cardinality(p_stream_ids) loop
-                insert into {schema}.stream_heads (stream_id, type, version, head_hash)
-                    values (p_stream_ids[i], p_stream_types[i], 0, '\x'::bytea) on conflict (stream_id) do nothing;
+                -- Most appends go to a stream that exists: lock its head first, create one only when there is none.
                 select h.version into v_version from {schema}.stream_heads h where h.stream_id = p_stream_ids[i] for update;
-                if found and p_expected[i] <> -1 and v_version <> p_expected[i] then
+                if not found then
+                    insert into {schema}.stream_heads (stream_id, type, version, head_hash)
+                        values (p_stream_ids[i], p_stream_types[i], 0, '\x'::bytea) on conflict (stream_id) do nothing;
+                    if found then
+                        v_version := 0;
+                    else
+                        -- Another creator committed it meanwhile (the insert waited for it): lock theirs.
+                        select h.version into v_version from {schema}.stream_heads h where h.stream_id = p_stream_ids[i] for update;
+                    end if;
+                end if;
+                if p_expected[i] <> -1 and v_version <> p_expected[i] then
                     o_stream_id := p_stream_ids[i]; o_actual := v_version;
                     return next;
                 end if;
-            end loop;
-        end;
-        $function$;
-        """;
-
-    /// <summary>
-    /// Runs in the append's transaction right after Marten wrote the events: chains versions p_from..p_to of each stream
-    /// onto its head. Streams come sorted by id, so concurrent batches lock heads in one order.
-    /// </summary>
-    private const string ChainAppendedEventsFunction = """
-        CREATE OR REPLACE FUNCTION {schema}.chain_appended_events(p_stream_ids uuid[], p_stream_types text[], p_from bigint[], p_to bigint[])
-         RETURNS TABLE(o_stream_id uuid, o_version bigint, o_position bigint, o_recorded_at timestamp with time zone, o_tx_id xid8, o_hash bytea)
-         LANGUAGE plpgsql
-        AS $function$
-        declare
-            v_hash bytea;
-            r record;
-        begin
-            for i in 1 .. cardinality(p_stream_ids) loop
-                select h.head_hash into v_hash from {schema}.stream_heads h where h.stream_id = p_stream_ids[i] for update;
-                if not found then
-                    v_hash := '\x'::bytea;
-                    insert into {schema}.stream_heads (stream_id, type, version, head_hash) values (p_stream_ids[i], p_stream_types[i], 0, v_hash);
-                end if;
-                for r in
-                    select e.seq_id, e.version, e.id, e.timestamp,
-                           e.type, e.data, e.correlation_id, e.causation_id, e.headers
-                    from {schema}.mt_events e
-                    where e.stream_id = p_stream_ids[i] and e.version between p_from[i] and p_to[i]
-                    order by e.version
-                loop
-                    v_hash := {schema}.event_hash(v_hash, p_stream_ids[i], r.version, r.id, r.type, r.data, r.correlation_id, r.causation_id, r.headers, r.timestamp);
-                    insert into {schema}.event_hashes (position, stream_id, version, event_id, hash) values (r.seq_id, p_stream_ids[i], r.version, r.id, v_hash);
-                    o_stream_id := p_stream_ids[i]; o_version := r.version; o_position := r.seq_id;
-                    o_recorded_at := r.timestamp; o_tx_id := pg_current_xact_id(); o_hash := v_hash;
-                    return next;
-                end loop;
-                update {schema}.stream_heads set version = p_to[i], head_hash = v_hash, updated_at = clock_timestamp() where stream_id = p_stream_ids[i];
             end loop;
         end;
         $function$;
@@ -168,8 +139,9 @@ public static class LogSchema
         """;
 
     /// <summary>
-    /// Runs inside Marten's batch, after its appends: chains each stream's new events (from its head's version + 1 to
-    /// Marten's new stream version) with <c>chain_appended_events</c>.
+    /// Runs inside Marten's batch, after its appends: chains each stream's new events (those past its head's version)
+    /// onto its head, in stream order then version order, and moves the heads, which <c>lock_stream_heads</c> locked
+    /// earlier in the same transaction. Two reads per stream; one insert of all the hashes and one write of all the heads.
     /// </summary>
     private const string ChainLockedStreamsFunction = """
         CREATE OR REPLACE FUNCTION {schema}.chain_locked_streams(p_stream_ids uuid[], p_stream_types text[])
@@ -177,12 +149,50 @@ public static class LogSchema
          LANGUAGE plpgsql
         AS $function$
             -- plpgsql, not sql: its body is checked when first run, so Marten's tables need not exist when it is created.
+            declare
+                v_hash bytea;
+                v_from bigint;
+                v_tx xid8 := pg_current_xact_id();
+                v_positions bigint[] := '{}';
+                v_streams uuid[] := '{}';
+                v_versions bigint[] := '{}';
+                v_ids uuid[] := '{}';
+                v_hashes bytea[] := '{}';
+                r record;
             begin
-                return query select * from {schema}.chain_appended_events(p_stream_ids, p_stream_types,
-                    array(select coalesce(h.version, 0) + 1 from unnest(p_stream_ids) with ordinality u(id, n)
-                          left join {schema}.stream_heads h on h.stream_id = u.id order by u.n),
-                    array(select coalesce(s.version, 0) from unnest(p_stream_ids) with ordinality u(id, n)
-                          left join {schema}.mt_streams s on s.id = u.id order by u.n));
+                for i in 1 .. cardinality(p_stream_ids) loop
+                    -- Lookups per stream, by index: a join over all the batch's streams gets a generic plan (plpgsql
+                    -- caches one per connection) that hash-joins whole tables, so it slows as the log grows (measured).
+                    select h.head_hash, h.version into v_hash, v_from from {schema}.stream_heads h where h.stream_id = p_stream_ids[i];
+                    if not found then
+                        v_hash := '\x'::bytea; v_from := 0;
+                    end if;
+                    for r in
+                        select e.seq_id, e.version, e.id, e.timestamp, e.type, e.data, e.correlation_id, e.causation_id, e.headers
+                        from {schema}.mt_events e
+                        where e.stream_id = p_stream_ids[i] and e.version > v_from
+                        order by e.version
+                    loop
+                        v_hash := {schema}.event_hash(v_hash, p_stream_ids[i], r.version, r.id, r.type, r.data, r.correlation_id, r.causation_id, r.headers, r.timestamp);
+                        v_positions := v_positions || r.seq_id;
+                        v_streams := v_streams || p_stream_ids[i];
+                        v_versions := v_versions || r.version;
+                        v_ids := v_ids || r.id;
+                        v_hashes := v_hashes || v_hash;
+                        o_stream_id := p_stream_ids[i]; o_version := r.version; o_position := r.seq_id;
+                        o_recorded_at := r.timestamp; o_tx_id := v_tx; o_hash := v_hash;
+                        return next;
+                    end loop;
+                end loop;
+                insert into {schema}.event_hashes (position, stream_id, version, event_id, hash)
+                    select * from unnest(v_positions, v_streams, v_versions, v_ids, v_hashes);
+                -- Each stream's last event becomes its head (a head missing despite the lock is written here too).
+                insert into {schema}.stream_heads as h (stream_id, type, version, head_hash)
+                    select distinct on (c.stream_id) c.stream_id, t.type, c.version, c.hash
+                    from unnest(v_streams, v_versions, v_hashes) c(stream_id, version, hash)
+                    join unnest(p_stream_ids, p_stream_types) t(stream_id, type) on t.stream_id = c.stream_id
+                    order by c.stream_id, c.version desc
+                    on conflict (stream_id) do update set version = excluded.version, head_hash = excluded.head_hash, updated_at = clock_timestamp();
             end;
         $function$;
         """;

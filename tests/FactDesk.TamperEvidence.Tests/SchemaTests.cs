@@ -57,7 +57,7 @@ public class SchemaTests
                 .ShouldBe(1, table);
         (await first.ScalarAsync<long>("""
             select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-            where n.nspname = 'factdesk' and p.proname in ('event_hash', 'lock_stream_heads', 'chain_appended_events')
+            where n.nspname = 'factdesk' and p.proname in ('event_hash', 'lock_stream_heads', 'chain_locked_streams')
             """)).ShouldBe(3);
 
         var second = TestStore.Build(database, new SeenEventsProjection(ProjectionLifecycle.Inline));
