@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using JasperFx.Events.Daemon;
 using Npgsql;
 
@@ -114,24 +115,57 @@ public sealed class ProjectionControl(TamperEvidentLog store, Func<ValueTask<IPr
             await clear.ExecuteNonQueryAsync(ct);
         }
         var total = await CountAsync(ct, connection: connection);
-        long position = 0, done = 0;
+        long done = 0;
         var lastReport = TimeSpan.Zero;
-        while (true)
+        // The log is read on a second connection while the pages already read are applied on this one: reading (the
+        // server's scan, the client's JSON) and applying overlap instead of taking turns. Started after the lock, so it
+        // reads what the appends that could write these tables committed before the rebuild, as a read in this
+        // transaction would.
+        var pages = Channel.CreateBounded<IReadOnlyList<RecordedEvent>>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reading = Task.Run(async () =>
         {
-            var events = await store.ReadAllAsync(connection, position, long.MaxValue, 5000, ct);
-            if (events.Count == 0) break;
-            await projection.ApplyAsync(connection, events, ct);
-            position = events[^1].Position;
-            done += events.Count;
-            if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
+            try
             {
-                lastReport = clock.Elapsed;
-                progress?.Report(new ProjectionProgress(projection.Name, done, total, clock.Elapsed));
+                long position = 0;
+                while (true)
+                {
+                    var page = await store.ReadAllAsync(position, long.MaxValue, RebuildPageSize, stopReading.Token);
+                    if (page.Count == 0) break;
+                    await pages.Writer.WriteAsync(page, stopReading.Token);
+                    position = page[^1].Position;
+                }
+                pages.Writer.Complete();
             }
+            catch (Exception e)
+            {
+                pages.Writer.Complete(e);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var events in pages.Reader.ReadAllAsync(ct))
+            {
+                await projection.ApplyAsync(connection, events, ct);
+                done += events.Count;
+                if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(1))
+                {
+                    lastReport = clock.Elapsed;
+                    progress?.Report(new ProjectionProgress(projection.Name, done, total, clock.Elapsed));
+                }
+            }
+        }
+        finally
+        {
+            await stopReading.CancelAsync();
+            await reading;
         }
         await tx.CommitAsync(ct);
         progress?.Report(new ProjectionProgress(projection.Name, done, total, clock.Elapsed));
     }
+
+    /// <summary>Events per page of an inline rebuild's read.</summary>
+    private const int RebuildPageSize = 5000;
 
     private async Task<long> LastPositionAsync(CancellationToken ct)
     {

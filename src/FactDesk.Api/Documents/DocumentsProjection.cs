@@ -46,17 +46,19 @@ public sealed class DocumentsProjection : IProjection
 
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {
+        // One round trip for all the events handed over (a rebuild hands over thousands at a time), in their order.
+        await using var batch = new NpgsqlBatch(connection);
         foreach (var e in events)
         {
             switch (e.Data)
             {
                 case DocumentIngested ingested:
-                    await using (var cmd = new NpgsqlCommand($"""
+                    {
+                        var cmd = new NpgsqlBatchCommand($"""
                         insert into {Schema}.documents (id, title, outlet, published_on, duplicate_of, shingles, ingested_at)
                         values ($1, $2, $3, $4, $5, $6, $7)
                         on conflict (id) do nothing
-                        """, connection))
-                    {
+                        """);
                         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = ingested.DocumentId });
                         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ingested.Title });
                         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)ingested.Outlet ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
@@ -64,24 +66,25 @@ public sealed class DocumentsProjection : IProjection
                         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)ingested.DuplicateOf ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
                         cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = DuplicateFinder.Fingerprint(ingested.Text) });
                         cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = ingested.At });
-                        await cmd.ExecuteNonQueryAsync(ct);
+                        batch.BatchCommands.Add(cmd);
                     }
                     break;
                 case ClaimFlagged { DocumentId: { } documentId } flagged:
-                    await using (var cmd = new NpgsqlCommand($"""
+                    {
+                        var cmd = new NpgsqlBatchCommand($"""
                         insert into {Schema}.document_claims (document_id, claim_id, quote, flagged_at)
                         values ($1, $2, $3, $4)
                         on conflict do nothing
-                        """, connection))
-                    {
+                        """);
                         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = documentId });
                         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = flagged.ClaimId });
                         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = flagged.Quote });
                         cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = flagged.At });
-                        await cmd.ExecuteNonQueryAsync(ct);
+                        batch.BatchCommands.Add(cmd);
                     }
                     break;
             }
         }
+        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
     }
 }
