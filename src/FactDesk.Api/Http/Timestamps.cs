@@ -54,7 +54,39 @@ public static class Timestamps
         public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             if (reader.TokenType != JsonTokenType.String) throw new JsonException("A timestamp must be an ISO 8601 string.");
+            // The shape FactDesk writes itself (every stored event and snapshot) is read by System.Text.Json's own
+            // parser, which gives the same instant; TryParse's rewriting of other shapes cost a rebuild a tenth of its time.
+            if (!reader.HasValueSequence && !reader.ValueIsEscaped && IsExtendedWithOffset(reader.ValueSpan)
+                && reader.TryGetDateTimeOffset(out var written))
+                return written.ToUniversalTime();
             return TryParse(reader.GetString(), out var utc) ? utc : throw new JsonException("Not an ISO 8601 timestamp.");
+        }
+
+        /// <summary>
+        /// <c>yyyy-MM-ddTHH:mm:ss</c>, an optional fraction of 1 to 7 digits, then <c>Z</c> or <c>+hh:mm</c>/<c>-hh:mm</c>:
+        /// what both parsers read alike. A leap second, a basic offset or no offset at all goes through TryParse.
+        /// </summary>
+        public static bool IsExtendedWithOffset(ReadOnlySpan<byte> s)
+        {
+            if (s.Length is < 20 or > 33) return false;
+            static bool Digits(ReadOnlySpan<byte> part)
+            {
+                foreach (var b in part) if (b is < (byte)'0' or > (byte)'9') return false;
+                return true;
+            }
+            if (!Digits(s[..4]) || s[4] != '-' || !Digits(s[5..7]) || s[7] != '-' || !Digits(s[8..10]) || s[10] != 'T'
+                || !Digits(s[11..13]) || s[13] != ':' || !Digits(s[14..16]) || s[16] != ':' || !Digits(s[17..19]) || s[17] == '6')
+                return false;
+            var i = 19;
+            if (s[i] == '.')
+            {
+                var start = ++i;
+                while (i < s.Length && s[i] is >= (byte)'0' and <= (byte)'9') i++;
+                if (i - start is < 1 or > 7) return false;
+            }
+            var offset = s[i..];
+            return offset.Length == 1 ? offset[0] == 'Z'
+                : offset.Length == 6 && offset[0] is (byte)'+' or (byte)'-' && Digits(offset[1..3]) && offset[3] == ':' && Digits(offset[4..6]);
         }
 
         public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using FactDesk.Api.Http;
 using Shouldly;
 
@@ -38,6 +39,46 @@ public class TimestampTests
     [InlineData("12/10/2026")]
     [InlineData("2026-12-10T17:00:00+02:00 and more")]
     public void Garbage_and_instants_outside_the_calendar_are_refused(string given) => Timestamps.TryParse(given, out _).ShouldBeFalse(given);
+
+    [Theory]
+    [InlineData("2026-12-10T17:00:00+02:00")]
+    [InlineData("2026-12-10T17:00:00.1234567-05:30")]
+    [InlineData("2026-12-10T15:00:00.5Z")]
+    [InlineData("0001-01-01T00:00:00Z")]
+    [InlineData("9999-12-31T23:59:59.9999999Z")]
+    [InlineData("2026-12-10T15:00:00")]
+    [InlineData("2026-12-10T17:00:00+0200")]
+    [InlineData("2016-12-31T23:59:60Z")]
+    [InlineData("2026-12-10T17:00:00+25:00")]
+    [InlineData("2026-12-10T17:00:00+14:01")]
+    [InlineData("0001-01-01T00:00:00+01:00")]
+    [InlineData("2025-02-30T10:00:00Z")]
+    [InlineData("2026-12-10T17:00:00.123456789Z")]
+    [InlineData("2026-12-10T17:00:00.Z")]
+    public void The_JSON_converter_reads_every_timestamp_as_TryParse_does(string given)
+    {
+        var json = JsonSerializer.Serialize(given);
+        if (Timestamps.TryParse(given, out var expected))
+        {
+            var read = JsonSerializer.Deserialize<DateTimeOffset>(json, JsonDefaults.Options);
+            read.ShouldBe(expected, given);
+            read.Offset.ShouldBe(TimeSpan.Zero);
+        }
+        else Should.Throw<JsonException>(() => JsonSerializer.Deserialize<DateTimeOffset>(json, JsonDefaults.Options), given);
+    }
+
+    [Fact]
+    public void What_FactDesk_writes_itself_takes_the_fast_path()
+    {
+        foreach (var instant in new[] { DateTimeOffset.UtcNow, new DateTimeOffset(2026, 12, 10, 15, 0, 0, TimeSpan.Zero), DateTimeOffset.MinValue })
+        {
+            var written = JsonSerializer.Serialize(instant, JsonDefaults.Options).Trim('"');
+            Timestamps.UtcConverter.IsExtendedWithOffset(Encoding.UTF8.GetBytes(written)).ShouldBeTrue(written);
+        }
+        Timestamps.UtcConverter.IsExtendedWithOffset("2016-12-31T23:59:60Z"u8).ShouldBeFalse();
+        Timestamps.UtcConverter.IsExtendedWithOffset("2026-12-10T15:00:00"u8).ShouldBeFalse();
+        Timestamps.UtcConverter.IsExtendedWithOffset("2026-12-10T17:00:00+0200"u8).ShouldBeFalse();
+    }
 }
 
 public class RequestTextTests
