@@ -25,6 +25,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
     // commits: the append benchmark fell from about 3,400 to 2,126 events/s at 32 writers.)
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
     private readonly Task[] _lanes;
+    private readonly NpgsqlDataSource? _connections;
     private long _commits;
     private long _committedAppends;
 
@@ -38,6 +39,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
             throw new ArgumentException("Group commit needs Marten's Quick append mode and Guid stream ids (StoreOptions.UseFactDeskEvents()).", nameof(store));
         _store = store;
         _hook = options.Hook;
+        _connections = options.Connections;
         _maxBatch = options.MaxAppendsPerCommit;
         _lanes = Enumerable.Range(0, options.Lanes).Select(_ => Task.Run(RunLaneAsync)).ToArray();
     }
@@ -202,8 +204,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
         try
         {
             var versions = new Dictionary<Guid, long>();
-            await using var connection = _store.Storage.Database.CreateConnection();
-            await connection.OpenAsync().ConfigureAwait(false);
+            await using var connection = await OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
             await using var cmd = new NpgsqlCommand($"select id, version from {_store.Options.Events.DatabaseSchemaName}.mt_streams where id = any($1)", connection);
             cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = batch.Select(p => p.StreamId).ToArray() });
             await using var reader = await cmd.ExecuteReaderAsync().ConfigureAwait(false);
@@ -216,12 +217,19 @@ public sealed class GroupCommitAppender : IAsyncDisposable
         }
     }
 
+    private async Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken ct)
+    {
+        if (_connections is { } connections) return await connections.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var connection = _store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        return connection;
+    }
+
     private async Task SaveAsync(IReadOnlyList<PendingAppend> appends)
     {
         // Not cancellable: once taken, an append runs to a known outcome.
         var ct = CancellationToken.None;
-        await using var connection = _store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         if (_hook is not null)
             await _hook.BeforeAppendAsync(connection,

@@ -11,4 +11,7 @@ public sealed class GroupCommitOptions
 
     /// <summary>Writes that commit in each batch's transaction, after its events.</summary>
     public IGroupCommitHook? Hook { get; set; }
+
+    /// <summary>Where commits take their connections; the store's own when not set.</summary>
+    public Npgsql.NpgsqlDataSource? Connections { get; set; }
 }

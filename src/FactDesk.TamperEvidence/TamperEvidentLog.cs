@@ -20,6 +20,12 @@ public sealed class TamperEvidentLogOptions
     public int MaxAppendsPerCommit { get; set; } = 64;
     /// <summary>How many group commits may be under way at once.</summary>
     public int CommitLanes { get; set; } = 4;
+    /// <summary>
+    /// Where group commits take their connections, when not from the store's pool: a pool of their own that skips
+    /// Npgsql's reset on return (No Reset On Close) keeps the server's cached plans of the hash chain's functions,
+    /// which the reset (DISCARD ALL) throws away. Commits leave no session state behind to reset.
+    /// </summary>
+    public NpgsqlDataSource? CommitConnections { get; set; }
 
     /// <summary>The state types kept as inline snapshots (see <see cref="Snapshot{TState}"/>).</summary>
     public List<SnapshotSetting> Snapshots { get; } = [];
@@ -74,6 +80,7 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         _appender = new GroupCommitAppender(Marten, new GroupCommitOptions
         {
             MaxAppendsPerCommit = options.MaxAppendsPerCommit, Lanes = options.CommitLanes, Hook = this,
+            Connections = options.CommitConnections,
         });
     }
 

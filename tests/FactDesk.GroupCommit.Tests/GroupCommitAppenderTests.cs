@@ -27,6 +27,23 @@ public sealed class GroupCommitAppenderTests
     }
 
     [Fact]
+    public async Task Commits_run_on_connections_of_the_pool_they_are_given()
+    {
+        await using var db = await CreateAsync("gc_pool");
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { ApplicationName = "factdesk-commits", NoResetOnClose = true };
+        await using var commits = Npgsql.NpgsqlDataSource.Create(settings.ConnectionString);
+        await using var appender = new GroupCommitAppender(db.Store, new GroupCommitOptions { Lanes = 2, Connections = commits });
+        var streams = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToArray();
+
+        (await Task.WhenAll(streams.Select(s => appender.AppendAsync(s, 0, One("pooled")))).WaitAsync(Patience)).ShouldAllBe(v => v == 1);
+
+        (await db.CountAsync("select count(*) from factdesk.mt_events where data::text like '%pooled%'")).ShouldBe(20);
+        // Back in the given pool and still connected: the commits ran there, not on the store's connections.
+        (await db.CountAsync("select count(*) from pg_stat_activity where application_name = 'factdesk-commits' and datname = current_database()"))
+            .ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
     public async Task A_stale_expected_version_fails_only_its_own_append_and_its_batch_mates_commit_together()
     {
         await using var db = await CreateAsync("gc_stale");

@@ -20,11 +20,14 @@ public sealed class MartenDatabase : IAsyncDisposable
     /// <summary>Bounds every wait in these tests: a hang fails the test instead of the run.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private MartenDatabase(DocumentStore store, NpgsqlDataSource sql)
+    private MartenDatabase(DocumentStore store, NpgsqlDataSource sql, string connectionString)
     {
         Store = store;
         Sql = sql;
+        ConnectionString = connectionString;
     }
+
+    public string ConnectionString { get; }
 
     public DocumentStore Store { get; }
     public NpgsqlDataSource Sql { get; }
@@ -39,7 +42,7 @@ public sealed class MartenDatabase : IAsyncDisposable
             options.AutoCreateSchemaObjects = AutoCreate.All;
         });
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        return new MartenDatabase(store, NpgsqlDataSource.Create(connectionString));
+        return new MartenDatabase(store, NpgsqlDataSource.Create(connectionString), connectionString);
     }
 
     public static object[] One(string name) => [new ThingHappened(name, 1)];
