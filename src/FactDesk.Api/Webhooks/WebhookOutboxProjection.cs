@@ -125,7 +125,9 @@ public sealed class WebhookOutboxProjection(WebhookDispatch dispatch) : IProject
               -- A replay must not add back a delivery that was pruned after it was delivered.
               and {WebhookOutboxPruning.NotPruned("x.position")}
             order by x.position
-            on conflict (subscription_id, event_id) do nothing
+            -- No arbiter named: a row owed twice conflicts on its derived id and on (subscription, event) alike, and when
+            -- two writers insert it at once (a catch-up beside a rebuild) the loser may meet either index first.
+            on conflict do nothing
             returning id, subscription_id, stream_id, status
             """, connection);
         insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = owed.Select(e => e.Position).ToArray() });

@@ -102,7 +102,8 @@ public sealed class CheckpointSigner : BackgroundService
             from {StoreSetup.Schema}.subscriptions s
             where s.removed_position is null
               and (cardinality(s.event_types) = 0 or $3 = any(s.event_types) or $4 = any(s.event_types))
-            on conflict (subscription_id, event_id) do nothing
+            -- Either unique index may report a row owed twice (see WebhookOutboxProjection.InsertOwedAsync).
+            on conflict do nothing
             returning id, subscription_id
             """, connection);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = size });
