@@ -41,6 +41,28 @@ public sealed record RecordedEvent(
     ulong TransactionId,
     byte[] Hash)
 {
+    private object? _data = Data;
+    private readonly Func<object>? _readData;
+
+    /// <summary>The event as its class (or as JSON when its type is unknown here).</summary>
+    public object Data
+    {
+        get
+        {
+            if (Volatile.Read(ref _data) is { } data) return data;
+            // Read once, by whoever asks first; a second reader racing the first gets the instance that was kept.
+            Interlocked.CompareExchange(ref _data, _readData!(), null);
+            return _data!;
+        }
+        init => _data = value;
+    }
+
+    /// <summary>
+    /// Reads <see cref="Data"/> only when first asked for (give <c>null</c> for Data then): projections that copy the
+    /// stored JSON, such as the audit trail, never pay for turning it into classes.
+    /// </summary>
+    public Func<object> ReadData { init => _readData = value; }
+
     /// <summary>The event data as stored JSON (useful for events of unknown type and for history views).</summary>
     public JsonElement DataJson { get; init; }
 }

@@ -187,6 +187,9 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
             configure?.Invoke(options);
         });
 
+    /// <summary>The ranges of the log the async projections read last, shared between them.</summary>
+    internal SettledEventsWindow SettledEvents { get; } = new(capacity: 10_000);
+
     /// <summary>The async projections, as Marten's daemon runs them.</summary>
     public IReadOnlyList<DaemonProjection> AsyncProjections { get; }
 
@@ -484,7 +487,7 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         NpgsqlConnection? connection = null, string hashRange = "")
     {
         var sql = $"""
-            select e.seq_id, e.stream_id, coalesce(s.type, ''), e.version, e.id, e.type, e.data::text,
+            select e.seq_id, e.stream_id, coalesce(s.type, ''), e.version, e.id, e.type, e.data,
                    e.headers->>'{MetadataHeaders.ActorName}', e.headers->>'{MetadataHeaders.ActorRole}', e.correlation_id, e.causation_id,
                    e.headers->>'{MetadataHeaders.IdempotencyKey}', e.timestamp, h.tx_id::text, h.hash
             from {Schema}.mt_events e
@@ -499,15 +502,16 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         while (await reader.ReadAsync(ct))
         {
             var type = reader.GetString(5);
-            var json = JsonDocument.Parse(reader.GetString(6)).RootElement;
+            // Parsed from the column's bytes, not from a string of them.
+            var json = reader.GetFieldValue<JsonDocument>(6).RootElement;
             string Text(int i) => reader.IsDBNull(i) ? "" : reader.GetString(i);
             var metadata = new EventMetadata(Text(7), Text(8), Text(9), Text(10), reader.IsDBNull(11) ? null : reader.GetString(11));
             result.Add(new RecordedEvent(
                 reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetGuid(4), type,
-                Types.Deserialize(type, json), metadata,
+                null!, metadata,
                 reader.GetFieldValue<DateTimeOffset>(12), reader.IsDBNull(13) ? 0 : ulong.Parse(reader.GetString(13)),
                 reader.IsDBNull(14) ? [] : reader.GetFieldValue<byte[]>(14))
-            { DataJson = json });
+            { DataJson = json, ReadData = () => Types.Deserialize(type, json) });
         }
         return result;
     }
