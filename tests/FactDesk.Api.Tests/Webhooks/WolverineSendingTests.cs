@@ -32,6 +32,36 @@ public class WolverineSendingTests(ApiSendingWebhooksFast api) : IClassFixture<A
         await api.UnsubscribeAsync(subscription);
     }
 
+    [Fact]
+    public async Task Replaying_the_dead_letter_of_a_delivery_sent_again_since_sends_nothing_more()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Answer = (_, _) => 503;
+        var subscription = await api.SubscribeAsync(receiver.Url, "claim-flagged");
+        var claimId = await api.FlagClaimAsync("Bus lanes cut commute times by a third");
+        var deliveryId = (await api.WaitForDeliveriesAsync(subscription, rows => rows.Any(r => r.GetProperty("status").GetString() == "dead")))
+            .Single(r => r.GetProperty("streamId").GetGuid() == claimId).GetProperty("id").GetGuid();
+        await PollAsync(async () => await DeadLettersForAsync(deliveryId) == 1, "the dead message in wolverine_dead_letters");
+        receiver.Answer = (_, _) => 200;
+        (await api.Editor.PostAsync($"/api/subscriptions/{subscription}/deliveries/{deliveryId}/redelivery", null)).IsSuccessStatusCode.ShouldBeTrue();
+        await api.WaitForDeliveriesAsync(subscription, rows => rows.Single(r => r.GetProperty("id").GetGuid() == deliveryId).GetProperty("status").GetString() == "delivered");
+        var attempts = await ScalarAsync<int>($"select attempts from factdesk.webhook_outbox where id = '{deliveryId}'");
+
+        // An operator replays the old dead letter the way Wolverine's tools do: it goes back to the inbox and is handled again.
+        var envelope = await ScalarAsync<Guid>($"select id from {WebhookSending.MessageSchema}.wolverine_dead_letters where exception_message like '%{deliveryId}%'");
+        (await ScalarAsync<long>($"select count(*) from {WebhookSending.MessageSchema}.wolverine_incoming_envelopes where id = '{envelope}'")).ShouldBe(0);
+        await ScalarAsync<int>($"with r as (update {WebhookSending.MessageSchema}.wolverine_dead_letters set replayable = true where id = '{envelope}' returning 1) select count(*)::int from r");
+        // Handled again: out of the dead letters, and marked handled in the inbox (kept there a while against duplicates).
+        await PollAsync(async () => await ScalarAsync<string>(
+                $"select coalesce((select status from {WebhookSending.MessageSchema}.wolverine_incoming_envelopes where id = '{envelope}'), 'absent')") == "Handled"
+            && await ScalarAsync<long>($"select count(*) from {WebhookSending.MessageSchema}.wolverine_dead_letters where id = '{envelope}'") == 0,
+            "the replayed dead letter taken back and handled");
+
+        receiver.All.Count(r => r.Subject == claimId.ToString() && r.Accepted).ShouldBe(1);
+        (await ScalarAsync<int>($"select attempts from factdesk.webhook_outbox where id = '{deliveryId}'")).ShouldBe(attempts);
+        await api.UnsubscribeAsync(subscription);
+    }
+
     private Task<long> DeadLettersForAsync(Guid deliveryId) =>
         ScalarAsync<long>($"select count(*) from {WebhookSending.MessageSchema}.wolverine_dead_letters where exception_message like '%{deliveryId}%'");
 
