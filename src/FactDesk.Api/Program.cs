@@ -42,9 +42,9 @@ builder.Services.AddSingleton<IReviewQueueReader, ProjectedQueueReader>();
 builder.Services.AddSingleton<IAuditTrail, ProjectedAuditTrail>();
 var issuer = builder.Configuration.ReadIssuer();
 builder.Services.AddSingleton(issuer);
-builder.Services.AddAuthentication(BearerTokenHandler.Scheme)
+builder.Services.AddAuthentication(BearerTokenHandler.SchemeName)
     // The queue page's EventSource cannot send a bearer header: only that feed may fall back to the page session cookie.
-    .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.Scheme,
+    .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName,
         o => o.ForwardDefaultSelector = http => PageSessionHandler.IsPageFeed(http.Request) ? PageSessionHandler.SchemeName : null)
     // Page sessions: cookie authentication over Data Protection keys and session records in PostgreSQL.
     .AddPageSessions(builder.Configuration, issuer.SignsInPages)

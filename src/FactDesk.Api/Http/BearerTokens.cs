@@ -26,7 +26,7 @@ public sealed class BearerTokenHandler(
     SignInThrottle throttle, Identity.IssuerOptions issuer, Telemetry.FactDeskMetrics metrics)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "Bearer";
+    public const string SchemeName = "Bearer";
 
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
@@ -63,14 +63,14 @@ public sealed class BearerTokenHandler(
         if (principal is not null && Roles.All.Contains(principal.Role))
         {
             var identity = new ClaimsIdentity(
-                [new Claim(ClaimTypes.Name, principal.Name), new Claim(ClaimTypes.Role, principal.Role)], Scheme);
-            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
+                [new Claim(ClaimTypes.Name, principal.Name), new Claim(ClaimTypes.Role, principal.Role)], SchemeName);
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
         }
         if (issuer.AcceptsTokens && Identity.IssuerTokens.LooksLikeJwt(token))
         {
             // The issuer's scheme has already made FactDesk's principal (name and one role) or refused the token.
             var issued = await Context.AuthenticateAsync(Identity.IssuerTokens.Scheme);
-            if (issued.Succeeded) return AuthenticateResult.Success(new AuthenticationTicket(issued.Principal, Scheme));
+            if (issued.Succeeded) return AuthenticateResult.Success(new AuthenticationTicket(issued.Principal, SchemeName));
             // Every JWT begins alike: its signature, not its first characters, tells one person's token from another's.
             metrics.SignInFailed("jwt", "refused");
             Throttle(token[(token.LastIndexOf('.') + 1)..]);
