@@ -50,7 +50,7 @@ public sealed record RecordedEvent(
         get
         {
             if (Volatile.Read(ref _data) is { } data) return data;
-            // Read once, by whoever asks first; a second reader racing the first gets the instance that was kept.
+            // Readers racing to be first may each deserialize; all of them get the one instance that was kept.
             Interlocked.CompareExchange(ref _data, _readData!(), null);
             return _data!;
         }

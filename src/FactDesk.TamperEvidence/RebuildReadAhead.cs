@@ -62,6 +62,8 @@ internal sealed class RebuildReadAhead(TamperEvidentLog store, int chunk)
     {
         _events.Clear();
         _reading = null;
+        // Nothing is held now: should the read that follows fail, no page may pass for a continuation.
+        _after = _upTo = -1;
     }
 
     private void ReadNext(long after)

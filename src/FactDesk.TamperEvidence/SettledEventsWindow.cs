@@ -23,31 +23,37 @@ public sealed class SettledEventsWindow(int capacity)
     {
         if (upTo <= after) return [];
         await _gate.WaitAsync(ct);
+        var behind = false;
         try
         {
-            if (_upTo >= 0 && after < _after)
-                return await read(after, upTo, ct);
-            if (_upTo < 0 || after > _upTo)
+            behind = _upTo >= 0 && after < _after;
+            if (!behind)
             {
-                // Ahead of the window (or the first read): the window starts again here.
-                var fresh = await read(after, upTo, ct);
-                _events.Clear();
-                _events.AddRange(fresh);
-                (_after, _upTo) = (after, upTo);
-                return fresh;
-            }
-            if (upTo > _upTo)
-            {
-                _events.AddRange(await read(_upTo, upTo, ct));
-                _upTo = upTo;
+                if (_upTo < 0 || after > _upTo)
+                {
+                    // Ahead of the window (or the first read): the window starts again here.
+                    var fresh = await read(after, upTo, ct);
+                    _events.Clear();
+                    _events.AddRange(fresh);
+                    (_after, _upTo) = (after, upTo);
+                }
+                else if (upTo > _upTo)
+                {
+                    _events.AddRange(await read(_upTo, upTo, ct));
+                    _upTo = upTo;
+                }
+                // The answer is taken before the window forgets its oldest events, which may be this range's own.
+                var events = Slice(after, upTo);
                 Trim();
+                return events;
             }
-            return Slice(after, upTo);
         }
         finally
         {
             _gate.Release();
         }
+        // Behind the window: read outside the gate, so the projections ahead are not held up by this read.
+        return await read(after, upTo, ct);
     }
 
     private void Trim()

@@ -79,11 +79,23 @@ public class SettledEventsWindowTests
         var log = new Log();
         var window = new SettledEventsWindow(capacity: 4);
         await window.ReadAsync(0, 5, log.ReadAsync, CancellationToken.None);
-        await window.ReadAsync(5, 12, log.ReadAsync, CancellationToken.None);
+        // A range longer than the window still comes back whole.
+        Positions(await window.ReadAsync(5, 12, log.ReadAsync, CancellationToken.None)).ShouldBe([6L, 7, 9, 10, 12]);
         // Held now: 7, 9, 10, 12 (the window covers 6 to 12).
         Positions(await window.ReadAsync(6, 12, log.ReadAsync, CancellationToken.None)).ShouldBe([7L, 9, 10, 12]);
         Positions(await window.ReadAsync(3, 12, log.ReadAsync, CancellationToken.None)).ShouldBe([5L, 6, 7, 9, 10, 12]);
         log.Reads.ShouldBe([(0L, 5L), (5L, 12L), (3L, 12L)]);
+    }
+
+    [Fact]
+    public async Task A_first_read_longer_than_the_window_comes_back_whole_and_the_window_keeps_its_newest_events()
+    {
+        var log = new Log();
+        var window = new SettledEventsWindow(capacity: 3);
+        Positions(await window.ReadAsync(0, 20, log.ReadAsync, CancellationToken.None)).ShouldBe(LogPositions);
+        Positions(await window.ReadAsync(15, 20, log.ReadAsync, CancellationToken.None)).ShouldBe([17L, 20]);
+        Positions(await window.ReadAsync(10, 20, log.ReadAsync, CancellationToken.None)).ShouldBe([12L, 13, 14, 15, 17, 20]);
+        log.Reads.ShouldBe([(0L, 20L), (10L, 20L)]);
     }
 
     [Fact]
