@@ -106,10 +106,7 @@ public class WebhookKillTests(ITestOutputHelper output)
 
         public static async Task<HoldingReceiver> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
+            var app = LoopbackApp.Create();
             var receiver = new HoldingReceiver(app);
             app.Run(receiver.HandleAsync);
             await app.StartAsync();

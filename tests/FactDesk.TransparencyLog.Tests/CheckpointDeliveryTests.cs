@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FactDesk.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -17,10 +18,7 @@ public class CheckpointDeliveryTests(TransparentDesk desk) : IClassFixture<Trans
     public async Task A_subscriber_receives_each_new_checkpoint_signed_and_the_log_does_not_grow_from_it()
     {
         var received = new ConcurrentQueue<JsonElement>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var receiver = builder.Build();
+        await using var receiver = LoopbackApp.Create();
         receiver.MapPost("/hook", async (HttpRequest request) =>
         {
             received.Enqueue(JsonDocument.Parse(await new StreamReader(request.Body).ReadToEndAsync()).RootElement.Clone());

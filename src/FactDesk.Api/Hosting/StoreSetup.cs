@@ -137,7 +137,7 @@ public sealed class ProjectionDaemonService(ProjectionCoordinator coordinator, T
 
 /// <summary>
 /// The group commits' own connection pool (see <see cref="TamperEvidentLogOptions.CommitConnections"/>): a few
-/// connections, one per commit lane, kept as they are between commits. Disposed with the host.
+/// connections, one per commit lane and four more, kept as they are between commits. Disposed with the host.
 /// </summary>
 public sealed class CommitConnections(NpgsqlDataSource dataSource) : IAsyncDisposable
 {
