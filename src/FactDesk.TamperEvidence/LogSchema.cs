@@ -55,8 +55,7 @@ public static class LogSchema
         deadLetters.PrimaryKey("projection", "position");
 
         return [streamHeads, eventHashes, ledger, daemonPositions, deadLetters,
-            SchemaFunctions.For(schema, EventHashFunction), SchemaFunctions.For(schema, LockStreamHeadsFunction),
-            SchemaFunctions.For(schema, LockStreamHeadsOrRaiseFunction),
+            SchemaFunctions.For(schema, EventHashFunction), SchemaFunctions.For(schema, LockStreamHeadsOrRaiseFunction),
             SchemaFunctions.For(schema, ChainLockedStreamsFunction)];
     }
 
@@ -80,14 +79,14 @@ public static class LogSchema
         """;
 
     /// <summary>
-    /// Runs first in each batch's transaction, before Marten writes (streams sorted by id): locks each stream's head,
-    /// creating it for a new stream (so two creators queue here too), and returns the streams that are not at the
-    /// expected version (0: must not exist; -1: any). A batch with a conflict is stopped here, before Marten draws any
-    /// sequence number, so Marten never has to cover burned numbers with tombstone events.
+    /// Runs first inside Marten's own batch, before its appends (one round trip for lock, append and chain; streams
+    /// sorted by id): locks each stream's head, creating it for a new stream (so two creators queue here too), and stops
+    /// the batch with FactDesk's SQLSTATE <c>FD409</c> at the first stream not at its expected version (0: must not
+    /// exist; -1: any), before Marten draws any sequence number, so Marten never covers burned numbers with tombstones.
     /// </summary>
-    private const string LockStreamHeadsFunction = """
-        CREATE OR REPLACE FUNCTION {schema}.lock_stream_heads(p_stream_ids uuid[], p_stream_types text[], p_expected bigint[])
-         RETURNS TABLE(o_stream_id uuid, o_actual bigint)
+    private const string LockStreamHeadsOrRaiseFunction = """
+        CREATE OR REPLACE FUNCTION {schema}.lock_stream_heads_or_raise(p_stream_ids uuid[], p_stream_types text[], p_expected bigint[])
+         RETURNS void
          LANGUAGE plpgsql
         AS $function$
         declare
@@ -95,6 +94,8 @@ public static class LogSchema
         begin
             -- An id before Marten draws any number: the projection runner's high-water mark relies on it.
             perform pg_current_xact_id();
+            -- One stream at a time, in the batch's order (by stream id, as every batch sorts): batches that share streams lock
+            -- them in the same order and cannot deadlock.
             for i in 1 .. cardinality(p_stream_ids) loop
                 -- Most appends go to a stream that exists: lock its head first, create one only when there is none.
                 select h.version into v_version from {schema}.stream_heads h where h.stream_id = p_stream_ids[i] for update;
@@ -109,8 +110,8 @@ public static class LogSchema
                     end if;
                 end if;
                 if p_expected[i] <> -1 and v_version <> p_expected[i] then
-                    o_stream_id := p_stream_ids[i]; o_actual := v_version;
-                    return next;
+                    -- The message carries stream and version (Npgsql hides DETAIL by default).
+                    raise exception using errcode = 'FD409', message = format('stream %s is at version %s', p_stream_ids[i], v_version);
                 end if;
             end loop;
         end;
@@ -118,30 +119,9 @@ public static class LogSchema
         """;
 
     /// <summary>
-    /// Runs inside Marten's own batch, before its appends (one round trip for lock, append and chain): locks the heads
-    /// as <c>lock_stream_heads</c> does and stops the batch with FactDesk's SQLSTATE <c>FD409</c> at the first stream
-    /// not at its expected version, before Marten draws any sequence number.
-    /// </summary>
-    private const string LockStreamHeadsOrRaiseFunction = """
-        CREATE OR REPLACE FUNCTION {schema}.lock_stream_heads_or_raise(p_stream_ids uuid[], p_stream_types text[], p_expected bigint[])
-         RETURNS void
-         LANGUAGE plpgsql
-        AS $function$
-            declare
-                r record;
-            begin
-                for r in select * from {schema}.lock_stream_heads(p_stream_ids, p_stream_types, p_expected) loop
-                    -- The message carries stream and version (Npgsql hides DETAIL by default).
-                    raise exception using errcode = 'FD409', message = format('stream %s is at version %s', r.o_stream_id, r.o_actual);
-                end loop;
-            end;
-        $function$;
-        """;
-
-    /// <summary>
     /// Runs inside Marten's batch, after its appends: chains each stream's new events (those past its head's version)
-    /// onto its head, in stream order then version order, and moves the heads, which <c>lock_stream_heads</c> locked
-    /// earlier in the same transaction. Two reads per stream; one insert of all the hashes and one write of all the heads.
+    /// onto its head, in stream order then version order, and moves the heads, which <c>lock_stream_heads_or_raise</c>
+    /// locked earlier in the same transaction: one statement reads, chains, stores the hashes and moves the heads.
     /// </summary>
     private const string ChainLockedStreamsFunction = """
         CREATE OR REPLACE FUNCTION {schema}.chain_locked_streams(p_stream_ids uuid[], p_stream_types text[])
@@ -149,53 +129,46 @@ public static class LogSchema
          LANGUAGE plpgsql
         AS $function$
             -- plpgsql, not sql: its body is checked when first run, so Marten's tables need not exist when it is created.
-            declare
-                v_hash bytea;
-                v_from bigint;
-                v_tx xid8 := pg_current_xact_id();
-                v_positions bigint[] := '{}';
-                v_streams uuid[] := '{}';
-                v_versions bigint[] := '{}';
-                v_ids uuid[] := '{}';
-                v_hashes bytea[] := '{}';
-                r record;
             begin
-                for i in 1 .. cardinality(p_stream_ids) loop
-                    -- Lookups per stream, by index: a join over all the batch's streams gets a generic plan (plpgsql
-                    -- caches one per connection) that hash-joins whole tables, so it slows as the log grows (measured).
-                    select h.head_hash, h.version into v_hash, v_from from {schema}.stream_heads h where h.stream_id = p_stream_ids[i];
-                    if not found then
-                        v_hash := '\x'::bytea; v_from := 0;
-                    end if;
-                    for r in
-                        select e.seq_id, e.version, e.id, e.timestamp, e.type, e.data, e.correlation_id, e.causation_id, e.headers
-                        from {schema}.mt_events e
-                        where e.stream_id = p_stream_ids[i] and e.version > v_from
-                        order by e.version
-                    loop
-                        v_hash := {schema}.event_hash(v_hash, p_stream_ids[i], r.version, r.id, r.type, r.data, r.correlation_id, r.causation_id, r.headers, r.timestamp);
-                        v_positions := v_positions || r.seq_id;
-                        v_streams := v_streams || p_stream_ids[i];
-                        v_versions := v_versions || r.version;
-                        v_ids := v_ids || r.id;
-                        v_hashes := v_hashes || v_hash;
-                        o_stream_id := p_stream_ids[i]; o_version := r.version; o_position := r.seq_id;
-                        o_recorded_at := r.timestamp; o_tx_id := v_tx; o_hash := v_hash;
-                        return next;
-                    end loop;
-                end loop;
-                insert into {schema}.event_hashes (position, stream_id, version, event_id, hash)
-                    select * from unnest(v_positions, v_streams, v_versions, v_ids, v_hashes);
-                -- Each stream's last event becomes its head (a head missing despite the lock is written here too).
-                insert into {schema}.stream_heads as h (stream_id, type, version, head_hash)
-                    select distinct on (c.stream_id) c.stream_id, t.type, c.version, c.hash
-                    from unnest(v_streams, v_versions, v_hashes) c(stream_id, version, hash)
-                    join unnest(p_stream_ids, p_stream_types) t(stream_id, type) on t.stream_id = c.stream_id
-                    order by c.stream_id, c.version desc
-                    on conflict (stream_id) do update set version = excluded.version, head_hash = excluded.head_hash, updated_at = clock_timestamp();
+                -- One statement for the whole batch. The look-ups are lateral, by key, so they stay index scans per stream
+                -- whatever plan plpgsql caches (a plain join over the batch once got a cached plan that hash-joined whole
+                -- tables and slowed as the log grew). Each event's bytes are event_hash's; the recursion chains them per stream.
+                return query
+                with recursive new_events as materialized (
+                    select s.ord, s.stream_id, s.type, coalesce(h.head_hash, '\x'::bytea) as head_hash, e.seq_id, e.version, e.id, e.timestamp,
+                        row_number() over (partition by s.ord order by e.version) as n,
+                        convert_to(concat_ws(E'\n', s.stream_id::text, e.version::text, e.id::text, e.type,
+                            e.data::text, coalesce(e.correlation_id, ''), coalesce(e.causation_id, ''), coalesce(e.headers::text, ''),
+                            ((extract(epoch from e.timestamp) * 1000000)::bigint)::text), 'UTF8') as content
+                    from unnest(p_stream_ids, p_stream_types) with ordinality s(stream_id, type, ord)
+                    left join lateral (select h.head_hash, h.version from {schema}.stream_heads h where h.stream_id = s.stream_id limit 1) h on true
+                    join lateral (select e.seq_id, e.version, e.id, e.timestamp, e.type, e.data, e.correlation_id, e.causation_id, e.headers
+                                  from {schema}.mt_events e
+                                  where e.stream_id = s.stream_id and e.version > coalesce(h.version, 0)
+                                  order by e.version offset 0) e on true
+                ), chain as (
+                    select c.ord, c.n, c.stream_id, c.type, c.seq_id, c.version, c.id, c.timestamp, sha256(c.head_hash || c.content) as hash
+                    from new_events c where c.n = 1
+                    union all
+                    select c.ord, c.n, c.stream_id, c.type, c.seq_id, c.version, c.id, c.timestamp, sha256(p.hash || c.content)
+                    from chain p join new_events c on c.ord = p.ord and c.n = p.n + 1
+                ), hashes as (
+                    insert into {schema}.event_hashes (position, stream_id, version, event_id, hash)
+                    select c.seq_id, c.stream_id, c.version, c.id, c.hash from chain c
+                ), heads as (
+                    -- Each stream's last event becomes its head (a head missing despite the lock is written here too).
+                    insert into {schema}.stream_heads as h (stream_id, type, version, head_hash)
+                    select distinct on (c.ord) c.stream_id, c.type, c.version, c.hash from chain c order by c.ord, c.version desc
+                    on conflict (stream_id) do update set version = excluded.version, head_hash = excluded.head_hash, updated_at = clock_timestamp()
+                )
+                select c.stream_id, c.version, c.seq_id, c.timestamp, pg_current_xact_id(), c.hash from chain c order by c.ord, c.version;
             end;
         $function$;
         """;
+
+    /// <summary>Functions earlier versions declared and nothing calls any more (the declared ones replaced their callers).</summary>
+    private static readonly string[] RetiredFunctions =
+        ["lock_stream_heads(uuid[], text[], bigint[])", "chain_appended_events(uuid[], text[], bigint[], bigint[])"];
 
     /// <summary>
     /// Creates or migrates every schema object the Marten store knows (its own, the engine's, the projections' and the
@@ -210,6 +183,9 @@ public static class LogSchema
         await using (var cmd = new NpgsqlCommand($"select pg_advisory_xact_lock({AdvisoryKeys.For("schema:" + schema)})", connection, tx))
             await cmd.ExecuteNonQueryAsync(ct);
         await marten.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        // Weasel creates and replaces what is declared but never drops what no longer is: functions earlier versions made.
+        await using (var cmd = new NpgsqlCommand(string.Join(";", RetiredFunctions.Select(f => $"drop function if exists {schema}.{f}")), connection, tx))
+            await cmd.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }
 }

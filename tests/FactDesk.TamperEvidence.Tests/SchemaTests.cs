@@ -57,7 +57,7 @@ public class SchemaTests
                 .ShouldBe(1, table);
         (await first.ScalarAsync<long>("""
             select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-            where n.nspname = 'factdesk' and p.proname in ('event_hash', 'lock_stream_heads', 'chain_locked_streams')
+            where n.nspname = 'factdesk' and p.proname in ('event_hash', 'lock_stream_heads_or_raise', 'chain_locked_streams')
             """)).ShouldBe(3);
 
         var second = TestStore.Build(database, new SeenEventsProjection(ProjectionLifecycle.Inline));
@@ -140,5 +140,35 @@ public class SchemaTests
                 ignoreOrder: true);
         await store.MigrateAsync();
         await store.Marten.Storage.Database.AssertDatabaseMatchesConfigurationAsync();
+    }
+
+    [Fact]
+    public async Task Functions_earlier_versions_made_are_dropped_and_appends_go_on_without_them()
+    {
+        var database = await PostgresServer.CreateDatabaseForAsync("schema_retired");
+        var before = await TestStore.OpenAsync(database);
+        var stream = Guid.NewGuid();
+        await before.AppendAsync(stream, "thing", ExpectedVersion.NoStream, new ThingHappened("old", 1), TestStore.Metadata);
+        // As an earlier version left them: the lock of the heads as a function of its own, the chain before it was one call.
+        await before.ScalarAsync<object>("""
+            create function factdesk.lock_stream_heads(p_stream_ids uuid[], p_stream_types text[], p_expected bigint[])
+                returns table(o_stream_id uuid, o_actual bigint) language sql as 'select null::uuid, 0::bigint where false';
+            create function factdesk.chain_appended_events(p_stream_ids uuid[], p_stream_types text[], p_from bigint[], p_to bigint[])
+                returns void language sql as 'select';
+            """);
+
+        var after = TestStore.Build(database);
+        await after.MigrateAsync();
+
+        (await after.ScalarAsync<long>("""
+            select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname = 'factdesk' and p.proname in ('lock_stream_heads', 'chain_appended_events')
+            """)).ShouldBe(0);
+        await after.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), new ThingHappened("new", 2), TestStore.Metadata);
+        (await after.ReadStreamAsync(stream)).Select(e => e.Version).ShouldBe([1L, 2L]);
+        await after.CatchUpLedgerAsync();
+        var verified = await new LogVerifier(after).VerifyAsync();
+        verified.Ok.ShouldBeTrue(verified.Problem);
+        verified.EventsChecked.ShouldBe(2);
     }
 }
