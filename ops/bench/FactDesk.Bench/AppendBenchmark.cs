@@ -13,11 +13,14 @@ public static class AppendBenchmark
 {
     public static async Task<int> RunAsync(BenchArguments args)
     {
-        args.RejectUnknown("connection", "seconds", "warmup", "writers", "events-per-stream", "pgbench", "results", "emmett-connection", "emmett-script", "lanes", "max-batch");
+        args.RejectUnknown("connection", "seconds", "warmup", "writers", "events-per-stream", "pgbench", "results", "emmett-connection", "emmett-script", "lanes", "max-batch", "rounds");
         var connectionString = args.Required("connection", "FACTDESK_BENCH_DB");
         var seconds = args.Int("seconds", 10);
         var warmUpSeconds = args.Int("warmup", 1);
         var writerCounts = args.IntList("writers", [1, 8, 32]);
+        // The machines are shared: one cell can lose a third to a neighbour. Rounds repeat the sweep, cells interleaved,
+        // and the targets' ratios are taken within each round, then their median.
+        var rounds = args.Int("rounds", 1);
         var eventsPerStream = args.Int("events-per-stream", 20);
         var pgbenchPath = args.Text("pgbench") ?? Environment.GetEnvironmentVariable("FACTDESK_BENCH_PGBENCH") ?? PgbenchInsert.Find();
         var resultsFolder = args.Text("results") ?? DefaultResultsFolder();
@@ -100,8 +103,10 @@ public static class AppendBenchmark
             "group commit/Marten Quick", "group commit/Marten", "group commit/FactDesk", "group commit/pgbench");
         var martenCpuTable = new MarkdownTable(["writers", .. marten.Select(m => $"{m.Name}, client"), .. marten.Select(m => $"{m.Name}, server")]);
         var failures = new List<string>();
-        foreach (var writers in writerCounts)
+        var targetRatios = writerCounts.Distinct().ToDictionary(w => w, _ => (OfMartenQuick: new List<double>(), OfPgbench: new List<double>()));
+        foreach (var (round, writers) in Enumerable.Range(1, rounds).SelectMany(r => writerCounts.Select(w => (r, w))))
         {
+            var row = rounds == 1 ? writers.ToString() : $"{writers} (round {round})";
             var rawResult = await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures);
             Throughput? pgbenchResult = null;
             if (pgbench is not null)
@@ -118,21 +123,21 @@ public static class AppendBenchmark
                 emmettResult = await CellAsync(EmmettAppend.Name, writers, async () => { await ClearAll(); return await emmett.RunAsync(writers, warmUpSeconds, seconds, eventsPerStream, serverCpu); }, failures);
             }
 
-            throughput.Add(writers.ToString(), Rate(rawResult), pgbenchResult is null ? "-" : Rate(pgbenchResult), Rate(factDeskResult),
+            throughput.Add(row, Rate(rawResult), pgbenchResult is null ? "-" : Rate(pgbenchResult), Rate(factDeskResult),
                 emmettResult is null ? "-" : Rate(emmettResult),
                 Ratio(factDeskResult, rawResult), pgbenchResult is null ? "-" : Ratio(factDeskResult, pgbenchResult),
                 emmettResult is null ? "-" : Ratio(factDeskResult, emmettResult),
                 emmettResult is null || pgbenchResult is null ? "-" : Ratio(emmettResult, pgbenchResult));
             string Server(Throughput? t) => t?.ServerCpuMicrosecondsPerOperation is { } us ? Micros(us) : "-";
-            serverCpuTable.Add(writers.ToString(), Server(rawResult), Server(pgbenchResult), Server(factDeskResult), Server(emmettResult));
+            serverCpuTable.Add(row, Server(rawResult), Server(pgbenchResult), Server(factDeskResult), Server(emmettResult));
             if (variants.Count > 0)
             {
                 var measured = new List<Throughput>();
                 foreach (var variant in variants) measured.Add(await MeasureAsync(variant, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures));
-                variantTable.Add([writers.ToString(), Rate(factDeskResult), .. measured.Select(Rate), .. measured.Select(m => pgbenchResult is null ? "-" : Ratio(m, pgbenchResult))]);
+                variantTable.Add([row, Rate(factDeskResult), .. measured.Select(Rate), .. measured.Select(m => pgbenchResult is null ? "-" : Ratio(m, pgbenchResult))]);
             }
             string Client(Throughput? t) => t?.ClientCpuMicrosecondsPerOperation is { } us ? Micros(us) : "-";
-            clientCpu.Add(writers.ToString(), Client(rawResult), Client(factDeskResult),
+            clientCpu.Add(row, Client(rawResult), Client(factDeskResult),
                 rawResult.ClientCpuMicrosecondsPerOperation is { } rawCpu && factDeskResult.ClientCpuMicrosecondsPerOperation is { } factDeskCpu ? Micros(factDeskCpu - rawCpu) : "-",
                 Client(emmettResult));
 
@@ -142,17 +147,28 @@ public static class AppendBenchmark
                     ? await MeasureAsync(workload, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures)
                     : new Throughput(0, TimeSpan.Zero, null) { Failure = martenFailure });
             var (martenDefaultResult, martenQuickResult, groupCommitResult) = (martenResults[0], martenResults[1], martenResults[2]);
-            martenTable.Add(writers.ToString(), Rate(martenDefaultResult), Rate(martenQuickResult), Rate(groupCommitResult),
+            martenTable.Add(row, Rate(martenDefaultResult), Rate(martenQuickResult), Rate(groupCommitResult),
                 Ratio(groupCommitResult, martenQuickResult), Ratio(groupCommitResult, martenDefaultResult), Ratio(groupCommitResult, factDeskResult),
                 pgbenchResult is null ? "-" : Ratio(groupCommitResult, pgbenchResult));
-            martenCpuTable.Add([writers.ToString(), .. martenResults.Select(Client), .. martenResults.Select(Server)]);
+            martenCpuTable.Add([row, .. martenResults.Select(Client), .. martenResults.Select(Server)]);
+            if (factDeskResult.Failure is null && martenQuickResult is { Failure: null, PerSecond: > 0 })
+                targetRatios[writers].OfMartenQuick.Add(factDeskResult.PerSecond / martenQuickResult.PerSecond);
+            if (factDeskResult.Failure is null && pgbenchResult is { Failure: null, PerSecond: > 0 })
+                targetRatios[writers].OfPgbench.Add(factDeskResult.PerSecond / pgbenchResult.PerSecond);
         }
+
+        var targets = new MarkdownTable("writers", "FactDesk/Marten Quick, each round", "median", "FactDesk/pgbench, each round", "median");
+        foreach (var (writers, ratios) in targetRatios)
+            targets.Add(writers.ToString(), Each(ratios.OfMartenQuick), Median(ratios.OfMartenQuick), Each(ratios.OfPgbench), Median(ratios.OfPgbench));
 
         var report = $"""
             # Append throughput, events/s
 
-            {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}; {settings}.
+            {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}; {settings}{(rounds > 1 ? $"; {rounds} rounds" : "")}.
 
+            The targets (issue 11: at 32 writers FactDesk >= 2.5x plain Marten Quick and >= 0.5x pgbench), each ratio taken within one round:
+
+            {targets}
             {throughput}
             Client CPU per append (µs; .NET: this process, thread-pool spinning while waiting included; Emmett: its node process; pgbench's own CPU is not measured):
 
@@ -223,6 +239,10 @@ public static class AppendBenchmark
     private static string Rate(Throughput t) => t.Failure is null ? t.PerSecond.ToString("N0", CultureInfo.InvariantCulture) : "failed";
     private static string Ratio(Throughput a, Throughput b) =>
         a.Failure is null && b.Failure is null && b.PerSecond > 0 ? (a.PerSecond / b.PerSecond).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
+    private static string Each(List<double> ratios) => ratios.Count == 0 ? "-" : string.Join(", ", ratios.Select(FormatRatio));
+    private static string Median(List<double> ratios) =>
+        ratios.Count == 0 ? "-" : FormatRatio(ratios.Order().ToList() is var sorted && sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2);
+    private static string FormatRatio(double ratio) => ratio.ToString("0.00", CultureInfo.InvariantCulture) + "x";
     private static string Micros(double value) => value.ToString("0", CultureInfo.InvariantCulture);
 
     /// <summary>ops/bench/results of the repository around the current folder (git-ignored), else ./results.</summary>
