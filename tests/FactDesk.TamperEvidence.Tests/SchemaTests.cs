@@ -143,7 +143,7 @@ public class SchemaTests
     }
 
     [Fact]
-    public async Task Functions_earlier_versions_made_are_dropped_and_appends_go_on_without_them()
+    public async Task Functions_earlier_versions_made_are_dropped_at_start_up_and_appends_call_none_of_them()
     {
         var database = await PostgresServer.CreateDatabaseForAsync("schema_retired");
         var before = await TestStore.OpenAsync(database);

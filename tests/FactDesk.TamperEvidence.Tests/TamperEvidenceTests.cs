@@ -77,4 +77,42 @@ public class TamperEvidenceTests
         result.Ok.ShouldBeFalse();
         result.FirstBrokenPosition.ShouldBe(2);
     }
+
+    [Fact]
+    public async Task The_chain_written_with_appends_of_several_events_to_many_streams_at_once_is_event_hash_over_the_stored_rows()
+    {
+        // The append's chain hashes each row's bytes itself (not by calling event_hash per event): both must stay the same.
+        var store = await TestStore.CreateAsync("chain_twin");
+        var streams = Enumerable.Range(0, 24).Select(_ => Guid.NewGuid()).ToArray();
+        EventToAppend[] Several(string name, int count) =>
+            Enumerable.Range(0, count).Select(i => new EventToAppend(Guid.NewGuid(), new ThingHappened($"{name} {i}", i))).ToArray();
+        await Task.WhenAll(streams.Select(s => store.AppendAsync(s, "thing", ExpectedVersion.NoStream, Several("first", 3), TestStore.Metadata)));
+        await Task.WhenAll(streams.Select(s => store.AppendAsync(s, "thing", ExpectedVersion.Exactly(3), Several("second", 2), TestStore.Metadata)));
+        await Task.WhenAll(streams.Select(s => store.AppendAsync(s, "thing", ExpectedVersion.Exactly(5), new ThingRenamed("third"), TestStore.Metadata)));
+
+        var recomputed = """
+            with recursive ordered as (
+                select e.*, row_number() over (partition by e.stream_id order by e.version) as n from factdesk.mt_events e
+            ), chain as (
+                select o.stream_id, o.n, o.seq_id,
+                    factdesk.event_hash('\x'::bytea, o.stream_id, o.version, o.id, o.type, o.data, o.correlation_id, o.causation_id, o.headers, o.timestamp) as hash
+                from ordered o where o.n = 1
+                union all
+                select o.stream_id, o.n, o.seq_id,
+                    factdesk.event_hash(c.hash, o.stream_id, o.version, o.id, o.type, o.data, o.correlation_id, o.causation_id, o.headers, o.timestamp)
+                from chain c join ordered o on o.stream_id = c.stream_id and o.n = c.n + 1
+            )
+            """;
+        (await store.ScalarAsync<long>("select count(*) from factdesk.mt_events")).ShouldBe(24 * 6);
+        (await store.ScalarAsync<long>(recomputed + "select count(*) from chain c join factdesk.event_hashes x on x.position = c.seq_id and x.hash = c.hash"))
+            .ShouldBe(24 * 6);
+        (await store.ScalarAsync<long>(recomputed + """
+            select count(*) from factdesk.stream_heads h
+            join chain c on c.stream_id = h.stream_id and c.n = 6 and c.hash = h.head_hash
+            where h.version = 6
+            """)).ShouldBe(24);
+        await store.CatchUpLedgerAsync();
+        var verified = await new LogVerifier(store).VerifyAsync();
+        verified.Ok.ShouldBeTrue(verified.Problem);
+    }
 }
