@@ -55,7 +55,9 @@ public static class LogSchema
         deadLetters.PrimaryKey("projection", "position");
 
         return [streamHeads, eventHashes, ledger, daemonPositions, deadLetters,
-            SchemaFunctions.For(schema, EventHashFunction), SchemaFunctions.For(schema, LockStreamHeadsOrRaiseFunction),
+            // event_hash_input before event_hash, whose body is checked against it when created.
+            SchemaFunctions.For(schema, EventHashInputFunction), SchemaFunctions.For(schema, EventHashFunction),
+            SchemaFunctions.For(schema, LockStreamHeadsOrRaiseFunction),
             SchemaFunctions.For(schema, ChainLockedStreamsFunction)];
     }
 
@@ -63,18 +65,30 @@ public static class LogSchema
     // $function$ quotes), which is what Weasel compares them with: a start-up on a migrated database changes nothing.
 
     /// <summary>
-    /// The hash of one stored event: its predecessor's hash and every column of its mt_events row that says what happened,
-    /// who did it and when, as stored (jsonb as text). EventHash.Compute is its twin.
+    /// What is hashed of one stored event: every column of its mt_events row that says what happened, who did it and
+    /// when, as stored (jsonb as text). STABLE, as its body is (a timestamp's epoch), so the planner inlines it into the
+    /// chain's query instead of calling it per row. EventHash.Compute is its twin in .NET.
     /// </summary>
+    private const string EventHashInputFunction = """
+        CREATE OR REPLACE FUNCTION {schema}.event_hash_input(p_stream_id uuid, p_version bigint, p_id uuid, p_type text, p_data jsonb, p_correlation_id text, p_causation_id text, p_headers jsonb, p_timestamp timestamp with time zone)
+         RETURNS bytea
+         LANGUAGE sql
+         STABLE
+        AS $function$
+            select convert_to(concat_ws(E'\n', p_stream_id::text, p_version::text, p_id::text, p_type,
+                p_data::text, coalesce(p_correlation_id, ''), coalesce(p_causation_id, ''), coalesce(p_headers::text, ''),
+                ((extract(epoch from p_timestamp) * 1000000)::bigint)::text), 'UTF8')
+        $function$;
+        """;
+
+    /// <summary>The hash of one stored event: its predecessor's hash and its row's bytes (<c>event_hash_input</c>).</summary>
     private const string EventHashFunction = """
         CREATE OR REPLACE FUNCTION {schema}.event_hash(p_previous bytea, p_stream_id uuid, p_version bigint, p_id uuid, p_type text, p_data jsonb, p_correlation_id text, p_causation_id text, p_headers jsonb, p_timestamp timestamp with time zone)
          RETURNS bytea
          LANGUAGE sql
          IMMUTABLE
         AS $function$
-            select sha256(p_previous || convert_to(concat_ws(E'\n', p_stream_id::text, p_version::text, p_id::text, p_type,
-                p_data::text, coalesce(p_correlation_id, ''), coalesce(p_causation_id, ''), coalesce(p_headers::text, ''),
-                ((extract(epoch from p_timestamp) * 1000000)::bigint)::text), 'UTF8'))
+            select sha256(p_previous || {schema}.event_hash_input(p_stream_id, p_version, p_id, p_type, p_data, p_correlation_id, p_causation_id, p_headers, p_timestamp))
         $function$;
         """;
 
@@ -144,13 +158,12 @@ public static class LogSchema
                 -- One query for the whole batch: each stream's head, then its events past the head, in stream then version
                 -- order. The look-ups are lateral, by key, so they stay index scans per stream whatever plan plpgsql caches (a
                 -- plain join over the batch once got a cached plan that hash-joined whole tables and slowed as the log grew).
-                -- Each row's bytes are event_hash's (kept the same by a test): hashed here, not by a call per event. A loop,
-                -- not a recursive query: linear in the events however many one stream gets in one append.
+                -- Each row's bytes are event_hash's (event_hash_input, inlined into this query): the loop hashes them, with
+                -- no call of event_hash per event. A loop, not a recursive query: linear in the events however many one
+                -- stream gets in one append.
                 for r in
                     select s.stream_id, coalesce(h.head_hash, '\x'::bytea) as head_hash, e.seq_id, e.version, e.id, e.timestamp,
-                        convert_to(concat_ws(E'\n', s.stream_id::text, e.version::text, e.id::text, e.type,
-                            e.data::text, coalesce(e.correlation_id, ''), coalesce(e.causation_id, ''), coalesce(e.headers::text, ''),
-                            ((extract(epoch from e.timestamp) * 1000000)::bigint)::text), 'UTF8') as content
+                        {schema}.event_hash_input(s.stream_id, e.version, e.id, e.type, e.data, e.correlation_id, e.causation_id, e.headers, e.timestamp) as content
                     from unnest(p_stream_ids) with ordinality s(stream_id, ord)
                     left join lateral (select h.head_hash, h.version from {schema}.stream_heads h where h.stream_id = s.stream_id limit 1) h on true
                     join lateral (select e.seq_id, e.version, e.id, e.timestamp, e.type, e.data, e.correlation_id, e.causation_id, e.headers

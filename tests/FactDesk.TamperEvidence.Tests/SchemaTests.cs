@@ -57,8 +57,8 @@ public class SchemaTests
                 .ShouldBe(1, table);
         (await first.ScalarAsync<long>("""
             select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-            where n.nspname = 'factdesk' and p.proname in ('event_hash', 'lock_stream_heads_or_raise', 'chain_locked_streams')
-            """)).ShouldBe(3);
+            where n.nspname = 'factdesk' and p.proname in ('event_hash_input', 'event_hash', 'lock_stream_heads_or_raise', 'chain_locked_streams')
+            """)).ShouldBe(4);
 
         var second = TestStore.Build(database, new SeenEventsProjection(ProjectionLifecycle.Inline));
         var patch = await second.Marten.Storage.Database.CreateMigrationAsync();

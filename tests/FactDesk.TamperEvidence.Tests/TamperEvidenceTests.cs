@@ -81,7 +81,7 @@ public class TamperEvidenceTests
     [Fact]
     public async Task The_chain_written_with_appends_of_several_events_to_many_streams_at_once_is_event_hash_over_the_stored_rows()
     {
-        // The append's chain hashes each row's bytes itself (not by calling event_hash per event): both must stay the same.
+        // The append's chain hashes the rows in its own loop (not by calling event_hash per event): both must give one chain.
         var store = await TestStore.CreateAsync("chain_twin");
         var streams = Enumerable.Range(0, 24).Select(_ => Guid.NewGuid()).ToArray();
         EventToAppend[] Several(string name, int count) =>
