@@ -115,9 +115,9 @@ app.MapFactDeskEndpoints();
 // JasperFx's command line for the critter stack's own verbs (`codegen write` regenerates Internal/Generated,
 // `describe`, `resources`, `projections`); anything else, including a test host's arguments, just serves.
 if (args is ["codegen" or "describe" or "resources" or "check-env" or "help" or "?", ..]) return await app.RunJasperFxCommands(args);
-// Projections: JasperFx's `projections` drives Marten's daemon (the async ones); FactDesk's `inline-projections` and
-// `projection-dead-letters` sit beside it. The schema is brought up to date first, as the service would at start-up.
-if (args is ["projections" or "inline-projections" or "projection-dead-letters", ..])
+// Projections: JasperFx's `projections` drives Marten's daemon (the async ones); FactDesk's `replay-projections` (any
+// projection, replayed in one transaction) and `projection-dead-letters` sit beside it. The schema is brought up to date first, as the service would at start-up.
+if (args is ["projections" or "replay-projections" or "projection-dead-letters", ..])
 {
     await app.Services.GetRequiredService<FactDesk.TamperEvidence.TamperEvidentLog>().MigrateAsync();
     return await app.RunJasperFxCommands(args);

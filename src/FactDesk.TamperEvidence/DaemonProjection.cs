@@ -96,12 +96,10 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
             if (floor >= _first) floor = _first - 1;
             // A rebuild reads history no other projection is reading at the same time: nothing to share, but the next
             // pages can be read while this one is applied.
-            var events = rebuilding
-                ? await owner._rebuildReads.ReadAsync(floor, ceiling,
-                    (after, upTo, ct) => owner._store.ReadRangeAsync(connection, after, upTo, ct), token)
-                : await owner._store.SettledEvents.ReadAsync(floor, ceiling,
-                    (after, upTo, ct) => owner._store.ReadRangeAsync(connection, after, upTo, ct), token);
-            if (events.Count > 0) await owner.ApplyIsolatingFailuresAsync(connection, events, token);
+            await owner.ApplyRangeIsolatingFailuresAsync(connection, floor, ceiling, ct => rebuilding
+                ? owner._rebuildReads.ReadAsync(floor, ceiling, (after, upTo, c) => owner._store.ReadRangeAsync(connection, after, upTo, c), ct)
+                : owner._store.SettledEvents.ReadAsync(floor, ceiling, (after, upTo, c) => owner._store.ReadRangeAsync(connection, after, upTo, c), ct),
+                token);
             await using var save = new NpgsqlCommand($"update {schema}.daemon_positions set position = $2 where projection = $1", connection, transaction);
             save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
             save.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ceiling });
@@ -110,16 +108,31 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
     }
 
     /// <summary>
+    /// Applies every event after <paramref name="after"/> up to <paramref name="upTo"/>: on the server in one statement
+    /// when the projection is an <see cref="IRangeProjection"/>; otherwise, or when that fails, from the events
+    /// <paramref name="read"/> returns, setting aside each one that cannot be applied.
+    /// </summary>
+    internal async Task ApplyRangeIsolatingFailuresAsync(NpgsqlConnection connection, long after, long upTo,
+        Func<CancellationToken, Task<IReadOnlyList<RecordedEvent>>> read, CancellationToken token)
+    {
+        if (upTo <= after) return;
+        if (Projection is IRangeProjection range
+            && await TryUnderSavepointAsync(connection, () => range.ApplyRangeAsync(connection, after, upTo, token), token) is null) return;
+        var events = await read(token);
+        if (events.Count > 0) await ApplyIsolatingFailuresAsync(connection, events, token);
+    }
+
+    /// <summary>
     /// Applies the events as one batch; when the projection throws (not because the database is away), applies them
     /// one by one instead, each under its own savepoint, and sets aside each event it cannot apply as a dead letter
     /// (logged, counted and listed by <c>projections dead-letters</c>), so one bad event does not stop its projection.
     /// </summary>
-    private async Task ApplyIsolatingFailuresAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken token)
+    internal async Task ApplyIsolatingFailuresAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken token)
     {
-        if (await TryUnderSavepointAsync(connection, events, token) is null) return;
+        if (await TryUnderSavepointAsync(connection, () => Projection.ApplyAsync(connection, events, token), token) is null) return;
         foreach (var e in events)
         {
-            if (await TryUnderSavepointAsync(connection, [e], token) is not { } error) continue;
+            if (await TryUnderSavepointAsync(connection, () => Projection.ApplyAsync(connection, [e], token), token) is not { } error) continue;
             await using var dead = new NpgsqlCommand($"""
                 insert into {_store.Schema}.projection_dead_letters (projection, position, event_type, error)
                 values ($1, $2, $3, $4) on conflict (projection, position) do update set error = excluded.error, recorded_at = clock_timestamp()
@@ -133,12 +146,12 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
         }
     }
 
-    private async Task<Exception?> TryUnderSavepointAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken token)
+    private static async Task<Exception?> TryUnderSavepointAsync(NpgsqlConnection connection, Func<Task> apply, CancellationToken token)
     {
         await using (var savepoint = new NpgsqlCommand("savepoint factdesk_projection", connection)) await savepoint.ExecuteNonQueryAsync(token);
         try
         {
-            await Projection.ApplyAsync(connection, events, token);
+            await apply();
         }
         catch (Exception e) when (!IsTransient(e) && !token.IsCancellationRequested)
         {

@@ -21,3 +21,14 @@ public interface IProjection
     IReadOnlyList<ISchemaObject> SchemaObjects { get; }
     Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct);
 }
+
+/// <summary>
+/// A projection whose rows are computed from the log in SQL, on the server (<see cref="TamperEvidentLog.EventRowsSql"/>),
+/// so a range of events need not travel to the client and back: rebuilds and Marten's daemon hand it the range, and
+/// use <see cref="IProjection.ApplyAsync"/> only to apply events one by one when a range fails (to set one aside).
+/// </summary>
+public interface IRangeProjection : IProjection
+{
+    /// <summary>Applies every event after <paramref name="after"/> up to <paramref name="upTo"/>, in the caller's transaction.</summary>
+    Task ApplyRangeAsync(NpgsqlConnection connection, long after, long upTo, CancellationToken ct);
+}

@@ -439,10 +439,7 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
                 new NpgsqlParameter<long> { TypedValue = afterPosition },
                 new NpgsqlParameter<long> { TypedValue = toPosition },
                 new NpgsqlParameter<int> { TypedValue = limit },
-            ], ct, connection,
-            // The range again for the hashes: without it the planner merge-joins event_hashes from its first row, so
-            // every page read the whole log before it (a rebuild of 1,000,000 events spent 1.3 s per page at 500,000).
-            hashRange: "and h.position > $1 and h.position <= $2");
+            ], ct, connection, hashRange: RangeOfHashes("$1", "$2"));
 
     /// <summary>Reads every event after a position (exclusive) up to a position (inclusive), inside the caller's transaction.</summary>
     public Task<IReadOnlyList<RecordedEvent>> ReadRangeAsync(NpgsqlConnection connection, long afterPosition, long toPosition, CancellationToken ct) =>
@@ -483,18 +480,42 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         return (folder.Fold(events), events.Count == 0 ? 0 : events[^1].Version);
     }
 
+    /// <summary>
+    /// The log as rows, in SQL: one row per event of Marten's <c>mt_events</c> with its stream's type and its stored
+    /// hash, in the columns a <see cref="RecordedEvent"/> is read from: <c>position, stream_id, stream_type, version,
+    /// id, type, data</c> (jsonb), <c>actor_name, actor_role, correlation_id, causation_id</c> ('' when absent),
+    /// <c>idempotency_key</c> (null when absent), <c>recorded_at, tx_id</c> (text), <c>hash</c> (empty before it is
+    /// chained). The one definition of what an event is: every read of events goes through it, and so can a projection
+    /// that copies events on the server (<see cref="IRangeProjection"/>). <paramref name="where"/> is appended (it may
+    /// name <c>e</c>, the event row); <paramref name="hashRange"/> narrows the join to the hashes.
+    /// </summary>
+    public static string EventRowsSql(string schema, string where, string hashRange = "") => $"""
+        select e.seq_id as position, e.stream_id, coalesce(s.type, '') as stream_type, e.version, e.id, e.type, e.data,
+               coalesce(e.headers->>'{MetadataHeaders.ActorName}', '') as actor_name, coalesce(e.headers->>'{MetadataHeaders.ActorRole}', '') as actor_role,
+               coalesce(e.correlation_id, '') as correlation_id, coalesce(e.causation_id, '') as causation_id,
+               e.headers->>'{MetadataHeaders.IdempotencyKey}' as idempotency_key, e.timestamp as recorded_at, h.tx_id::text as tx_id,
+               coalesce(h.hash, '\x'::bytea) as hash
+        from {schema}.mt_events e
+        left join {schema}.event_hashes h on h.position = e.seq_id {hashRange}
+        left join {schema}.stream_heads s on s.stream_id = e.stream_id
+        {where}
+        """;
+
+    /// <summary>
+    /// <see cref="EventRowsSql(string, string, string)"/> for the events after <paramref name="after"/> up to
+    /// <paramref name="upTo"/> (SQL expressions, parameters for instance), in global order.
+    /// </summary>
+    public static string EventRowsInRangeSql(string schema, string after, string upTo) =>
+        EventRowsSql(schema, $"where e.seq_id > {after} and e.seq_id <= {upTo} order by e.seq_id", RangeOfHashes(after, upTo));
+
+    // The range again for the hashes: without it the planner merge-joins event_hashes from its first row, so every page
+    // read the whole log before it (a rebuild of 1,000,000 events spent 1.3 s per page at 500,000).
+    private static string RangeOfHashes(string after, string upTo) => $"and h.position > {after} and h.position <= {upTo}";
+
     private async Task<IReadOnlyList<RecordedEvent>> QueryAsync(string where, NpgsqlParameter[] parameters, CancellationToken ct,
         NpgsqlConnection? connection = null, string hashRange = "")
     {
-        var sql = $"""
-            select e.seq_id, e.stream_id, coalesce(s.type, ''), e.version, e.id, e.type, e.data::text,
-                   e.headers->>'{MetadataHeaders.ActorName}', e.headers->>'{MetadataHeaders.ActorRole}', e.correlation_id, e.causation_id,
-                   e.headers->>'{MetadataHeaders.IdempotencyKey}', e.timestamp, h.tx_id::text, h.hash
-            from {Schema}.mt_events e
-            left join {Schema}.event_hashes h on h.position = e.seq_id {hashRange}
-            left join {Schema}.stream_heads s on s.stream_id = e.stream_id
-            {where}
-            """;
+        var sql = EventRowsSql(Schema, where, hashRange);
         await using var cmd = connection is null ? DataSource.CreateCommand(sql) : new NpgsqlCommand(sql, connection);
         cmd.Parameters.AddRange(parameters);
         var result = new List<RecordedEvent>();
@@ -504,13 +525,13 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
             var type = reader.GetString(5);
             // Parsed from text: Npgsql's own JsonDocument reading of jsonb made a rebuild slower (29-31k against 39-42k events/s).
             var json = JsonDocument.Parse(reader.GetString(6)).RootElement;
-            string Text(int i) => reader.IsDBNull(i) ? "" : reader.GetString(i);
-            var metadata = new EventMetadata(Text(7), Text(8), Text(9), Text(10), reader.IsDBNull(11) ? null : reader.GetString(11));
+            var metadata = new EventMetadata(reader.GetString(7), reader.GetString(8), reader.GetString(9), reader.GetString(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11));
             result.Add(new RecordedEvent(
                 reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetGuid(4), type,
                 null!, metadata,
                 reader.GetFieldValue<DateTimeOffset>(12), reader.IsDBNull(13) ? 0 : ulong.Parse(reader.GetString(13)),
-                reader.IsDBNull(14) ? [] : reader.GetFieldValue<byte[]>(14))
+                reader.GetFieldValue<byte[]>(14))
             { DataJson = json, ReadData = () => Types.Deserialize(type, json) });
         }
         return result;

@@ -224,6 +224,75 @@ public class DaemonProjectionTests
         letter.Error.ShouldContain("poison");
         deadLettered.ShouldBe([2L]);
     }
+
+    [Fact]
+    public async Task An_async_projection_rebuilt_while_its_daemon_runs_goes_on_from_the_rebuilt_mark_with_no_event_lost_or_repeated()
+    {
+        var store = await TestStore.CreateAsync("rebuild_running", new SeenEventsProjection(ProjectionLifecycle.Async));
+        await using var running = await store.StartDaemonAsync();
+        var control = new ProjectionControl(store, () => ValueTask.FromResult(running.Daemon));
+        for (var i = 0; i < 100; i++)
+            await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("before", 1), TestStore.Metadata);
+
+        // Appends go on before, during and after the rebuild.
+        using var stop = new CancellationTokenSource();
+        var appended = 0;
+        var appends = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("during", 1), TestStore.Metadata);
+                Interlocked.Increment(ref appended);
+            }
+        });
+        while (Volatile.Read(ref appended) < 20) await Task.Yield();
+        await control.RebuildAsync("seen");
+        var atRebuild = Volatile.Read(ref appended);
+        while (Volatile.Read(ref appended) < atRebuild + 20) await Task.Yield();
+        await stop.CancelAsync();
+        await appends;
+
+        // seen_events has position as primary key: an event applied twice would fail its batch and the daemon would
+        // never catch up. Rows are numbered as inserted: the rebuilt ones first, then the daemon's, in global order.
+        await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+        var stored = (await store.RowsAsync("select seq_id from factdesk.mt_events order by seq_id")).Select(r => (long)r[0]).ToList();
+        stored.Count.ShouldBe(100 + appended);
+        (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ShouldBe(stored);
+        (await control.GetCheckpointAsync("seen")).ShouldBe(stored[^1]);
+        running.Daemon.CurrentAgents().ShouldContain(agent => agent.Name.Identity == ProjectionControl.ShardName("seen"));
+    }
+
+    [Fact]
+    public async Task A_range_projection_copies_events_on_the_server_live_and_rebuilt_and_sets_aside_only_the_one_it_cannot_copy()
+    {
+        var copying = new CopyingRangeProjection();
+        var store = await TestStore.CreateAsync("range_copy", copying);
+        var deadLettered = new List<long>();
+        store.EventDeadLettered += (_, e, _) => { lock (deadLettered) deadLettered.Add(e.Position); };
+        var control = new ProjectionControl(store);
+        const string copied = "select position, type, actor_name, name from factdesk.copied_events order by position";
+        await using (await store.StartDaemonAsync())
+        {
+            await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("one", 1), TestStore.Metadata);
+            await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+            // Copied by the range statement, not event by event.
+            (copying.RangesApplied, copying.EventListsApplied).ShouldBe((1, 0));
+
+            foreach (var name in new[] { "poison", "three" })
+                await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened(name, 1), TestStore.Metadata);
+            await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+        }
+        var live = await store.RowsAsync(copied);
+        live.Select(r => (long)r[0]).ShouldBe([1L, 3L]);
+        live[0].ShouldBe([1L, "thing-happened.v1", TestStore.Metadata.ActorName, "one"]);
+        deadLettered.ShouldBe([2L]);
+
+        await control.RebuildAsync("copying");
+        (await store.RowsAsync(copied)).ShouldBe(live);
+        deadLettered.ShouldBe([2L, 2L]);
+        (await store.ReadDeadLettersAsync()).ShouldHaveSingleItem().Position.ShouldBe(2L);
+        (await control.GetCheckpointAsync("copying")).ShouldBe(3);
+    }
 }
 
 /// <summary>Records every event but throws on one named "poison": a projection with a bug that one event triggers.</summary>
@@ -251,5 +320,56 @@ public sealed class PoisonRefusingProjection : IProjection
             await cmd.ExecuteNonQueryAsync(ct);
             if (e.Data is ThingHappened { Name: "poison" }) throw new InvalidOperationException("cannot project the poison thing");
         }
+    }
+}
+
+/// <summary>
+/// Copies each event's position, type, actor and name on the server (<see cref="IRangeProjection"/>); the copy fails
+/// (a division by zero) for an event named "poison".
+/// </summary>
+public sealed class CopyingRangeProjection : IRangeProjection
+{
+    public int RangesApplied, EventListsApplied;
+    public string Name => "copying";
+    public ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
+    public IReadOnlyList<string> Tables => ["copied_events"];
+    public IReadOnlyList<Weasel.Core.ISchemaObject> SchemaObjects
+    {
+        get
+        {
+            var copied = SchemaTables.For("factdesk", "copied_events");
+            copied.AddColumn("position", "bigint").AsPrimaryKey();
+            copied.AddColumn("type", "text").NotNull();
+            copied.AddColumn("actor_name", "text").NotNull();
+            copied.AddColumn("name", "text").NotNull();
+            return [copied];
+        }
+    }
+
+    public async Task ApplyRangeAsync(Npgsql.NpgsqlConnection connection, long after, long upTo, CancellationToken ct)
+    {
+        await CopyAsync(connection, after, upTo, null, ct);
+        Interlocked.Increment(ref RangesApplied);
+    }
+
+    public async Task ApplyAsync(Npgsql.NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
+    {
+        Interlocked.Increment(ref EventListsApplied);
+        await CopyAsync(connection, events.Min(e => e.Position) - 1, events.Max(e => e.Position), events.Select(e => e.Position).ToArray(), ct);
+    }
+
+    private static async Task CopyAsync(Npgsql.NpgsqlConnection connection, long after, long upTo, long[]? only, CancellationToken ct)
+    {
+        await using var cmd = new Npgsql.NpgsqlCommand($"""
+            insert into factdesk.copied_events (position, type, actor_name, name)
+            select e.position, e.type, e.actor_name,
+                   e.data->>'name' || case when e.data->>'name' = 'poison' then (1 / (e.position - e.position))::text else '' end
+            from ({TamperEvidentLog.EventRowsInRangeSql("factdesk", "$1", "$2")}) e
+            where $3::bigint[] is null or e.position = any($3)
+            """, connection);
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = after });
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = upTo });
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = (object?)only ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 }

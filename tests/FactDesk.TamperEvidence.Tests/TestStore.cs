@@ -105,6 +105,8 @@ public static class TestStore
 
     public sealed class RunningDaemon(JasperFx.Events.Daemon.IProjectionDaemon daemon) : IAsyncDisposable
     {
+        public JasperFx.Events.Daemon.IProjectionDaemon Daemon => daemon;
+
         public async ValueTask DisposeAsync()
         {
             await daemon.StopAllAsync();

@@ -74,13 +74,19 @@ public class ReadModelRebuildTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         (await api.RowsAsJsonAsync(LinkRows)).ShouldBe(links);
         (await api.RowsAsJsonAsync(AuditRows)).ShouldBe(audit);
 
-        // The command-line path, as an operator runs it: FactDesk's `inline-projections` on JasperFx's command line
-        // for an inline projection, JasperFx's own `projections` (Marten's daemon) for an async one.
+        // The command-line path, as an operator runs it: FactDesk's `replay-projections` on JasperFx's command line
+        // for an inline projection and an async one, and JasperFx's own `projections` (Marten's daemon) for the async one.
         await api.ExecuteAsync("update factdesk.review_queue set status = 'dismissed', open_discrepancies = 99");
-        var inline = await ServiceCommandLine.RunAsync(api.ConnectionString, "inline-projections", "rebuild", "--projection", "review-queue");
+        var inline = await ServiceCommandLine.RunAsync(api.ConnectionString, "replay-projections", "rebuild", "--projection", "review-queue");
         inline.ExitCode.ShouldBe(0, inline.Output);
         inline.Output.ShouldContain("review-queue: ");
         (await api.RowsAsJsonAsync(QueueRows)).ShouldBe(queue);
+
+        await api.ExecuteAsync("update factdesk.audit_trail set actor = 'nobody'");
+        var replayed = await ServiceCommandLine.RunAsync(api.ConnectionString, "replay-projections", "rebuild", "--projection", "audit-trail");
+        replayed.ExitCode.ShouldBe(0, replayed.Output);
+        replayed.Output.ShouldContain("audit-trail: ");
+        (await api.RowsAsJsonAsync(AuditRows)).ShouldBe(audit);
 
         await api.ExecuteAsync("update factdesk.audit_trail set actor = 'nobody'");
         var daemon = await ServiceCommandLine.RunAsync(api.ConnectionString, "projections", "rebuild", "--projection", "audit-trail");
@@ -88,9 +94,9 @@ public class ReadModelRebuildTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         daemon.Output.ShouldContain("Finished rebuilding audit-trail");
         (await api.RowsAsJsonAsync(AuditRows)).ShouldBe(audit);
 
-        var unknown = await ServiceCommandLine.RunAsync(api.ConnectionString, "inline-projections", "rebuild", "--projection", "front-page");
+        var unknown = await ServiceCommandLine.RunAsync(api.ConnectionString, "replay-projections", "rebuild", "--projection", "front-page");
         unknown.ExitCode.ShouldNotBe(0);
-        unknown.Output.ShouldContain("No inline projection named 'front-page'");
+        unknown.Output.ShouldContain("No projection named 'front-page'");
         (await api.RowsAsJsonAsync(QueueRows)).ShouldBe(queue);
     }
 }
