@@ -87,6 +87,7 @@ public sealed class ProjectionControl(TamperEvidentLog store, Func<ValueTask<IPr
         try
         {
             // As Marten's rebuild does: the shard does not project while its tables are replayed, and starts again after.
+            // When this process does not run it, no other may either: the replay takes the shard's hot/cold lock.
             var wasRunning = running.CurrentAgents().Any(agent => agent.Name.Identity == ShardName(name));
             if (wasRunning) await running.StopAgentAsync(ShardName(name));
             try
@@ -98,7 +99,11 @@ public sealed class ProjectionControl(TamperEvidentLog store, Func<ValueTask<IPr
                         ? (connection, after, upTo, c) => projection.ApplyRangeIsolatingFailuresAsync(connection, after, upTo,
                             read => store.ReadRangeAsync(connection, after, upTo, read), c)
                         : null,
-                    Before = (connection, c) => HoldDaemonPositionAsync(connection, name, c),
+                    Before = async (connection, c) =>
+                    {
+                        if (!wasRunning) await TakeShardLockAsync(connection, name, c);
+                        await HoldDaemonPositionAsync(connection, name, c);
+                    },
                     After = (connection, c) => SetProgressAsync(connection, name, ceiling, c),
                 }, progress, ct);
             }
@@ -124,6 +129,24 @@ public sealed class ProjectionControl(TamperEvidentLog store, Func<ValueTask<IPr
         var mark = running.Tracker.HighWaterMark;
         if (agentWasRunning) await running.RestartHighWaterAgentAsync(CancellationToken.None);
         return mark;
+    }
+
+    /// <summary>
+    /// Takes, for the replay's transaction, the advisory lock by which Marten's hot/cold daemon decides which instance
+    /// runs the projection. Held by a running instance, it means that instance would keep projecting and then trip on
+    /// the replayed progress (Marten stops an agent whose progress moved under it), so the replay refuses; held by the
+    /// replay, no instance starts the projection until it commits.
+    /// </summary>
+    private async Task TakeShardLockAsync(NpgsqlConnection connection, string name, CancellationToken ct)
+    {
+        var shard = store.Marten.Options.Projections.AllShards().Single(s => s.Name.Identity == ShardName(name)).Name;
+        var lockId = JasperFx.Events.Daemon.ProjectionLockIds.Compute(store.Schema, shard, store.Marten.Options.Projections.DaemonLockId);
+        await using var take = new NpgsqlCommand("select pg_try_advisory_xact_lock($1)", connection);
+        take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockId });
+        if (await take.ExecuteScalarAsync(ct) is not true)
+            throw new InvalidOperationException(
+                $"A running instance of the service holds the async projection '{name}' (Marten's daemon lock {lockId}). " +
+                "Stop the service instances, or rebuild it from the instance that runs it, then try again.");
     }
 
     /// <summary>

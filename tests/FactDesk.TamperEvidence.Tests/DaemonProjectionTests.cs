@@ -263,6 +263,52 @@ public class DaemonProjectionTests
     }
 
     [Fact]
+    public async Task Another_process_may_not_replay_an_async_projection_an_instance_is_running_and_may_once_it_stops()
+    {
+        var database = await FactDesk.Testing.PostgresServer.CreateDatabaseForAsync("replay_beside");
+        var service = await TestStore.OpenAsync(database, new SeenEventsProjection(ProjectionLifecycle.Async));
+        var tool = await TestStore.OpenAsync(database, new SeenEventsProjection(ProjectionLifecycle.Async));
+        const string seen = "select position from factdesk.seen_events order by seen_order";
+        var coordinator = new ProjectionCoordinator(service.Marten, NullLogger<ProjectionCoordinator>.Instance);
+        await coordinator.StartAsync(CancellationToken.None);
+        try
+        {
+            for (var i = 0; i < 50; i++)
+                await service.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("before", 1), TestStore.Metadata);
+            await new ProjectionControl(service).CatchUpAsync(TimeSpan.FromSeconds(60));
+            (await service.ScalarAsync<long>("with changed as (update factdesk.seen_totals set total = -1 returning 1) select count(*) from changed")).ShouldBe(50);
+
+            // The service's instance holds the projection: the tool's replay refuses and changes nothing.
+            var refused = await Should.ThrowAsync<InvalidOperationException>(() => new ProjectionControl(tool).RebuildAsync("seen"));
+            refused.Message.ShouldContain("running instance");
+            (await service.ScalarAsync<long>("select count(*) from factdesk.seen_totals where total = -1")).ShouldBe(50);
+        }
+        finally
+        {
+            await coordinator.StopAsync(CancellationToken.None);
+        }
+
+        // With the service stopped the replay runs; started again, the service goes on from the replay's mark.
+        await new ProjectionControl(tool).RebuildAsync("seen");
+        (await service.ScalarAsync<long>("select count(*) from factdesk.seen_totals where total = -1")).ShouldBe(0);
+        var restarted = new ProjectionCoordinator(service.Marten, NullLogger<ProjectionCoordinator>.Instance);
+        await restarted.StartAsync(CancellationToken.None);
+        try
+        {
+            for (var i = 0; i < 10; i++)
+                await service.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("after", 1), TestStore.Metadata);
+            await new ProjectionControl(service).CatchUpAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await restarted.StopAsync(CancellationToken.None);
+        }
+        var stored = (await service.RowsAsync("select seq_id from factdesk.mt_events order by seq_id")).Select(r => (long)r[0]).ToList();
+        stored.Count.ShouldBe(60);
+        (await service.RowsAsync(seen)).Select(r => (long)r[0]).ShouldBe(stored);
+    }
+
+    [Fact]
     public async Task A_range_projection_copies_events_on_the_server_live_and_rebuilt_and_sets_aside_only_the_one_it_cannot_copy()
     {
         var copying = new CopyingRangeProjection();
