@@ -14,10 +14,11 @@ public sealed record ProjectionProgress(string Projection, long EventsDone, long
 
 /// <summary>
 /// What operators and tests ask of the projections: where each one is, waiting until they have caught up, and
-/// rebuilding one. Async projections live on Marten's daemon (its progress, its rebuild); inline ones are FactDesk's
-/// group commit's, so their rebuild replays the log into them here, in one transaction.
+/// rebuilding one. Async projections run on Marten's daemon (its progress); inline ones are FactDesk's group commit's.
+/// A rebuild of either replays the log into it here, in one transaction. <paramref name="coordinator"/> is this
+/// instance's hot/cold coordinator, when it runs one: a rebuild pauses it while it replays a projection it runs.
 /// </summary>
-public sealed class ProjectionControl(TamperEvidentLog store, Func<ValueTask<IProjectionDaemon>>? daemon = null)
+public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daemon.Coordination.IProjectionCoordinator? coordinator = null)
 {
     /// <summary>
     /// Set to <c>on</c> (transaction-local) while a rebuild replays, so a projection can tell replayed history from
@@ -79,68 +80,64 @@ public sealed class ProjectionControl(TamperEvidentLog store, Func<ValueTask<IPr
     /// commit at a time (16,000-19,000 events/s for the audit trail). The projection needs neither, so it is replayed
     /// the way an inline one is, up to the high-water mark (below it no open transaction can still add an event), and
     /// the shard's progress is set to that mark in the same transaction.
+    /// <para>
+    /// No agent may run the projection meanwhile: one started from the old progress would wait for the replay's locks
+    /// and then stop on the moved progress (or deadlock with it). When this instance runs it, its coordinator is paused
+    /// (every async projection of this instance waits for the replay; the shard's hot/cold lock stays with it, so no
+    /// other instance takes the projection) and resumed after. Otherwise the replay takes the shard's lock for its
+    /// transaction, and refuses when an instance holds it.
+    /// </para>
     /// </summary>
     private async Task RebuildAsyncProjectionAsync(DaemonProjection projection, IProgress<ProjectionProgress>? progress, CancellationToken ct)
     {
         var name = projection.Projection.Name;
-        var running = daemon is null ? await store.Marten.BuildProjectionDaemonAsync() : await daemon();
+        var runsHere = coordinator?.DaemonForMainDatabase().CurrentAgents()
+            .Any(agent => agent.Name.Identity == ShardName(name) && agent.Status == JasperFx.AgentStatus.Running) ?? false;
+        if (runsHere) await coordinator!.PauseAsync();
         try
         {
-            // As Marten's rebuild does: the shard does not project while its tables are replayed, and starts again after.
-            // When this process does not run it, no other may either: the replay takes the shard's hot/cold lock.
-            var wasRunning = running.CurrentAgents().Any(agent => agent.Name.Identity == ShardName(name));
-            if (wasRunning) await running.StopAgentAsync(ShardName(name));
-            try
+            var ceiling = await CurrentHighWaterMarkAsync();
+            await ReplayAsync(new Replay(projection.Projection, ceiling, projection.ApplyIsolatingFailuresAsync)
             {
-                var ceiling = await CurrentHighWaterMarkAsync(running);
-                await ReplayAsync(new Replay(projection.Projection, ceiling, projection.ApplyIsolatingFailuresAsync)
+                ApplyRange = projection.Projection is IRangeProjection
+                    ? (connection, after, upTo, c) => projection.ApplyRangeIsolatingFailuresAsync(connection, after, upTo,
+                        read => store.ReadRangeAsync(connection, after, upTo, read), c)
+                    : null,
+                Before = async (connection, c) =>
                 {
-                    ApplyRange = projection.Projection is IRangeProjection
-                        ? (connection, after, upTo, c) => projection.ApplyRangeIsolatingFailuresAsync(connection, after, upTo,
-                            read => store.ReadRangeAsync(connection, after, upTo, read), c)
-                        : null,
-                    Before = async (connection, c) =>
-                    {
-                        if (!wasRunning) await TakeShardLockAsync(connection, name, c);
-                        await HoldDaemonPositionAsync(connection, name, c);
-                    },
-                    After = (connection, c) => SetProgressAsync(connection, name, ceiling, c),
-                }, progress, ct);
-            }
-            finally
-            {
-                if (wasRunning) await running.StartAgentAsync(ShardName(name), CancellationToken.None);
-            }
+                    if (!runsHere) await TakeShardLockAsync(connection, name, c);
+                    await HoldDaemonPositionAsync(connection, name, c);
+                },
+                After = (connection, c) => SetProgressAsync(connection, name, ceiling, c),
+            }, progress, ct);
         }
         finally
         {
-            if (daemon is null) running.Dispose();
+            if (runsHere) await coordinator!.ResumeAsync();
         }
     }
 
     /// <summary>
-    /// The daemon's high-water mark, checked now. Checking it stops the daemon's high-water agent; a running one is
-    /// started again at once, so the other projections wait at most one poll.
+    /// The daemon's high-water mark, checked now, by a daemon of its own that runs nothing (checking stops a
+    /// daemon's high-water agent, so the running one is left alone).
     /// </summary>
-    private static async Task<long> CurrentHighWaterMarkAsync(IProjectionDaemon running)
+    private async Task<long> CurrentHighWaterMarkAsync()
     {
-        var agentWasRunning = running.IsRunning;
-        await running.PrepareForRebuildsAsync();
-        var mark = running.Tracker.HighWaterMark;
-        if (agentWasRunning) await running.RestartHighWaterAgentAsync(CancellationToken.None);
-        return mark;
+        using var checking = await store.Marten.BuildProjectionDaemonAsync();
+        await checking.PrepareForRebuildsAsync();
+        return checking.Tracker.HighWaterMark;
     }
 
     /// <summary>
     /// Takes, for the replay's transaction, the advisory lock by which Marten's hot/cold daemon decides which instance
-    /// runs the projection. Held by a running instance, it means that instance would keep projecting and then trip on
-    /// the replayed progress (Marten stops an agent whose progress moved under it), so the replay refuses; held by the
-    /// replay, no instance starts the projection until it commits.
+    /// runs the projection. Held by an instance, it means that instance runs the projection, so the replay refuses;
+    /// held by the replay, no instance starts the projection until it commits.
     /// </summary>
     private async Task TakeShardLockAsync(NpgsqlConnection connection, string name, CancellationToken ct)
     {
-        var shard = store.Marten.Options.Projections.AllShards().Single(s => s.Name.Identity == ShardName(name)).Name;
-        var lockId = JasperFx.Events.Daemon.ProjectionLockIds.Compute(store.Schema, shard, store.Marten.Options.Projections.DaemonLockId);
+        var projections = store.Marten.Options.Projections;
+        var shard = projections.AllShards().Single(s => s.Name.Identity == ShardName(name)).Name;
+        var lockId = ProjectionLockIds.Compute(store.Marten.Options.Events.DatabaseSchemaName, shard, projections.DaemonLockId);
         await using var take = new NpgsqlCommand("select pg_try_advisory_xact_lock($1)", connection);
         take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockId });
         if (await take.ExecuteScalarAsync(ct) is not true)
@@ -150,9 +147,8 @@ public sealed class ProjectionControl(TamperEvidentLog store, Func<ValueTask<IPr
     }
 
     /// <summary>
-    /// Locks the projection's row of <c>daemon_positions</c> for the replay: a daemon batch of this projection (another
-    /// process's, against the README's advice) waits there until the replay commits, and then fails Marten's progress
-    /// check instead of writing into the rebuilt rows.
+    /// Locks the projection's row of <c>daemon_positions</c> for the replay, as a daemon batch of the projection does:
+    /// a second safeguard, should a batch still be under way, against writing beside the rebuilt rows.
     /// </summary>
     private async Task HoldDaemonPositionAsync(NpgsqlConnection connection, string name, CancellationToken ct)
     {

@@ -29,6 +29,9 @@ public interface IProjection
 /// </summary>
 public interface IRangeProjection : IProjection
 {
-    /// <summary>Applies every event after <paramref name="after"/> up to <paramref name="upTo"/>, in the caller's transaction.</summary>
+    /// <summary>
+    /// Applies every event after <paramref name="after"/> up to <paramref name="upTo"/>, in the caller's transaction.
+    /// Must be idempotent: a daemon batch retried after a failure hands over a range again.
+    /// </summary>
     Task ApplyRangeAsync(NpgsqlConnection connection, long after, long upTo, CancellationToken ct);
 }

@@ -19,8 +19,11 @@ public sealed record Thing(string Name, int Total, int Changes)
     public Thing Apply(ThingRenamed e) => this with { Name = e.Name, Changes = Changes + 1 };
 }
 
-/// <summary>Records every event it is given, in the order given: a projection whose table shows what a runner did.</summary>
-public sealed class SeenEventsProjection(ProjectionLifecycle lifecycle, string name = "seen") : IProjection
+/// <summary>
+/// Records every event it is given, in the order given: a projection whose table shows what a runner did.
+/// <paramref name="pauseEach"/> makes it slow, for tests that need a replay to outlast something.
+/// </summary>
+public sealed class SeenEventsProjection(ProjectionLifecycle lifecycle, string name = "seen", TimeSpan? pauseEach = null) : IProjection
 {
     public string Name => name;
     public ProjectionLifecycle Lifecycle => lifecycle;
@@ -45,6 +48,7 @@ public sealed class SeenEventsProjection(ProjectionLifecycle lifecycle, string n
     {
         foreach (var e in events)
         {
+            if (pauseEach is { } pause) await Task.Delay(pause, ct);
             await using var cmd = new NpgsqlCommand($"""
                 insert into factdesk.{name}_events (position, stream_id) values ($1, $2);
                 """, connection);
@@ -105,7 +109,6 @@ public static class TestStore
 
     public sealed class RunningDaemon(JasperFx.Events.Daemon.IProjectionDaemon daemon) : IAsyncDisposable
     {
-        public JasperFx.Events.Daemon.IProjectionDaemon Daemon => daemon;
 
         public async ValueTask DisposeAsync()
         {

@@ -49,8 +49,7 @@ public static class StoreSetup
         services.AddSingleton<JasperFx.Events.IEventStore>(sp => sp.GetRequiredService<TamperEvidentLog>().Marten);
         services.AddSingleton(sp => new ProjectionCoordinator(sp.GetRequiredService<TamperEvidentLog>().Marten,
             sp.GetRequiredService<ILogger<ProjectionCoordinator>>()));
-        services.AddSingleton(sp => new ProjectionControl(sp.GetRequiredService<TamperEvidentLog>(),
-            () => ValueTask.FromResult(sp.GetRequiredService<ProjectionCoordinator>().DaemonForMainDatabase())));
+        services.AddSingleton(sp => new ProjectionControl(sp.GetRequiredService<TamperEvidentLog>(), sp.GetRequiredService<ProjectionCoordinator>()));
         services.AddSingleton(sp => new LogVerifier(sp.GetRequiredService<TamperEvidentLog>()));
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<CommandPipeline>();
