@@ -58,8 +58,8 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     /// <summary>
     /// Empties a projection's tables and replays the log into it in one transaction, so readers keep the old rows until
     /// it commits. An inline one takes every event (appends that write its tables wait for it). An async one takes the
-    /// events below the daemon's high-water mark, with its shard stopped in this process meanwhile, and commits its
-    /// progress with the rows, so the daemon goes on from there.
+    /// events below the daemon's high-water mark, with no agent running it meanwhile, and commits its progress with the
+    /// rows, so the daemon goes on from there.
     /// </summary>
     public async Task RebuildAsync(string name, IProgress<ProjectionProgress>? progress = null, CancellationToken ct = default)
     {
