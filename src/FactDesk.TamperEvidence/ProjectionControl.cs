@@ -91,8 +91,9 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     private async Task RebuildAsyncProjectionAsync(DaemonProjection projection, IProgress<ProjectionProgress>? progress, CancellationToken ct)
     {
         var name = projection.Projection.Name;
-        var runsHere = coordinator?.DaemonForMainDatabase().CurrentAgents()
-            .Any(agent => agent.Name.Identity == ShardName(name) && agent.Status == JasperFx.AgentStatus.Running) ?? false;
+        var runningHere = coordinator?.DaemonForMainDatabase().CurrentAgents()
+            .Where(agent => agent.Status == JasperFx.AgentStatus.Running).Select(agent => agent.Name.Identity).ToList() ?? [];
+        var runsHere = runningHere.Contains(ShardName(name));
         if (runsHere) await coordinator!.PauseAsync();
         try
         {
@@ -113,7 +114,14 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
         }
         finally
         {
-            if (runsHere) await coordinator!.ResumeAsync();
+            if (runsHere)
+            {
+                await coordinator!.ResumeAsync();
+                // Resumed, the coordinator starts its agents on its next pass: wait for them, so that what follows (another
+                // rebuild, for one) finds this instance running the projections it ran, as before the replay.
+                var daemon = coordinator.DaemonForMainDatabase();
+                foreach (var shard in runningHere) await daemon.WaitForShardToBeRunning(shard, TimeSpan.FromSeconds(30));
+            }
         }
     }
 
