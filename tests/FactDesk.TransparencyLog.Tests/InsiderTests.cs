@@ -112,9 +112,11 @@ public class InsiderDeletesTheLastEventsTests(DeskForAnInsider desk) : IClassFix
             delete from factdesk.stream_heads where stream_id in ('{gone[0]}', '{gone[1]}');
             delete from factdesk.mt_events where stream_id in ('{gone[0]}', '{gone[1]}');
             delete from factdesk.mt_streams where id in ('{gone[0]}', '{gone[1]}');
-            delete from factdesk.transparency_checkpoints;
             """);
         await desk.RebuildLedgerAndTreeAsync();
+        // The checkpoints go once the tree is the shorter one: with none left, the service's signer signs the tree
+        // within a second, and had it signed the old tree the insider would have put back what was to be hidden.
+        await desk.SqlAsync("delete from factdesk.transparency_checkpoints");
         (await desk.OwnChecksPassAsync()).ShouldBeTrue("with the last events gone, FactDesk's own chains and ledger still hold");
         var shorter = await desk.CheckpointAsync();
         shorter.ShouldBe(desk.PinnedSize - 2);
