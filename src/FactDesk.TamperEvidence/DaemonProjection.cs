@@ -166,7 +166,7 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
     // Only a fault in the event's data (a data exception, a broken constraint, a raised error, or the projection's
     // own code throwing) sets the event aside. A lost connection, a server going down or a schema not yet migrated
     // is no fault of the event: the daemon retries the batch.
-    private static bool IsTransient(Exception e) => e switch
+    internal static bool IsTransient(Exception e) => e switch
     {
         PostgresException p => !(p.SqlState.StartsWith("22", StringComparison.Ordinal) || p.SqlState.StartsWith("23", StringComparison.Ordinal)
                                  || p.SqlState.StartsWith("P0", StringComparison.Ordinal)),

@@ -98,19 +98,29 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
         try
         {
             var ceiling = await CurrentHighWaterMarkAsync();
-            await ReplayAsync(new Replay(projection.Projection, ceiling, projection.ApplyIsolatingFailuresAsync)
+            Replay Replay(bool isolating) => new(projection.Projection, ceiling, isolating
+                ? projection.ApplyIsolatingFailuresAsync
+                : (connection, events, c) => FaultOfTheEvents(() => projection.Projection.ApplyAsync(connection, events, c)))
             {
-                ApplyRange = projection.Projection is IRangeProjection
-                    ? (connection, after, upTo, c) => projection.ApplyRangeIsolatingFailuresAsync(connection, after, upTo,
-                        read => store.ReadRangeAsync(connection, after, upTo, read), c)
+                ApplyRange = projection.Projection is IRangeProjection range
+                    ? isolating
+                        ? (connection, after, upTo, c) => projection.ApplyRangeIsolatingFailuresAsync(connection, after, upTo,
+                            read => store.ReadRangeAsync(connection, after, upTo, read), c)
+                        : (connection, after, upTo, c) => FaultOfTheEvents(() => range.ApplyRangeAsync(connection, after, upTo, c))
                     : null,
                 Before = async (connection, c) =>
                 {
                     if (!runsHere) await TakeShardLockAsync(connection, name, c);
                     await HoldDaemonPositionAsync(connection, name, c);
+                    await ForgetDeadLettersAsync(connection, name, ceiling, c);
                 },
                 After = (connection, c) => SetProgressAsync(connection, name, ceiling, c),
-            }, progress, ct);
+            };
+            // Every page under a savepoint of its own would cost ~200 subtransactions per 1,000,000 events in one long
+            // transaction; past 64, every other backend's snapshot checks pg_subtrans while it runs. So the replay goes
+            // without savepoints, and only when an event fails it starts again, setting aside each event that fails.
+            try { await ReplayAsync(Replay(isolating: false), progress, ct); }
+            catch (ProjectionFaultException) { await ReplayAsync(Replay(isolating: true), progress, ct); }
         }
         finally
         {
@@ -152,6 +162,27 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
             throw new InvalidOperationException(
                 $"A running instance of the service holds the async projection '{name}' (Marten's daemon lock {lockId}). " +
                 "Stop the service instances, or rebuild it from the instance that runs it, then try again.");
+    }
+
+    /// <summary>
+    /// The replay gives every event up to the ceiling to the projection again, setting aside again those it still
+    /// cannot apply: dead letters from before, which a fixed projection would no longer produce, go.
+    /// </summary>
+    private async Task ForgetDeadLettersAsync(NpgsqlConnection connection, string name, long ceiling, CancellationToken ct)
+    {
+        await using var forget = new NpgsqlCommand($"delete from {store.Schema}.projection_dead_letters where projection = $1 and position <= $2", connection);
+        forget.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        forget.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ceiling });
+        await forget.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A projection failed on the events it was given, through no fault of the database or the connection.</summary>
+    private sealed class ProjectionFaultException(Exception inner) : Exception(inner.Message, inner);
+
+    private static async Task FaultOfTheEvents(Func<Task> apply)
+    {
+        try { await apply(); }
+        catch (Exception e) when (!DaemonProjection.IsTransient(e) && e is not OperationCanceledException) { throw new ProjectionFaultException(e); }
     }
 
     /// <summary>
