@@ -23,9 +23,10 @@ public interface IProjection
 }
 
 /// <summary>
-/// A projection whose rows are computed from the log in SQL, on the server (<see cref="TamperEvidentLog.EventRowsSql"/>),
-/// so a range of events need not travel to the client and back: rebuilds and Marten's daemon hand it the range, and
-/// use <see cref="IProjection.ApplyAsync"/> only to apply events one by one when a range fails (to set one aside).
+/// A projection that reads the log itself: rebuilds and Marten's daemon hand it a range of positions instead of
+/// decoded events, and use <see cref="IProjection.ApplyAsync"/> only to apply events one by one when a range fails (to
+/// set one aside). One that computes its rows in SQL (<see cref="TamperEvidentLog.EventRowsSql"/>) keeps the events on
+/// the server; one that needs the stored rows as they are (the transparency log) reads just those columns.
 /// </summary>
 public interface IRangeProjection : IProjection
 {

@@ -25,6 +25,20 @@ public static class CanonicalJson
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 
+    /// <summary>Appends the canonical form of a JSON text.</summary>
+    public static void Write(string json, StringBuilder text)
+    {
+        using var document = JsonDocument.Parse(json);
+        Write(document.RootElement, text);
+    }
+
+    /// <summary>Appends a JSON string, or <c>null</c> for none.</summary>
+    public static void WriteStringOrNull(string? value, StringBuilder text)
+    {
+        if (value is null) text.Append("null");
+        else WriteString(value, text);
+    }
+
     private static void Write(JsonElement value, StringBuilder text)
     {
         switch (value.ValueKind)

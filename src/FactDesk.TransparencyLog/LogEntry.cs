@@ -28,12 +28,16 @@ public static class LogEntry
 
     public static byte[] Encode(StoredEvent e)
     {
-        var metadata = new JsonObject
-        {
-            ["causationId"] = e.CausationId,
-            ["correlationId"] = e.CorrelationId,
-            ["headers"] = e.HeadersJson is null ? null : JsonNode.Parse(e.HeadersJson),
-        };
+        // {"causationId","correlationId","headers"}, written canonical as it is built (its keys are in canonical order)
+        // rather than built as a JSON object, printed and parsed again: every event of a rebuild is encoded.
+        var metadata = new StringBuilder("{\"causationId\":");
+        CanonicalJson.WriteStringOrNull(e.CausationId, metadata);
+        metadata.Append(",\"correlationId\":");
+        CanonicalJson.WriteStringOrNull(e.CorrelationId, metadata);
+        metadata.Append(",\"headers\":");
+        if (e.HeadersJson is null) metadata.Append("null");
+        else CanonicalJson.Write(e.HeadersJson, metadata);
+        metadata.Append('}');
         var fields = new[]
         {
             Encoding.UTF8.GetBytes(Format),
@@ -42,7 +46,7 @@ public static class LogEntry
             Encoding.UTF8.GetBytes(e.EventId.ToString("D")),
             Encoding.UTF8.GetBytes(e.Type),
             CanonicalJson.Encode(e.DataJson),
-            CanonicalJson.Encode(metadata.ToJsonString()),
+            Encoding.UTF8.GetBytes(metadata.ToString()),
             Encoding.UTF8.GetBytes(MicrosecondsSinceEpoch(e.Timestamp).ToString(CultureInfo.InvariantCulture)),
         };
         var bytes = new byte[fields.Sum(f => 4 + f.Length)];
@@ -78,12 +82,26 @@ public static class LogEntry
     /// <summary>The rows at these positions, in global order, read as PostgreSQL returns them (jsonb as text).</summary>
     public static async Task<List<StoredEvent>> ReadAsync(NpgsqlConnection connection, string schema, long[] positions, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"""
-            select seq_id, stream_id, version, id, type, data::text, correlation_id, causation_id, headers::text, timestamp
-            from {schema}.mt_events where seq_id = any($1) order by seq_id
-            """, connection);
+        await using var cmd = new NpgsqlCommand($"{RowsSql(schema)} where seq_id = any($1) order by seq_id", connection);
         cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = positions });
-        var rows = new List<StoredEvent>(positions.Length);
+        return await ReadRowsAsync(cmd, positions.Length, ct);
+    }
+
+    /// <summary>The rows after one position up to another (inclusive), in global order, as <see cref="ReadAsync"/> reads them.</summary>
+    public static async Task<List<StoredEvent>> ReadRangeAsync(NpgsqlConnection connection, string schema, long after, long upTo, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"{RowsSql(schema)} where seq_id > $1 and seq_id <= $2 order by seq_id", connection);
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
+        return await ReadRowsAsync(cmd, (int)Math.Min(upTo - after, 10_000), ct);
+    }
+
+    private static string RowsSql(string schema) =>
+        $"select seq_id, stream_id, version, id, type, data::text, correlation_id, causation_id, headers::text, timestamp from {schema}.mt_events";
+
+    private static async Task<List<StoredEvent>> ReadRowsAsync(NpgsqlCommand cmd, int expected, CancellationToken ct)
+    {
+        var rows = new List<StoredEvent>(expected);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
         while (await reader.ReadAsync(ct))

@@ -46,6 +46,13 @@ public class LogEntryTests
     }
 
     [Fact]
+    public void Missing_correlation_and_causation_are_null_and_headers_are_canonical_like_the_data()
+    {
+        var row = Row("{}", headers: """{"b": 1, "a": "x\"y"}""") with { CorrelationId = null, CausationId = null };
+        Encoding.UTF8.GetString(LogEntry.Encode(row)).ShouldContain("""{"causationId":null,"correlationId":null,"headers":{"a":"x\"y","b":1}}""");
+    }
+
+    [Fact]
     public void A_row_without_headers_encodes_them_as_null_and_a_cut_entry_does_not_decode()
     {
         var entry = LogEntry.Encode(Row("{}", headers: null));
