@@ -144,15 +144,20 @@ public sealed class ConflictFinderProjection : IProjection
                 if (JsonSerializer.Deserialize<Statement>(reader.GetString(0), Json) is { } s) earlier.Add(s);
         }
 
-        foreach (var conflict in earlier.Select(e => ConflictRules.Find(e, statement)).OfType<Conflict>())
+        // One statement for all the conflicts found: a figure repeated across many documents can disagree with hundreds.
+        var proposals = earlier.Select(e => ConflictRules.Find(e, statement)).OfType<Conflict>().Select(ConflictProposal.For).ToList();
+        if (proposals.Count > 0)
         {
-            var proposal = ConflictProposal.For(conflict);
             await using var queue = new NpgsqlCommand($"""
-                insert into {S}.conflict_proposals (discrepancy_id, proposal, found_at) values ($1, $2, $3)
+                insert into {S}.conflict_proposals (discrepancy_id, proposal, found_at)
+                select id, proposal, $3 from unnest($1::uuid[], $2::jsonb[]) as p(id, proposal)
                 on conflict (discrepancy_id) do nothing
                 """, connection);
-            queue.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = proposal.DiscrepancyId });
-            queue.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(proposal, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            queue.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = proposals.Select(p => p.DiscrepancyId).ToArray() });
+            queue.Parameters.Add(new NpgsqlParameter
+            {
+                Value = proposals.Select(p => JsonSerializer.Serialize(p, Json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+            });
             queue.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
             await queue.ExecuteNonQueryAsync(ct);
         }
