@@ -95,22 +95,24 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
             .Where(agent => agent.Status == JasperFx.AgentStatus.Running).Select(agent => agent.Name.Identity).ToList() ?? [];
         var runsHere = runningHere.Contains(ShardName(name));
         if (runsHere) await coordinator!.PauseAsync();
+        // One connection for the replay and, should an event fail, for the replay again: the shard's lock is held across both.
+        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+        var shardLock = runsHere ? (long?)null : await TakeShardLockAsync(connection, name, ct);
         try
         {
             var ceiling = await CurrentHighWaterMarkAsync();
             Replay Replay(bool isolating) => new(projection.Projection, ceiling, isolating
                 ? projection.ApplyIsolatingFailuresAsync
-                : (connection, events, c) => FaultOfTheEvents(() => projection.Projection.ApplyAsync(connection, events, c)))
+                : (connection, events, c) => FaultOfTheEvents(() => projection.Projection.ApplyAsync(connection, events, c), c))
             {
                 ApplyRange = projection.Projection is IRangeProjection range
                     ? isolating
                         ? (connection, after, upTo, c) => projection.ApplyRangeIsolatingFailuresAsync(connection, after, upTo,
                             read => store.ReadRangeAsync(connection, after, upTo, read), c)
-                        : (connection, after, upTo, c) => FaultOfTheEvents(() => range.ApplyRangeAsync(connection, after, upTo, c))
+                        : (connection, after, upTo, c) => FaultOfTheEvents(() => range.ApplyRangeAsync(connection, after, upTo, c), c)
                     : null,
                 Before = async (connection, c) =>
                 {
-                    if (!runsHere) await TakeShardLockAsync(connection, name, c);
                     await HoldDaemonPositionAsync(connection, name, c);
                     await ForgetDeadLettersAsync(connection, name, ceiling, c);
                 },
@@ -119,11 +121,12 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
             // Every page under a savepoint of its own would cost ~200 subtransactions per 1,000,000 events in one long
             // transaction; past 64, every other backend's snapshot checks pg_subtrans while it runs. So the replay goes
             // without savepoints, and only when an event fails it starts again, setting aside each event that fails.
-            try { await ReplayAsync(Replay(isolating: false), progress, ct); }
-            catch (ProjectionFaultException) { await ReplayAsync(Replay(isolating: true), progress, ct); }
+            try { await ReplayAsync(Replay(isolating: false), progress, ct, connection); }
+            catch (ProjectionFaultException) { await ReplayAsync(Replay(isolating: true), progress, ct, connection); }
         }
         finally
         {
+            if (shardLock is { } held) await ReleaseShardLockAsync(connection, held);
             if (runsHere)
             {
                 await coordinator!.ResumeAsync();
@@ -147,21 +150,32 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     }
 
     /// <summary>
-    /// Takes, for the replay's transaction, the advisory lock by which Marten's hot/cold daemon decides which instance
-    /// runs the projection. Held by an instance, it means that instance runs the projection, so the replay refuses;
-    /// held by the replay, no instance starts the projection until it commits.
+    /// Takes, for the replay (both attempts, should an event fail), the advisory lock by which Marten's hot/cold daemon
+    /// decides which instance runs the projection. Held by an instance, it means that instance runs the projection, so
+    /// the replay refuses; held by the replay, no instance starts the projection until it is released. Returns its id.
     /// </summary>
-    private async Task TakeShardLockAsync(NpgsqlConnection connection, string name, CancellationToken ct)
+    private async Task<long> TakeShardLockAsync(NpgsqlConnection connection, string name, CancellationToken ct)
     {
         var projections = store.Marten.Options.Projections;
         var shard = projections.AllShards().Single(s => s.Name.Identity == ShardName(name)).Name;
         var lockId = ProjectionLockIds.Compute(store.Marten.Options.Events.DatabaseSchemaName, shard, projections.DaemonLockId);
-        await using var take = new NpgsqlCommand("select pg_try_advisory_xact_lock($1)", connection);
+        await using var take = new NpgsqlCommand("select pg_try_advisory_lock($1)", connection);
         take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockId });
         if (await take.ExecuteScalarAsync(ct) is not true)
             throw new InvalidOperationException(
                 $"A running instance of the service holds the async projection '{name}' (Marten's daemon lock {lockId}). " +
                 "Stop the service instances, or rebuild it from the instance that runs it, then try again.");
+        return lockId;
+    }
+
+    private static async Task ReleaseShardLockAsync(NpgsqlConnection connection, long lockId)
+    {
+        // A connection that broke took the lock with its session; the pool's reset would release it too.
+        if (connection.State != System.Data.ConnectionState.Open) return;
+        await using var release = new NpgsqlCommand("select pg_advisory_unlock($1)", connection);
+        release.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockId });
+        try { await release.ExecuteScalarAsync(CancellationToken.None); }
+        catch (NpgsqlException) { }
     }
 
     /// <summary>
@@ -179,10 +193,13 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     /// <summary>A projection failed on the events it was given, through no fault of the database or the connection.</summary>
     private sealed class ProjectionFaultException(Exception inner) : Exception(inner.Message, inner);
 
-    private static async Task FaultOfTheEvents(Func<Task> apply)
+    private static async Task FaultOfTheEvents(Func<Task> apply, CancellationToken ct)
     {
         try { await apply(); }
-        catch (Exception e) when (!DaemonProjection.IsTransient(e) && e is not OperationCanceledException) { throw new ProjectionFaultException(e); }
+        catch (Exception e) when (!DaemonProjection.IsTransient(e) && e is not OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            throw new ProjectionFaultException(e);
+        }
     }
 
     /// <summary>
@@ -235,11 +252,12 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
         public Func<NpgsqlConnection, CancellationToken, Task>? After { get; init; }
     }
 
-    private async Task ReplayAsync(Replay replay, IProgress<ProjectionProgress>? progress, CancellationToken ct)
+    private async Task ReplayAsync(Replay replay, IProgress<ProjectionProgress>? progress, CancellationToken ct, NpgsqlConnection? on = null)
     {
         var name = replay.Projection.Name;
         var clock = Stopwatch.StartNew();
-        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+        await using var opened = on is null ? await store.DataSource.OpenConnectionAsync(ct) : null;
+        var connection = on ?? opened!;
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var replaying = new NpgsqlCommand($"select set_config('{ReplayingSetting}', 'on', true)", connection))
             await replaying.ExecuteNonQueryAsync(ct);

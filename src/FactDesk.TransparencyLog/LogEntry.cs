@@ -93,7 +93,7 @@ public static class LogEntry
         await using var cmd = new NpgsqlCommand($"{RowsSql(schema)} where seq_id > $1 and seq_id <= $2 order by seq_id", connection);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
-        return await ReadRowsAsync(cmd, (int)Math.Min(upTo - after, 10_000), ct);
+        return await ReadRowsAsync(cmd, (int)Math.Clamp(upTo - after, 0, 10_000), ct);
     }
 
     private static string RowsSql(string schema) =>

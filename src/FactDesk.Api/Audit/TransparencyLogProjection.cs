@@ -21,7 +21,7 @@ public sealed class TransparencyLogProjection : IRangeProjection
     public TransparencyLogProjection() : this(chunk: 10_000) { }
 
     /// <param name="chunk">Positions read and added at a time: a rebuild's range is far more than is worth holding in memory.</param>
-    public TransparencyLogProjection(long chunk) => Chunk = chunk;
+    public TransparencyLogProjection(long chunk) => Chunk = chunk > 0 ? chunk : throw new ArgumentOutOfRangeException(nameof(chunk), chunk, "At least one position.");
 
     private long Chunk { get; }
 
