@@ -108,6 +108,48 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
     }
 
     /// <summary>
+    /// Applies what Marten's daemon moved this projection's progress past without calling it: a page of nothing but
+    /// events of types this build does not know (a newer version's), which the daemon skips. A batch that follows
+    /// applies them too (it reads from where the last range ended), but at the end of the log none may follow. Locks
+    /// the projection's <c>daemon_positions</c> row as a batch does, so the two take turns. Returns whether it applied any.
+    /// </summary>
+    public async Task<bool> ApplySkippedTailAsync(CancellationToken ct)
+    {
+        var schema = _store.Schema;
+        await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        long floor, progress;
+        await using (var positions = new NpgsqlBatch(connection, tx))
+        {
+            positions.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"insert into {schema}.daemon_positions (projection, position) values ($1, 0) on conflict (projection) do nothing")
+                { Parameters = { new NpgsqlParameter<string> { TypedValue = Projection.Name } } });
+            positions.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"select position from {schema}.daemon_positions where projection = $1 for update")
+                { Parameters = { new NpgsqlParameter<string> { TypedValue = Projection.Name } } });
+            positions.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"select coalesce((select last_seq_id from {schema}.mt_event_progression where name = $1), 0)")
+                { Parameters = { new NpgsqlParameter<string> { TypedValue = ProjectionControl.ShardName(Projection.Name) } } });
+            await using var reader = await positions.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            floor = reader.GetInt64(0);
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            progress = reader.GetInt64(0);
+        }
+        if (progress <= floor) return false;
+        await ApplyRangeIsolatingFailuresAsync(connection, floor, progress, read => _store.ReadRangeAsync(connection, floor, progress, read), ct);
+        await using (var save = new NpgsqlCommand($"update {schema}.daemon_positions set position = $2 where projection = $1", connection, tx))
+        {
+            save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
+            save.Parameters.Add(new NpgsqlParameter<long> { TypedValue = progress });
+            await save.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>
     /// Applies every event after <paramref name="after"/> up to <paramref name="upTo"/>: on the server in one statement
     /// when the projection is an <see cref="IRangeProjection"/>; otherwise, or when that fails, from the events
     /// <paramref name="read"/> returns, setting aside each one that cannot be applied.

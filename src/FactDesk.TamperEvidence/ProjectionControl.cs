@@ -36,21 +36,58 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
         return await cmd.ExecuteScalarAsync(ct) is long position ? position : 0;
     }
 
+    /// <summary>
+    /// For each async projection this instance's coordinator runs, applies what Marten's daemon moved its progress
+    /// past without handing it over (<see cref="DaemonProjection.ApplySkippedTailAsync"/>). Cheap when there is none:
+    /// one query finds the projections whose last range ended before their progress. Returns the names it caught up.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ApplySkippedTailsAsync(CancellationToken ct = default)
+    {
+        if (coordinator is null) return [];
+        var behind = new List<string>();
+        await using (var cmd = store.DataSource.CreateCommand($"""
+            select p.name from {store.Schema}.mt_event_progression p
+            left join {store.Schema}.daemon_positions d on d.projection || ':All' = p.name
+            where p.name like '%:All' and p.last_seq_id > coalesce(d.position, 0)
+            """))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) behind.Add(reader.GetString(0));
+        if (behind.Count == 0) return [];
+        var running = coordinator.DaemonForMainDatabase().CurrentAgents()
+            .Where(agent => agent.Status == JasperFx.AgentStatus.Running).Select(agent => agent.Name.Identity).ToHashSet();
+        var applied = new List<string>();
+        foreach (var projection in store.AsyncProjections.Where(p => behind.Contains(ShardName(p.Projection.Name)) && running.Contains(ShardName(p.Projection.Name))))
+            if (await projection.ApplySkippedTailAsync(ct)) applied.Add(projection.Projection.Name);
+        return applied;
+    }
+
     /// <summary>Marten's name for the one shard of a FactDesk projection.</summary>
     public static string ShardName(string projection) => projection + ":All";
 
-    /// <summary>Waits until every async projection has read every event stored when called (the daemon must be running).</summary>
+    /// <summary>
+    /// Waits until every async projection has read every event stored when called (the daemon must be running): Marten's
+    /// progress and where the projection's last range ended (they differ after events the daemon skipped) are both there.
+    /// </summary>
     public async Task CatchUpAsync(TimeSpan timeout, CancellationToken ct = default)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         var target = await LastPositionAsync(limit.Token);
+        if (target == 0) return;
+        var names = AsyncProjections.Select(p => p.Name).ToArray();
         while (true)
         {
-            var lagging = false;
-            foreach (var projection in AsyncProjections)
-                lagging |= await GetCheckpointAsync(projection.Name, limit.Token) < target;
-            if (!lagging) return;
+            await using (var cmd = store.DataSource.CreateCommand($"""
+                select count(*) from unnest($1::text[]) n(projection)
+                left join {store.Schema}.mt_event_progression p on p.name = n.projection || ':All'
+                left join {store.Schema}.daemon_positions d on d.projection = n.projection
+                where least(coalesce(p.last_seq_id, 0), coalesce(d.position, 0)) < $2
+                """))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+                cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = target });
+                if ((long)(await cmd.ExecuteScalarAsync(limit.Token))! == 0) return;
+            }
             await Task.Delay(20, limit.Token);
         }
     }

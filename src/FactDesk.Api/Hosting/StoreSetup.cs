@@ -114,7 +114,7 @@ public sealed class SchemaMigrationService(TamperEvidentLog store, SchemaState s
 /// once the schema exists.
 /// </summary>
 public sealed class ProjectionDaemonService(ProjectionCoordinator coordinator, TamperEvidentLog store, SchemaState schema,
-    ILogger<ProjectionDaemonService> log) : BackgroundService
+    ProjectionControl control, ILogger<ProjectionDaemonService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -125,6 +125,19 @@ public sealed class ProjectionDaemonService(ProjectionCoordinator coordinator, T
         try { await schema.Migrated.WaitAsync(ct); }
         catch (OperationCanceledException) { return; }
         await coordinator.StartAsync(ct);
+        // Marten's daemon skips events of types this build does not know; at the end of the log no later batch picks
+        // them up, so they are applied here (a newer version's events, while this one still runs the projections).
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                foreach (var projection in await control.ApplySkippedTailsAsync(ct))
+                    log.LogInformation("Async projection {Projection} applied events Marten's daemon skipped as of unknown types", projection);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e) { log.LogWarning("Catching up events Marten's daemon skipped: {Message}", e.Message); }
+        }
     }
 
     public override async Task StopAsync(CancellationToken ct)

@@ -23,6 +23,8 @@ public class AuditTrailRowsTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         flagged.EnsureSuccessStatusCode();
         var claim = (await flagged.ReadJsonAsync()).GetProperty("id").GetGuid();
         (await api.Editor.PostJsonAsync($"/api/claims/{claim}/assignment", new { assignee = "Jon Berg" })).EnsureSuccessStatusCode();
+        // Projected first, so that the next event is alone in the daemon's next page.
+        await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(30));
         // Written through Marten by something that is not FactDesk (a newer version, a script): no headers, no
         // correlation, no causation, no stream head and no hash. The trail still records it, with empty fields.
         var outsider = Guid.NewGuid();
@@ -31,9 +33,8 @@ public class AuditTrailRowsTests(FactDeskApi api) : IClassFixture<FactDeskApi>
                 array['FactDesk.Api.Notes.DeskNoteAdded, FactDesk.Api'], array['{"note": "from a script"}'::jsonb], array[null]::bytea[],
                 array[null]::varchar[], array[null]::varchar[], array[null]::jsonb[], 0)
             """);
-        // Marten's daemon skips events of types this build does not know: FactDesk projects them from the range of the
-        // next batch, so one arrives after it.
-        var next = await api.FlagClaimAsync("Rents fell 2% in 2023");
+        // Marten's daemon skips events of types this build does not know, and this one is the last of the log: no later
+        // batch reads its range, so the service applies what the daemon moved past.
         await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(30));
 
         var trail = await RowsAsync($"""
@@ -41,16 +42,15 @@ public class AuditTrailRowsTests(FactDeskApi api) : IClassFixture<FactDeskApi>
                    a.causation_id, a.data = e.data, a.hash,
                    e.id, e.data::text, e.correlation_id, e.causation_id, e.headers::text, e.timestamp, e.seq_id, e.version, e.type
             from factdesk.audit_trail a join factdesk.mt_events e on e.seq_id = a.position
-            where e.stream_id in ('{claim}', '{outsider}', '{next}') order by a.position
+            where e.stream_id in ('{claim}', '{outsider}') order by a.position
             """);
-        trail.Count.ShouldBe(4);
+        trail.Count.ShouldBe(3);
 
         var expected = new[]
         {
             (Stream: claim, Type: "claim", Version: 1L, Event: "claim-flagged.v1", Actor: "cms-plugin", Role: "tool"),
             (Stream: claim, Type: "claim", Version: 2L, Event: "claim-assigned.v1", Actor: "Mara Lind", Role: "editor"),
             (Stream: outsider, Type: "", Version: 1L, Event: "desk-note-added.v1", Actor: "", Role: ""),
-            (Stream: next, Type: "claim", Version: 1L, Event: "claim-flagged.v1", Actor: "cms-plugin", Role: "tool"),
         };
         var previous = new Dictionary<Guid, byte[]>();
         for (var i = 0; i < trail.Count; i++)
