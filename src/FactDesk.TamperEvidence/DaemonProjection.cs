@@ -146,6 +146,7 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
             await save.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        _store.OnProjectionsAdvanced();
         return true;
     }
 

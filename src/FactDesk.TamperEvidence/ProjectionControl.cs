@@ -57,7 +57,17 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
             .Where(agent => agent.Status == JasperFx.AgentStatus.Running).Select(agent => agent.Name.Identity).ToHashSet();
         var applied = new List<string>();
         foreach (var projection in store.AsyncProjections.Where(p => behind.Contains(ShardName(p.Projection.Name)) && running.Contains(ShardName(p.Projection.Name))))
-            if (await projection.ApplySkippedTailAsync(ct)) applied.Add(projection.Projection.Name);
+        {
+            try
+            {
+                if (await projection.ApplySkippedTailAsync(ct)) applied.Add(projection.Projection.Name);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // Reported like a failed batch; the next pass tries again, and the other projections go on.
+                store.OnProjectionFailed(projection.Projection.Name, e);
+            }
+        }
         return applied;
     }
 
@@ -88,6 +98,12 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
                 cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = target });
                 if ((long)(await cmd.ExecuteScalarAsync(limit.Token))! == 0) return;
             }
+            // Without this instance's coordinator (a test's bare daemon, a tool) nothing else applies what the daemon
+            // skipped at the end of the log; the row lock makes it safe from anywhere.
+            if (coordinator is null)
+                foreach (var projection in store.AsyncProjections)
+                    if (await GetCheckpointAsync(projection.Projection.Name, limit.Token) >= target)
+                        await projection.ApplySkippedTailAsync(limit.Token);
             await Task.Delay(20, limit.Token);
         }
     }

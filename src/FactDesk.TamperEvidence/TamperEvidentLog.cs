@@ -102,6 +102,8 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
 
     internal void OnProjectionFailed(string projection, Exception error) => ProjectionFailed?.Invoke(projection, error);
 
+    internal void OnProjectionsAdvanced() => ProjectionsAdvanced?.Invoke();
+
     /// <summary>Raised when an async projection could not apply one event and set it aside (see <c>projection_dead_letters</c>).</summary>
     public event Action<string, RecordedEvent, Exception>? EventDeadLettered;
 

@@ -208,6 +208,25 @@ public class DaemonProjectionTests
     }
 
     [Fact]
+    public async Task An_event_of_a_type_this_service_does_not_know_at_the_end_of_the_log_is_projected_though_none_follows()
+    {
+        var store = await TestStore.CreateAsync("unknown_type_last", new SeenEventsProjection(ProjectionLifecycle.Async));
+        var control = new ProjectionControl(store);
+        await using var daemon = await store.StartDaemonAsync();
+        await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("known", 1), TestStore.Metadata);
+        await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+        // Alone in the daemon's next page: Marten skips it and moves the projection's progress past it without a call.
+        await using (var cmd = store.DataSource.CreateCommand("""
+            select factdesk.mt_quick_append_events(gen_random_uuid(), 'desk-note', null, array[gen_random_uuid()], array['desk-note-added.v1'],
+                array['FactDesk.Api.Notes.DeskNoteAdded, FactDesk.Api'], array['{"note": "from a newer version"}'::jsonb], array[null]::bytea[],
+                array['c'], array['c'], array['{"actorName": "newer", "actorRole": "editor"}'::jsonb], 0)
+            """)) await cmd.ExecuteScalarAsync();
+        await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+        (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ShouldBe([1L, 2L]);
+        (await store.ScalarAsync<long>("select position from factdesk.daemon_positions where projection = 'seen'")).ShouldBe(2);
+    }
+
+    [Fact]
     public async Task An_event_a_projection_cannot_apply_is_set_aside_as_a_dead_letter_and_the_rest_are_applied()
     {
         var store = await TestStore.CreateAsync("dead_letter", new PoisonRefusingProjection());
