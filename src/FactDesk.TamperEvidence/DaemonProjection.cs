@@ -69,29 +69,8 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
 
         private async Task ApplyRangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
         {
-            var schema = owner._store.Schema;
-            var name = owner.Projection.Name;
-            long floor, ceiling;
-            await using (var positions = new NpgsqlBatch(connection, transaction))
-            {
-                positions.BatchCommands.Add(new NpgsqlBatchCommand(
-                    $"insert into {schema}.daemon_positions (projection, position) values ($1, 0) on conflict (projection) do nothing")
-                    { Parameters = { new NpgsqlParameter<string> { TypedValue = name } } });
-                positions.BatchCommands.Add(new NpgsqlBatchCommand(
-                    $"select position from {schema}.daemon_positions where projection = $1 for update")
-                    { Parameters = { new NpgsqlParameter<string> { TypedValue = name } } });
-                positions.BatchCommands.Add(new NpgsqlBatchCommand(
-                    $"select coalesce((select last_seq_id from {schema}.mt_event_progression where name = $1), 0)")
-                    { Parameters = { new NpgsqlParameter<string> { TypedValue = ProjectionControl.ShardName(name) } } });
-                if (rebuilding) positions.BatchCommands.Add(new NpgsqlBatchCommand($"select set_config('{ProjectionControl.ReplayingSetting}', 'on', true)"));
-                // The reader skips the insert, which returns no rows, and starts at the position.
-                await using var reader = await positions.ExecuteReaderAsync(token);
-                await reader.ReadAsync(token);
-                floor = reader.GetInt64(0);
-                await reader.NextResultAsync(token);
-                await reader.ReadAsync(token);
-                ceiling = Math.Max(reader.GetInt64(0), _last);
-            }
+            var (floor, progress) = await owner.LockPositionAsync(connection, transaction, rebuilding, token);
+            var ceiling = Math.Max(progress, _last);
             // A rebuild started without ProjectionControl leaves the old position behind: trust the events handed over.
             if (floor >= _first) floor = _first - 1;
             // A rebuild reads history no other projection is reading at the same time: nothing to share, but the next
@@ -100,11 +79,45 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
                 ? owner._rebuildReads.ReadAsync(floor, ceiling, (after, upTo, c) => owner._store.ReadRangeAsync(connection, after, upTo, c), ct)
                 : owner._store.SettledEvents.ReadAsync(floor, ceiling, (after, upTo, c) => owner._store.ReadRangeAsync(connection, after, upTo, c), ct),
                 token);
-            await using var save = new NpgsqlCommand($"update {schema}.daemon_positions set position = $2 where projection = $1", connection, transaction);
-            save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
-            save.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ceiling });
-            await save.ExecuteNonQueryAsync(token);
+            await owner.SavePositionAsync(connection, transaction, ceiling, token);
         }
+    }
+
+    /// <summary>
+    /// Locks the projection's row of <c>daemon_positions</c> (creating it), so daemon batches, catch-ups of skipped
+    /// events and replays take turns, and reads where its last range ended and Marten's progress of its shard.
+    /// </summary>
+    internal async Task<(long Floor, long Progress)> LockPositionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        bool replaying, CancellationToken ct)
+    {
+        var schema = _store.Schema;
+        await using var positions = new NpgsqlBatch(connection, transaction);
+        positions.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"insert into {schema}.daemon_positions (projection, position) values ($1, 0) on conflict (projection) do nothing")
+            { Parameters = { new NpgsqlParameter<string> { TypedValue = Projection.Name } } });
+        positions.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"select position from {schema}.daemon_positions where projection = $1 for update")
+            { Parameters = { new NpgsqlParameter<string> { TypedValue = Projection.Name } } });
+        positions.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"select coalesce((select last_seq_id from {schema}.mt_event_progression where name = $1), 0)")
+            { Parameters = { new NpgsqlParameter<string> { TypedValue = ProjectionControl.ShardName(Projection.Name) } } });
+        if (replaying) positions.BatchCommands.Add(new NpgsqlBatchCommand($"select set_config('{ProjectionControl.ReplayingSetting}', 'on', true)"));
+        // The reader skips the insert, which returns no rows, and starts at the position.
+        await using var reader = await positions.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var floor = reader.GetInt64(0);
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return (floor, reader.GetInt64(0));
+    }
+
+    /// <summary>Records where the projection's last range ended (its row locked by <see cref="LockPositionAsync"/>).</summary>
+    internal async Task SavePositionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long position, CancellationToken ct)
+    {
+        await using var save = new NpgsqlCommand($"update {_store.Schema}.daemon_positions set position = $2 where projection = $1", connection, transaction);
+        save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
+        save.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+        await save.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
@@ -115,36 +128,12 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
     /// </summary>
     public async Task<bool> ApplySkippedTailAsync(CancellationToken ct)
     {
-        var schema = _store.Schema;
         await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        long floor, progress;
-        await using (var positions = new NpgsqlBatch(connection, tx))
-        {
-            positions.BatchCommands.Add(new NpgsqlBatchCommand(
-                $"insert into {schema}.daemon_positions (projection, position) values ($1, 0) on conflict (projection) do nothing")
-                { Parameters = { new NpgsqlParameter<string> { TypedValue = Projection.Name } } });
-            positions.BatchCommands.Add(new NpgsqlBatchCommand(
-                $"select position from {schema}.daemon_positions where projection = $1 for update")
-                { Parameters = { new NpgsqlParameter<string> { TypedValue = Projection.Name } } });
-            positions.BatchCommands.Add(new NpgsqlBatchCommand(
-                $"select coalesce((select last_seq_id from {schema}.mt_event_progression where name = $1), 0)")
-                { Parameters = { new NpgsqlParameter<string> { TypedValue = ProjectionControl.ShardName(Projection.Name) } } });
-            await using var reader = await positions.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            floor = reader.GetInt64(0);
-            await reader.NextResultAsync(ct);
-            await reader.ReadAsync(ct);
-            progress = reader.GetInt64(0);
-        }
+        var (floor, progress) = await LockPositionAsync(connection, tx, replaying: false, ct);
         if (progress <= floor) return false;
         await ApplyRangeIsolatingFailuresAsync(connection, floor, progress, read => _store.ReadRangeAsync(connection, floor, progress, read), ct);
-        await using (var save = new NpgsqlCommand($"update {schema}.daemon_positions set position = $2 where projection = $1", connection, tx))
-        {
-            save.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
-            save.Parameters.Add(new NpgsqlParameter<long> { TypedValue = progress });
-            await save.ExecuteNonQueryAsync(ct);
-        }
+        await SavePositionAsync(connection, tx, progress, ct);
         await tx.CommitAsync(ct);
         _store.OnProjectionsAdvanced();
         return true;

@@ -53,8 +53,7 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) behind.Add(reader.GetString(0));
         if (behind.Count == 0) return [];
-        var running = coordinator.DaemonForMainDatabase().CurrentAgents()
-            .Where(agent => agent.Status == JasperFx.AgentStatus.Running).Select(agent => agent.Name.Identity).ToHashSet();
+        var running = RunningShards();
         var applied = new List<string>();
         foreach (var projection in store.AsyncProjections.Where(p => behind.Contains(ShardName(p.Projection.Name)) && running.Contains(ShardName(p.Projection.Name))))
         {
@@ -70,6 +69,10 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
         }
         return applied;
     }
+
+    /// <summary>The shards this instance's coordinator runs now (none without a coordinator).</summary>
+    private HashSet<string> RunningShards() => coordinator?.DaemonForMainDatabase().CurrentAgents()
+        .Where(agent => agent.Status == JasperFx.AgentStatus.Running).Select(agent => agent.Name.Identity).ToHashSet() ?? [];
 
     /// <summary>Marten's name for the one shard of a FactDesk projection.</summary>
     public static string ShardName(string projection) => projection + ":All";
@@ -144,8 +147,7 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     private async Task RebuildAsyncProjectionAsync(DaemonProjection projection, IProgress<ProjectionProgress>? progress, CancellationToken ct)
     {
         var name = projection.Projection.Name;
-        var runningHere = coordinator?.DaemonForMainDatabase().CurrentAgents()
-            .Where(agent => agent.Status == JasperFx.AgentStatus.Running).Select(agent => agent.Name.Identity).ToList() ?? [];
+        var runningHere = RunningShards();
         var runsHere = runningHere.Contains(ShardName(name));
         if (runsHere) await coordinator!.PauseAsync();
         // One connection for the replay and, should an event fail, for the replay again: the shard's lock is held across both.
@@ -166,7 +168,9 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
                     : null,
                 Before = async (connection, c) =>
                 {
-                    await HoldDaemonPositionAsync(connection, name, c);
+                    // As a daemon batch of the projection does: a second safeguard, should a batch still be under way,
+                    // against writing beside the rebuilt rows.
+                    await projection.LockPositionAsync(connection, null, replaying: false, c);
                     await ForgetDeadLettersAsync(connection, name, ceiling, c);
                 },
                 After = (connection, c) => SetProgressAsync(connection, name, ceiling, c),
@@ -253,25 +257,6 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
         {
             throw new ProjectionFaultException(e);
         }
-    }
-
-    /// <summary>
-    /// Locks the projection's row of <c>daemon_positions</c> for the replay, as a daemon batch of the projection does:
-    /// a second safeguard, should a batch still be under way, against writing beside the rebuilt rows.
-    /// </summary>
-    private async Task HoldDaemonPositionAsync(NpgsqlConnection connection, string name, CancellationToken ct)
-    {
-        await using var hold = new NpgsqlBatch(connection)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand($"insert into {store.Schema}.daemon_positions (projection, position) values ($1, 0) on conflict (projection) do nothing")
-                    { Parameters = { new NpgsqlParameter<string> { TypedValue = name } } },
-                new NpgsqlBatchCommand($"select position from {store.Schema}.daemon_positions where projection = $1 for update")
-                    { Parameters = { new NpgsqlParameter<string> { TypedValue = name } } },
-            },
-        };
-        await hold.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Sets where the projection stands, FactDesk's record and Marten's progress alike, to the replay's ceiling.</summary>

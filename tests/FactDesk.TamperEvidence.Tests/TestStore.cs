@@ -135,17 +135,5 @@ public static class TestStore
         return (T)(await cmd.ExecuteScalarAsync())!;
     }
 
-    public static async Task<List<object[]>> RowsAsync(this TamperEvidentLog store, string sql)
-    {
-        await using var cmd = store.DataSource.CreateCommand(sql);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var rows = new List<object[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new object[reader.FieldCount];
-            reader.GetValues(row);
-            rows.Add(row);
-        }
-        return rows;
-    }
+    public static Task<List<object[]>> RowsAsync(this TamperEvidentLog store, string sql) => store.DataSource.RowsAsync(sql);
 }

@@ -1,4 +1,5 @@
 using FactDesk.Api.Audit;
+using FactDesk.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 
@@ -16,7 +17,7 @@ public class TreeFromRangesTests(TransparentDesk desk) : IClassFixture<Transpare
             select 0, leaf_index, position, leaf_hash from factdesk.transparency_leaves
             union all select level, node_index, null, hash from factdesk.transparency_nodes order by 1, 2
             """;
-        var live = await RowsAsync(tree);
+        var live = await desk.Db.RowsAsync(tree);
         live.Count(r => (int)r[0] == 0).ShouldBe(11);
 
         // In a transaction rolled back at the end: the tree emptied and added again from ranges cut in chunks of 3
@@ -25,27 +26,13 @@ public class TreeFromRangesTests(TransparentDesk desk) : IClassFixture<Transpare
         await using var tx = await connection.BeginTransactionAsync();
         await using (var clear = new Npgsql.NpgsqlCommand("delete from factdesk.transparency_leaves; delete from factdesk.transparency_nodes", connection))
             await clear.ExecuteNonQueryAsync();
-        var last = live.Where(r => (int)r[0] == 0).Max(r => (long)r[2]!);
+        var last = live.Where(r => (int)r[0] == 0).Max(r => (long)r[2]);
         var chunked = new TransparencyLogProjection(chunk: 3);
         await chunked.ApplyRangeAsync(connection, 0, last / 2, CancellationToken.None);
         await chunked.ApplyRangeAsync(connection, last / 2, last, CancellationToken.None);
         // Handed a range again (a daemon batch retried), it adds nothing.
         await chunked.ApplyRangeAsync(connection, 2, last, CancellationToken.None);
-        (await RowsAsync(tree, connection)).ShouldBe(live);
+        (await connection.RowsAsync(tree)).ShouldBe(live);
         await tx.RollbackAsync();
-    }
-
-    private async Task<List<object?[]>> RowsAsync(string sql, Npgsql.NpgsqlConnection? connection = null)
-    {
-        await using var cmd = connection is null ? desk.Db.CreateCommand(sql) : new Npgsql.NpgsqlCommand(sql, connection);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
-        }
-        return rows;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using FactDesk.TamperEvidence;
+using FactDesk.Testing;
 using Shouldly;
 
 namespace FactDesk.Api.Tests.Audit;
@@ -37,7 +38,7 @@ public class AuditTrailRowsTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         // batch reads its range, so the service applies what the daemon moved past.
         await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(30));
 
-        var trail = await RowsAsync($"""
+        var trail = await api.Store.DataSource.RowsAsync($"""
             select a.position, a.stream_id, a.stream_type, a.version, a.type, a.actor, a.role, a.recorded_at, a.correlation_id,
                    a.causation_id, a.data = e.data, a.hash,
                    e.id, e.data::text, e.correlation_id, e.causation_id, e.headers::text, e.timestamp, e.seq_id, e.version, e.type
@@ -83,19 +84,5 @@ public class AuditTrailRowsTests(FactDeskApi api) : IClassFixture<FactDeskApi>
         }
         var headers = (string)trail[0][16];
         headers.ShouldContain("audit-rows-flag", customMessage: "the idempotency key travels in Marten's headers");
-    }
-
-    private async Task<List<object[]>> RowsAsync(string sql)
-    {
-        await using var cmd = api.Store.DataSource.CreateCommand(sql);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var rows = new List<object[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new object[reader.FieldCount];
-            reader.GetValues(row);
-            rows.Add(row);
-        }
-        return rows;
     }
 }
