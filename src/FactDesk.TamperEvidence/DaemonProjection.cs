@@ -71,7 +71,8 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
         {
             var (floor, progress) = await owner.LockPositionAsync(connection, transaction, rebuilding, token);
             var ceiling = Math.Max(progress, _last);
-            // A rebuild started without ProjectionControl leaves the old position behind: trust the events handed over.
+            // Marten's teardown removes the position before its own rebuild; should one be left behind, the events handed
+            // over are still applied.
             if (floor >= _first) floor = _first - 1;
             // A rebuild reads history no other projection is reading at the same time: nothing to share, but the next
             // pages can be read while this one is applied.

@@ -227,6 +227,28 @@ public class DaemonProjectionTests
     }
 
     [Fact]
+    public async Task Martens_own_rebuild_projects_an_event_of_an_unknown_type_that_opens_the_log()
+    {
+        var store = await TestStore.CreateAsync("unknown_type_rebuilt", new SeenEventsProjection(ProjectionLifecycle.Async));
+        // Position 1: a newer version's event, which Marten's daemon never hands over; position 2: a known one.
+        await using (var cmd = store.DataSource.CreateCommand("""
+            select factdesk.mt_quick_append_events(gen_random_uuid(), 'desk-note', null, array[gen_random_uuid()], array['desk-note-added.v1'],
+                array['FactDesk.Api.Notes.DeskNoteAdded, FactDesk.Api'], array['{"note": "from a newer version"}'::jsonb], array[null]::bytea[],
+                array['c'], array['c'], array['{"actorName": "newer", "actorRole": "editor"}'::jsonb], 0)
+            """)) await cmd.ExecuteScalarAsync();
+        await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("known", 1), TestStore.Metadata);
+        await store.CatchUpLedgerAsync();
+        (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ShouldBe([1L, 2L]);
+
+        // What JasperFx's `projections rebuild` runs: Marten empties the projection's tables and replays from the start.
+        // Its first page hands over position 2 only; the rebuilt table must still hold position 1.
+        using (var daemon = await store.Marten.BuildProjectionDaemonAsync())
+            await daemon.RebuildProjectionAsync("seen", TimeSpan.FromMinutes(1), CancellationToken.None);
+        (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ShouldBe([1L, 2L]);
+        (await store.ScalarAsync<long>("select position from factdesk.daemon_positions where projection = 'seen'")).ShouldBe(2);
+    }
+
+    [Fact]
     public async Task An_event_a_projection_cannot_apply_is_set_aside_as_a_dead_letter_and_the_rest_are_applied()
     {
         var store = await TestStore.CreateAsync("dead_letter", new PoisonRefusingProjection());
