@@ -133,7 +133,12 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
         await using var tx = await connection.BeginTransactionAsync(ct);
         var (floor, progress) = await LockPositionAsync(connection, tx, replaying: false, ct);
         if (progress <= floor) return false;
-        await ApplyRangeIsolatingFailuresAsync(connection, floor, progress, read => _store.ReadRangeAsync(connection, floor, progress, read), ct);
+        // In slices, so a long run of such events (a newer version's backfill) is never read into memory at once.
+        for (var after = floor; after < progress; after += SkippedTailSlice)
+        {
+            var (from, upTo) = (after, Math.Min(after + SkippedTailSlice, progress));
+            await ApplyRangeIsolatingFailuresAsync(connection, from, upTo, read => _store.ReadRangeAsync(connection, from, upTo, read), ct);
+        }
         await SavePositionAsync(connection, tx, progress, ct);
         await tx.CommitAsync(ct);
         _store.OnProjectionsAdvanced();
@@ -206,6 +211,9 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
         NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException => true,
         _ => e.InnerException is { } inner && IsTransient(inner),
     };
+
+    /// <summary>Positions read at a time when applying what the daemon skipped.</summary>
+    public const long SkippedTailSlice = 5_000;
 
     private readonly TamperEvidentLog _store = store;
     private readonly RebuildReadAhead _rebuildReads = new(store, chunk: 5000);

@@ -227,6 +227,29 @@ public class DaemonProjectionTests
     }
 
     [Fact]
+    public async Task A_run_of_unknown_events_at_the_end_longer_than_one_slice_is_projected_once_each_in_order()
+    {
+        var store = await TestStore.CreateAsync("unknown_type_long_tail", new SeenEventsProjection(ProjectionLifecycle.Async));
+        var control = new ProjectionControl(store);
+        await using var daemon = await store.StartDaemonAsync();
+        await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("known", 1), TestStore.Metadata);
+        await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+        // One append of a newer version's events, more than one slice of the catch-up, and nothing known after them.
+        var count = (int)DaemonProjection.SkippedTailSlice + 7;
+        await using (var cmd = store.DataSource.CreateCommand($$"""
+            select factdesk.mt_quick_append_events(gen_random_uuid(), 'desk-note', null,
+                array(select gen_random_uuid() from generate_series(1, {{count}})), array_fill('desk-note-added.v1'::varchar, array[{{count}}]),
+                array_fill('FactDesk.Api.Notes.DeskNoteAdded, FactDesk.Api'::varchar, array[{{count}}]),
+                array_fill('{"note": "backfill"}'::jsonb, array[{{count}}]), array_fill(null::bytea, array[{{count}}]),
+                array_fill('c'::varchar, array[{{count}}]), array_fill('c'::varchar, array[{{count}}]),
+                array_fill('{"actorName": "newer", "actorRole": "editor"}'::jsonb, array[{{count}}]), 0)
+            """)) await cmd.ExecuteScalarAsync();
+        await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+        var seen = (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ToList();
+        seen.ShouldBe(Enumerable.Range(1, count + 1).Select(p => (long)p).ToList());
+    }
+
+    [Fact]
     public async Task Martens_own_rebuild_projects_an_event_of_an_unknown_type_that_opens_the_log()
     {
         var store = await TestStore.CreateAsync("unknown_type_rebuilt", new SeenEventsProjection(ProjectionLifecycle.Async));
