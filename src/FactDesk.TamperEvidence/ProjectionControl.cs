@@ -71,8 +71,16 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     }
 
     /// <summary>The shards this instance's coordinator runs now (none without a coordinator).</summary>
-    private HashSet<string> RunningShards() => coordinator?.DaemonForMainDatabase().CurrentAgents()
-        .Where(agent => agent.Status == JasperFx.AgentStatus.Running).Select(agent => agent.Name.Identity).ToHashSet() ?? [];
+    private HashSet<string> RunningShards() => AgentsHere(JasperFx.AgentStatus.Running);
+
+    /// <summary>
+    /// The shards whose hot/cold lock this instance's coordinator holds: running, or paused by the daemon after failures
+    /// (the lock stays with a paused agent).
+    /// </summary>
+    private HashSet<string> ShardsHeldHere() => AgentsHere(JasperFx.AgentStatus.Running, JasperFx.AgentStatus.Paused);
+
+    private HashSet<string> AgentsHere(params JasperFx.AgentStatus[] statuses) => coordinator?.DaemonForMainDatabase().CurrentAgents()
+        .Where(agent => statuses.Contains(agent.Status)).Select(agent => agent.Name.Identity).ToHashSet() ?? [];
 
     /// <summary>Marten's name for the one shard of a FactDesk projection.</summary>
     public static string ShardName(string projection) => projection + ":All";
@@ -147,12 +155,23 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     private async Task RebuildAsyncProjectionAsync(DaemonProjection projection, IProgress<ProjectionProgress>? progress, CancellationToken ct)
     {
         var name = projection.Projection.Name;
-        var runningHere = RunningShards();
-        var runsHere = runningHere.Contains(ShardName(name));
-        if (runsHere) await coordinator!.PauseAsync();
         // One connection for the replay and, should an event fail, for the replay again: the shard's lock is held across both.
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        var shardLock = runsHere ? (long?)null : await TakeShardLockAsync(connection, name, ct);
+        var runningHere = ShardsHeldHere();
+        var runsHere = runningHere.Contains(ShardName(name));
+        var shardLock = runsHere ? null : await TryTakeShardLockAsync(connection, name, ct);
+        if (!runsHere && shardLock is null)
+        {
+            // This instance's coordinator may hold the lock while it (re)starts the projection's agent (after another
+            // rebuild resumed it, say): the agent shows up within a moment. Another instance's never does.
+            runsHere = await RunningHereWithinAsync([ShardName(name)], TimeSpan.FromSeconds(10));
+            if (!runsHere)
+                throw new InvalidOperationException(
+                    $"A running instance of the service holds the async projection '{name}' (Marten's daemon lock). " +
+                    "Stop the service instances, or rebuild it from the instance that runs it, then try again.");
+            runningHere = ShardsHeldHere();
+        }
+        if (runsHere) await coordinator!.PauseAsync();
         try
         {
             var ceiling = await CurrentHighWaterMarkAsync();
@@ -189,8 +208,7 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
                 await coordinator!.ResumeAsync();
                 // Resumed, the coordinator starts its agents on its next pass: wait for them, so that what follows (another
                 // rebuild, for one) finds this instance running the projections it ran, as before the replay.
-                var daemon = coordinator.DaemonForMainDatabase();
-                foreach (var shard in runningHere) await daemon.WaitForShardToBeRunning(shard, TimeSpan.FromSeconds(30));
+                await RunningHereWithinAsync(runningHere, TimeSpan.FromSeconds(30));
             }
         }
     }
@@ -209,20 +227,34 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     /// <summary>
     /// Takes, for the replay (both attempts, should an event fail), the advisory lock by which Marten's hot/cold daemon
     /// decides which instance runs the projection. Held by an instance, it means that instance runs the projection, so
-    /// the replay refuses; held by the replay, no instance starts the projection until it is released. Returns its id.
+    /// the replay refuses; held by the replay, no instance starts the projection until it is released. Returns its id,
+    /// or null when another session holds it.
     /// </summary>
-    private async Task<long> TakeShardLockAsync(NpgsqlConnection connection, string name, CancellationToken ct)
+    private async Task<long?> TryTakeShardLockAsync(NpgsqlConnection connection, string name, CancellationToken ct)
     {
         var projections = store.Marten.Options.Projections;
         var shard = projections.AllShards().Single(s => s.Name.Identity == ShardName(name)).Name;
         var lockId = ProjectionLockIds.Compute(store.Marten.Options.Events.DatabaseSchemaName, shard, projections.DaemonLockId);
         await using var take = new NpgsqlCommand("select pg_try_advisory_lock($1)", connection);
         take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockId });
-        if (await take.ExecuteScalarAsync(ct) is not true)
-            throw new InvalidOperationException(
-                $"A running instance of the service holds the async projection '{name}' (Marten's daemon lock {lockId}). " +
-                "Stop the service instances, or rebuild it from the instance that runs it, then try again.");
-        return lockId;
+        return await take.ExecuteScalarAsync(ct) is true ? lockId : null;
+    }
+
+    /// <summary>
+    /// Whether this instance's coordinator runs every one of the shards within the time given. Polls the agents' status:
+    /// the daemon's own <c>WaitForShardToBeRunning</c> is satisfied by the shard's last recorded progress, so it returns at
+    /// once for an agent stopped by a pause and not yet started again.
+    /// </summary>
+    private async Task<bool> RunningHereWithinAsync(IReadOnlyCollection<string> shards, TimeSpan timeout)
+    {
+        if (coordinator is null) return false;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!RunningShards().IsSupersetOf(shards))
+        {
+            if (clock.Elapsed > timeout) return false;
+            await Task.Delay(20);
+        }
+        return true;
     }
 
     private static async Task ReleaseShardLockAsync(NpgsqlConnection connection, long lockId)

@@ -379,6 +379,36 @@ public class DaemonProjectionTests
     }
 
     [Fact]
+    public async Task The_instance_running_two_async_projections_rebuilds_them_one_right_after_the_other()
+    {
+        // A rebuild pauses the coordinator and resumes it; the next rebuild must find the agents started again (an
+        // operator rebuilding the ledger, then the transparency log), not refuse them as another instance's.
+        var store = await TestStore.CreateAsync("rebuild_back_to_back", new SeenEventsProjection(ProjectionLifecycle.Async), new PoisonRefusingProjection { Fixed = true });
+        var coordinator = new ProjectionCoordinator(store.Marten, NullLogger<ProjectionCoordinator>.Instance);
+        await coordinator.StartAsync(CancellationToken.None);
+        var control = new ProjectionControl(store, coordinator);
+        try
+        {
+            for (var i = 0; i < 5; i++)
+                await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("before", 1), TestStore.Metadata);
+            await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+            for (var round = 0; round < 10; round++)
+            {
+                await control.RebuildAsync("seen");
+                await control.RebuildAsync("refusing");
+            }
+            await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("after", 1), TestStore.Metadata);
+            await control.CatchUpAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await coordinator.StopAsync(CancellationToken.None);
+        }
+        (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ShouldBe([1L, 2L, 3L, 4L, 5L, 6L]);
+        (await store.RowsAsync("select position from factdesk.refusing_events order by position")).Select(r => (long)r[0]).ShouldBe([1L, 2L, 3L, 4L, 5L, 6L]);
+    }
+
+    [Fact]
     public async Task Another_process_may_not_replay_an_async_projection_an_instance_is_running_and_may_once_it_stops()
     {
         var database = await FactDesk.Testing.PostgresServer.CreateDatabaseForAsync("replay_beside");
