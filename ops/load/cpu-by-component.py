@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Groups the service's CPU samples (`perf script` output on stdin, recorded with DOTNET_PerfMapEnabled=1) by component.
 
-Each sample goes to the library nearest the top of its stack that the service's code is built from (FactDesk, Npgsql,
-Marten, Wolverine, ASP.NET Core, System.Text.Json, ...): a socket write inside Npgsql counts as Npgsql, JSON written for
-Marten counts as System.Text.Json. A sample with no such frame (the garbage collector's threads, the JIT, the thread
-pool waiting for work) counts as the runtime or the kernel, by where it ran.
+Each sample goes to the library nearest the top of its stack among those listed below (FactDesk, Npgsql, Marten,
+Wolverine, ASP.NET Core, System.Text.Json, socket code, ...): JSON written for Marten counts as System.Text.Json, the
+socket calls under Npgsql as socket code. A sample with none of them (the garbage collector's and the JIT's own threads,
+the thread pool looking for work) counts as the runtime or the kernel, by where it ran. GC and JIT work done on a
+request's thread counts for the library that caused it, so the runtime's rows are a floor, not the whole.
 
 Usage: perf script -i FILE | cpu-by-component.py [REQUESTS]
 """
@@ -37,7 +38,9 @@ COMPONENTS = [
     ("System.Collections", "collections"),
 ]
 
-ASSEMBLY = re.compile(r"\[([A-Za-z0-9_.]+)\]")
+# The method's own assembly: "[Assembly] Namespace.Type::Method". The return and parameter types carry theirs too, but
+# with no space before the type's name ("class [System.Runtime]System.String").
+ASSEMBLY = re.compile(r"\[([A-Za-z0-9_.\-]+)\] ")
 
 
 def component_of(symbol, dso):

@@ -74,12 +74,17 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
             // Marten's teardown removes the position before its own rebuild; should one be left behind, the events handed
             // over are still applied.
             if (floor >= _first) floor = _first - 1;
-            // A rebuild reads history no other projection is reading at the same time: nothing to share, but the next
-            // pages can be read while this one is applied.
-            await owner.ApplyRangeIsolatingFailuresAsync(connection, floor, ceiling, ct => rebuilding
-                ? owner._rebuildReads.ReadAsync(floor, ceiling, (after, upTo, c) => owner._store.ReadRangeAsync(connection, after, upTo, c), ct)
-                : owner._store.SettledEvents.ReadAsync(floor, ceiling, (after, upTo, c) => owner._store.ReadRangeAsync(connection, after, upTo, c), ct),
-                token);
+            // In slices, as the catch-up does: a long run of events the daemon skipped may lie before those it handed over.
+            for (var after = floor; after < ceiling; after += SkippedTailSlice)
+            {
+                var (from, upTo) = (after, Math.Min(after + SkippedTailSlice, ceiling));
+                // A rebuild reads history no other projection is reading at the same time: nothing to share, but the
+                // next pages can be read while this one is applied.
+                await owner.ApplyRangeIsolatingFailuresAsync(connection, from, upTo, ct => rebuilding
+                    ? owner._rebuildReads.ReadAsync(from, upTo, (a, u, c) => owner._store.ReadRangeAsync(connection, a, u, c), ct)
+                    : owner._store.SettledEvents.ReadAsync(from, upTo, (a, u, c) => owner._store.ReadRangeAsync(connection, a, u, c), ct),
+                    token);
+            }
             await owner.SavePositionAsync(connection, transaction, ceiling, token);
         }
     }
@@ -212,7 +217,7 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
         _ => e.InnerException is { } inner && IsTransient(inner),
     };
 
-    /// <summary>Positions read at a time when applying what the daemon skipped.</summary>
+    /// <summary>Positions read at a time when a range includes events the daemon skipped.</summary>
     public const long SkippedTailSlice = 5_000;
 
     private readonly TamperEvidentLog _store = store;

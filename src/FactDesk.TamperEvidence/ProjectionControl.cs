@@ -154,22 +154,37 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     /// </summary>
     private async Task RebuildAsyncProjectionAsync(DaemonProjection projection, IProgress<ProjectionProgress>? progress, CancellationToken ct)
     {
+        // One rebuild at a time here: two would pause and resume the one coordinator under each other's replay.
+        await _rebuilding.WaitAsync(ct);
+        try { await RebuildAsyncProjectionAloneAsync(projection, progress, ct); }
+        finally { _rebuilding.Release(); }
+    }
+
+    private readonly SemaphoreSlim _rebuilding = new(1, 1);
+
+    private async Task RebuildAsyncProjectionAloneAsync(DaemonProjection projection, IProgress<ProjectionProgress>? progress, CancellationToken ct)
+    {
         var name = projection.Projection.Name;
+        var shard = ShardName(name);
         // One connection for the replay and, should an event fail, for the replay again: the shard's lock is held across both.
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        var runningHere = ShardsHeldHere();
-        var runsHere = runningHere.Contains(ShardName(name));
-        var shardLock = runsHere ? null : await TryTakeShardLockAsync(connection, name, ct);
-        if (!runsHere && shardLock is null)
+        // Those to wait for after the resume; a paused one may fail again, so it is not waited for.
+        var runningHere = RunningShards();
+        var runsHere = ShardsHeldHere().Contains(shard);
+        long? shardLock = null;
+        // This instance's coordinator may hold the lock while it (re)starts the projection's agent (after another rebuild
+        // resumed it, say): the agent shows up within a moment. An agent that fails to start lets the lock go. Another
+        // instance's agent does neither.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!runsHere && (shardLock = await TryTakeShardLockAsync(connection, name, ct)) is null)
         {
-            // This instance's coordinator may hold the lock while it (re)starts the projection's agent (after another
-            // rebuild resumed it, say): the agent shows up within a moment. Another instance's never does.
-            runsHere = await RunningHereWithinAsync([ShardName(name)], TimeSpan.FromSeconds(10));
-            if (!runsHere)
+            if (coordinator is null || clock.Elapsed > TimeSpan.FromSeconds(10))
                 throw new InvalidOperationException(
                     $"A running instance of the service holds the async projection '{name}' (Marten's daemon lock). " +
                     "Stop the service instances, or rebuild it from the instance that runs it, then try again.");
-            runningHere = ShardsHeldHere();
+            await Task.Delay(20, ct);
+            runsHere = ShardsHeldHere().Contains(shard);
+            if (runsHere) runningHere = RunningShards();
         }
         if (runsHere) await coordinator!.PauseAsync();
         try
@@ -208,7 +223,7 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
                 await coordinator!.ResumeAsync();
                 // Resumed, the coordinator starts its agents on its next pass: wait for them, so that what follows (another
                 // rebuild, for one) finds this instance running the projections it ran, as before the replay.
-                await RunningHereWithinAsync(runningHere, TimeSpan.FromSeconds(30));
+                await RunningHereWithinAsync(runningHere, TimeSpan.FromSeconds(30), CancellationToken.None);
             }
         }
     }
@@ -245,14 +260,14 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     /// the daemon's own <c>WaitForShardToBeRunning</c> is satisfied by the shard's last recorded progress, so it returns at
     /// once for an agent stopped by a pause and not yet started again.
     /// </summary>
-    private async Task<bool> RunningHereWithinAsync(IReadOnlyCollection<string> shards, TimeSpan timeout)
+    private async Task<bool> RunningHereWithinAsync(IReadOnlyCollection<string> shards, TimeSpan timeout, CancellationToken ct)
     {
         if (coordinator is null) return false;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!RunningShards().IsSupersetOf(shards))
         {
             if (clock.Elapsed > timeout) return false;
-            await Task.Delay(20);
+            await Task.Delay(20, ct);
         }
         return true;
     }

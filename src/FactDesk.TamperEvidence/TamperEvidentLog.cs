@@ -219,7 +219,8 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
                         async.DeleteDataInTableOnTeardown($"{options.Schema}.{table}");
                     // The projection's last position goes too, so Marten's own rebuild starts it from the log's first
                     // event, not from the first one it hands over (events of unknown types before that are read too).
-                    // Marten runs `delete from <this>` on teardown; a test rebuilds through Marten and checks it.
+                    // Marten runs `delete from <this>` on teardown; a test rebuilds through Marten and checks it. (Its
+                    // per-tenant teardown would not take a condition; FactDesk's events are not tenanted.)
                     async.DeleteDataInTableOnTeardown(
                         $"{options.Schema}.daemon_positions where projection = '{daemonProjection.Projection.Name.Replace("'", "''")}'");
                 });

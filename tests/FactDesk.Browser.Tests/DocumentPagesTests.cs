@@ -138,7 +138,9 @@ public sealed class DocumentPagesTests(FactDeskSite site) : IClassFixture<FactDe
         var before = await editor.Locator("div.candidate").CountAsync();
         await editor.Locator("#filter-kind").SelectOptionAsync("date");
         await editor.GetByRole(AriaRole.Button, new() { Name = "Filter candidates" }).ClickAsync();
-        await editor.WaitForURLAsync(url => url.Contains("kind=date"));
+        // The cards are in the page's HTML: parsed is enough (a stylesheet slow to come on a busy machine once held
+        // the load event past 30 s).
+        await editor.WaitForURLAsync(url => url.Contains("kind=date"), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         var dated = editor.Locator("div.candidate");
         (await dated.CountAsync()).ShouldBeGreaterThan(0);
         (await dated.CountAsync()).ShouldBeLessThanOrEqualTo(before);
