@@ -74,17 +74,12 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
             // Marten's teardown removes the position before its own rebuild; should one be left behind, the events handed
             // over are still applied.
             if (floor >= _first) floor = _first - 1;
-            // In slices, as the catch-up does: a long run of events the daemon skipped may lie before those it handed over.
-            for (var after = floor; after < ceiling; after += SkippedTailSlice)
-            {
-                var (from, upTo) = (after, Math.Min(after + SkippedTailSlice, ceiling));
-                // A rebuild reads history no other projection is reading at the same time: nothing to share, but the
-                // next pages can be read while this one is applied.
-                await owner.ApplyRangeIsolatingFailuresAsync(connection, from, upTo, ct => rebuilding
-                    ? owner._rebuildReads.ReadAsync(from, upTo, (a, u, c) => owner._store.ReadRangeAsync(connection, a, u, c), ct)
-                    : owner._store.SettledEvents.ReadAsync(from, upTo, (a, u, c) => owner._store.ReadRangeAsync(connection, a, u, c), ct),
-                    token);
-            }
+            // A rebuild reads history no other projection is reading at the same time: nothing to share, but the next
+            // pages can be read while this one is applied.
+            await owner.ApplyInSlicesAsync(connection, floor, ceiling, (from, upTo, ct) => rebuilding
+                ? owner._rebuildReads.ReadAsync(from, upTo, (a, u, c) => owner._store.ReadRangeAsync(connection, a, u, c), ct)
+                : owner._store.SettledEvents.ReadAsync(from, upTo, (a, u, c) => owner._store.ReadRangeAsync(connection, a, u, c), ct),
+                token);
             await owner.SavePositionAsync(connection, transaction, ceiling, token);
         }
     }
@@ -138,16 +133,25 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
         await using var tx = await connection.BeginTransactionAsync(ct);
         var (floor, progress) = await LockPositionAsync(connection, tx, replaying: false, ct);
         if (progress <= floor) return false;
-        // In slices, so a long run of such events (a newer version's backfill) is never read into memory at once.
-        for (var after = floor; after < progress; after += SkippedTailSlice)
-        {
-            var (from, upTo) = (after, Math.Min(after + SkippedTailSlice, progress));
-            await ApplyRangeIsolatingFailuresAsync(connection, from, upTo, read => _store.ReadRangeAsync(connection, from, upTo, read), ct);
-        }
+        await ApplyInSlicesAsync(connection, floor, progress, (from, upTo, read) => _store.ReadRangeAsync(connection, from, upTo, read), ct);
         await SavePositionAsync(connection, tx, progress, ct);
         await tx.CommitAsync(ct);
         _store.OnProjectionsAdvanced();
         return true;
+    }
+
+    /// <summary>
+    /// Applies the range <see cref="SkippedTailSlice"/> positions at a time: a long run of events the daemon skipped (a
+    /// newer version's backfill) may lie in it, and is never read into memory at once.
+    /// </summary>
+    private async Task ApplyInSlicesAsync(NpgsqlConnection connection, long after, long upTo,
+        Func<long, long, CancellationToken, Task<IReadOnlyList<RecordedEvent>>> read, CancellationToken token)
+    {
+        for (var from = after; from < upTo; from += SkippedTailSlice)
+        {
+            var (sliceAfter, sliceUpTo) = (from, Math.Min(from + SkippedTailSlice, upTo));
+            await ApplyRangeIsolatingFailuresAsync(connection, sliceAfter, sliceUpTo, ct => read(sliceAfter, sliceUpTo, ct), token);
+        }
     }
 
     /// <summary>

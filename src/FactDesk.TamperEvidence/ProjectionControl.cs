@@ -223,7 +223,7 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
                 await coordinator!.ResumeAsync();
                 // Resumed, the coordinator starts its agents on its next pass: wait for them, so that what follows (another
                 // rebuild, for one) finds this instance running the projections it ran, as before the replay.
-                await RunningHereWithinAsync(runningHere, TimeSpan.FromSeconds(30), CancellationToken.None);
+                await WaitUntilRunningHereAsync(runningHere, TimeSpan.FromSeconds(30));
             }
         }
     }
@@ -256,20 +256,14 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     }
 
     /// <summary>
-    /// Whether this instance's coordinator runs every one of the shards within the time given. Polls the agents' status:
-    /// the daemon's own <c>WaitForShardToBeRunning</c> is satisfied by the shard's last recorded progress, so it returns at
-    /// once for an agent stopped by a pause and not yet started again.
+    /// Waits, at most the time given, until this instance's coordinator runs every one of the shards. Polls the agents'
+    /// status: the daemon's own <c>WaitForShardToBeRunning</c> is satisfied by the shard's last recorded progress, so it
+    /// returns at once for an agent stopped by a pause and not yet started again.
     /// </summary>
-    private async Task<bool> RunningHereWithinAsync(IReadOnlyCollection<string> shards, TimeSpan timeout, CancellationToken ct)
+    private async Task WaitUntilRunningHereAsync(IReadOnlyCollection<string> shards, TimeSpan timeout)
     {
-        if (coordinator is null) return false;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!RunningShards().IsSupersetOf(shards))
-        {
-            if (clock.Elapsed > timeout) return false;
-            await Task.Delay(20, ct);
-        }
-        return true;
+        while (!RunningShards().IsSupersetOf(shards) && clock.Elapsed < timeout) await Task.Delay(20);
     }
 
     private static async Task ReleaseShardLockAsync(NpgsqlConnection connection, long lockId)
