@@ -225,5 +225,5 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
     public const long SkippedTailSlice = 5_000;
 
     private readonly TamperEvidentLog _store = store;
-    private readonly RebuildReadAhead _rebuildReads = new(store, chunk: 5000);
+    private readonly RebuildReadAhead _rebuildReads = new(store, chunk: 2 * TamperEvidentLog.DaemonPageSize);
 }

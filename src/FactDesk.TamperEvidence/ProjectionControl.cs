@@ -423,10 +423,10 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     }
 
     /// <summary>Events per page of a rebuild's read.</summary>
-    private const int RebuildPageSize = 5000;
+    private const int RebuildPageSize = 20_000;
 
     /// <summary>Positions per statement of a rebuild computed on the server (<see cref="IRangeProjection"/>).</summary>
-    private const long RebuildRangeSize = 50_000;
+    private const long RebuildRangeSize = 100_000;
 
     private async Task<long> LastPositionAsync(CancellationToken ct, NpgsqlConnection? connection = null)
     {

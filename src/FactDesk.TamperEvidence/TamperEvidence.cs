@@ -26,6 +26,7 @@ public static class EventHash
 /// <summary>
 /// Async projection that chains every event's hash in global order into the ledger. With the per-stream chains it lets
 /// verification find an edited, deleted, inserted or reordered event anywhere, the tail of a stream included.
+/// Idempotent: positions the ledger has already chained are skipped.
 /// </summary>
 public sealed class LedgerProjection : IProjection
 {
@@ -40,15 +41,21 @@ public sealed class LedgerProjection : IProjection
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct)
     {
         byte[] chain = [];
-        await using (var last = new NpgsqlCommand($"select chain_hash from {Schema}.ledger order by position desc limit 1", connection))
-            if (await last.ExecuteScalarAsync(ct) is byte[] previous) chain = previous;
-        var positions = new long[events.Count];
-        var hashes = new byte[events.Count][];
-        var chains = new byte[events.Count][];
-        for (var i = 0; i < events.Count; i++)
+        long chained = 0;
+        await using (var last = new NpgsqlCommand($"select position, chain_hash from {Schema}.ledger order by position desc limit 1", connection))
+        await using (var reader = await last.ExecuteReaderAsync(ct))
+            if (await reader.ReadAsync(ct)) (chained, chain) = (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1));
+        // Events at or before the ledger's end are chained already: a range handed over again (an operator moved the
+        // projection's progress back) adds nothing instead of failing on the primary key, event by event.
+        var fresh = events.Where(e => e.Position > chained).ToList();
+        if (fresh.Count == 0) return;
+        var positions = new long[fresh.Count];
+        var hashes = new byte[fresh.Count][];
+        var chains = new byte[fresh.Count][];
+        for (var i = 0; i < fresh.Count; i++)
         {
-            chain = EventHash.Chain(chain, events[i].Position, events[i].Hash);
-            (positions[i], hashes[i], chains[i]) = (events[i].Position, events[i].Hash, chain);
+            chain = EventHash.Chain(chain, fresh[i].Position, fresh[i].Hash);
+            (positions[i], hashes[i], chains[i]) = (fresh[i].Position, fresh[i].Hash, chain);
         }
         await using var insert = new NpgsqlCommand($"insert into {Schema}.ledger (position, event_hash, chain_hash) select * from unnest($1, $2, $3)", connection);
         insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = positions });

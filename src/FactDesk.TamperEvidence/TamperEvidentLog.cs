@@ -189,6 +189,9 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
             configure?.Invoke(options);
         });
 
+    /// <summary>Events per page Marten's daemon reads and hands to one of FactDesk's async projections at most.</summary>
+    public const int DaemonPageSize = 5_000;
+
     /// <summary>The ranges of the log the async projections read last, shared between them.</summary>
     internal SettledEventsWindow SettledEvents { get; } = new(capacity: 10_000);
 
@@ -215,6 +218,10 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
             marten.Projections.Add(daemonProjection, JasperFx.Events.Projections.ProjectionLifecycle.Async, daemonProjection.Projection.Name,
                 async =>
                 {
+                    // Each page the daemon hands over is a transaction of FactDesk's own (progress lock, range read,
+                    // apply, progress saved): larger pages spread that over more events when there is a backlog (a
+                    // rebuild, a catch-up); a live page holds only what has committed since the last one.
+                    async.BatchSize = DaemonPageSize;
                     foreach (var table in daemonProjection.Projection.Tables)
                         async.DeleteDataInTableOnTeardown($"{options.Schema}.{table}");
                     // The projection's last position goes too, so Marten's own rebuild starts it from the log's first

@@ -48,6 +48,9 @@ public sealed class MerkleLog(string schema)
         return [leaves, nodes, checkpoints];
     }
 
+    /// <summary>Leaves from which a batch is encoded and hashed in parallel; a live batch of a few is not worth the threads.</summary>
+    public const int ParallelFrom = 256;
+
     public async Task<long> SizeAsync(NpgsqlConnection connection, CancellationToken ct = default)
     {
         await using var cmd = new NpgsqlCommand($"select coalesce(max(leaf_index) + 1, 0) from {Schema}.transparency_leaves", connection);
@@ -81,16 +84,19 @@ public sealed class MerkleLog(string schema)
         var leafIndexes = new long[fresh.Count];
         var leafPositions = new long[fresh.Count];
         var leafHashes = new byte[fresh.Count][];
+        // Leaf hashes depend on their entry alone (only the nodes above them are folded in order): a rebuild's ranges
+        // hash them on every core.
+        if (fresh.Count >= ParallelFrom) Parallel.For(0, fresh.Count, i => leafHashes[i] = MerkleHashes.Leaf(fresh[i].Entry));
+        else for (var i = 0; i < fresh.Count; i++) leafHashes[i] = MerkleHashes.Leaf(fresh[i].Entry);
         var nodeLevels = new List<int>();
         var nodeIndexes = new List<long>();
         var nodeHashes = new List<byte[]>();
         for (var i = 0; i < fresh.Count; i++)
         {
             var index = size + i;
-            var hash = MerkleHashes.Leaf(fresh[i].Entry);
+            var hash = leafHashes[i];
             leafIndexes[i] = index;
             leafPositions[i] = fresh[i].Position;
-            leafHashes[i] = hash;
             // Adding leaf `index` completes one subtree per trailing 1-bit of index.
             var level = 0;
             while ((index >> level & 1) == 1)

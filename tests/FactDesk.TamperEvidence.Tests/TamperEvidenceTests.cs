@@ -29,6 +29,25 @@ public class TamperEvidenceTests
     }
 
     [Fact]
+    public async Task The_ledger_handed_events_it_has_chained_already_skips_them_and_goes_on_chaining_new_ones()
+    {
+        var (store, verifier) = await StoreWithHistoryAsync("verify_ledger_again");
+        var head = (await verifier.VerifyAsync()).LedgerHead;
+        // An operator removes the ledger's progress: the daemon hands every event over again, from the first.
+        await store.ScalarAsync<object>("delete from factdesk.mt_event_progression where name = 'ledger:All'");
+        await store.ScalarAsync<object>("delete from factdesk.daemon_positions where projection = 'ledger'");
+        await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("late", 1), TestStore.Metadata);
+        await store.CatchUpLedgerAsync();
+
+        (await store.ScalarAsync<long>("select count(*) from factdesk.projection_dead_letters")).ShouldBe(0);
+        (await store.ScalarAsync<long>("select count(*) from factdesk.ledger")).ShouldBe(13);
+        var result = await verifier.VerifyAsync();
+        result.Ok.ShouldBeTrue(result.Problem);
+        result.EventsChecked.ShouldBe(13);
+        result.LedgerHead.ShouldNotBe(head);
+    }
+
+    [Fact]
     public async Task Editing_an_events_data_is_found_at_its_position()
     {
         var (store, verifier) = await StoreWithHistoryAsync("verify_edit");

@@ -18,11 +18,17 @@ public sealed class TransparencyLogProjection : IRangeProjection
     private readonly MerkleLog _log = new(StoreSetup.Schema);
 
     [ActivatorUtilitiesConstructor]
-    public TransparencyLogProjection() : this(chunk: 10_000) { }
+    public TransparencyLogProjection(NpgsqlDataSource dataSource) : this(dataSource, chunk: 10_000) { }
 
+    /// <param name="dataSource">Where a range's next chunk is read ahead, on a connection of its own.</param>
     /// <param name="chunk">Positions read and added at a time: a rebuild's range is far more than is worth holding in memory.</param>
-    public TransparencyLogProjection(long chunk) => Chunk = chunk > 0 ? chunk : throw new ArgumentOutOfRangeException(nameof(chunk), chunk, "At least one position.");
+    public TransparencyLogProjection(NpgsqlDataSource dataSource, long chunk)
+    {
+        _dataSource = dataSource;
+        Chunk = chunk > 0 ? chunk : throw new ArgumentOutOfRangeException(nameof(chunk), chunk, "At least one position.");
+    }
 
+    private readonly NpgsqlDataSource _dataSource;
     private long Chunk { get; }
 
     public string Name => ProjectionName;
@@ -33,13 +39,36 @@ public sealed class TransparencyLogProjection : IRangeProjection
     public async Task ApplyAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken ct) =>
         await AddLeavesAsync(connection, await LogEntry.ReadAsync(connection, StoreSetup.Schema, events.Select(e => e.Position).ToArray(), ct), ct);
 
-    /// <summary>Idempotent: the tree skips positions it already has.</summary>
+    /// <summary>
+    /// Idempotent: the tree skips positions it already has. A range of more than one chunk reads the next chunk on a
+    /// second connection while this one is added: the range lies below the high-water mark (committed, and no
+    /// transaction can still add to it), so both connections read the same rows, and the server's scan overlaps the
+    /// encoding and the inserts instead of taking turns with them.
+    /// </summary>
     public async Task ApplyRangeAsync(NpgsqlConnection connection, long after, long upTo, CancellationToken ct)
     {
+        if (upTo - after <= Chunk)
+        {
+            await AddLeavesAsync(connection, await LogEntry.ReadRangeAsync(connection, StoreSetup.Schema, after, upTo, ct), ct);
+            return;
+        }
+        await using var ahead = await _dataSource.OpenConnectionAsync(ct);
+        Task<List<StoredEvent>> Read(long from) => LogEntry.ReadRangeAsync(ahead, StoreSetup.Schema, from, Math.Min(from + Chunk, upTo), ct);
+        var next = Read(after);
         for (var from = after; from < upTo; from += Chunk)
-            await AddLeavesAsync(connection, await LogEntry.ReadRangeAsync(connection, StoreSetup.Schema, from, Math.Min(from + Chunk, upTo), ct), ct);
+        {
+            var rows = await next;
+            if (from + Chunk < upTo) next = Read(from + Chunk);
+            await AddLeavesAsync(connection, rows, ct);
+        }
     }
 
-    private Task AddLeavesAsync(NpgsqlConnection connection, List<StoredEvent> rows, CancellationToken ct) =>
-        _log.AppendLeavesAsync(connection, rows.Select(r => new NewLeaf(r.Position, LogEntry.Encode(r))).ToList(), ct);
+    private Task AddLeavesAsync(NpgsqlConnection connection, List<StoredEvent> rows, CancellationToken ct)
+    {
+        var leaves = new NewLeaf[rows.Count];
+        // Encoding (canonical JSON) is most of a rebuild's own CPU and each entry stands alone: a range uses every core.
+        if (rows.Count >= MerkleLog.ParallelFrom) Parallel.For(0, rows.Count, i => leaves[i] = new NewLeaf(rows[i].Position, LogEntry.Encode(rows[i])));
+        else for (var i = 0; i < rows.Count; i++) leaves[i] = new NewLeaf(rows[i].Position, LogEntry.Encode(rows[i]));
+        return _log.AppendLeavesAsync(connection, leaves, ct);
+    }
 }
