@@ -49,8 +49,12 @@ public static class RebuildBenchmark
             await store.MigrateAsync();
         }
 
+        string serverSettings;
+        await using (var show = store.DataSource.CreateCommand(
+            "select concat_ws(', ', 'shared_buffers ' || current_setting('shared_buffers'), 'max_wal_size ' || current_setting('max_wal_size'))"))
+            serverSettings = (string)(await show.ExecuteScalarAsync())!;
         var settings = $"{events:N0} events in {events / EventsPerClaim:N0} claim streams of {EventsPerClaim}; {Environment.ProcessorCount} cores, " +
-                       $"load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} at start";
+                       $"load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} at start; PostgreSQL {serverSettings}";
         Console.WriteLine($"rebuild benchmark: {settings}");
         var seeding = Stopwatch.StartNew();
         var written = await SeedAsync(store, events);
