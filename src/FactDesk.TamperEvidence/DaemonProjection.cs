@@ -144,7 +144,7 @@ public sealed class DaemonProjection(TamperEvidentLog store, IProjection project
     /// Applies the range <see cref="SkippedTailSlice"/> positions at a time: a long run of events the daemon skipped (a
     /// newer version's backfill) may lie in it, and is never read into memory at once.
     /// </summary>
-    private async Task ApplyInSlicesAsync(NpgsqlConnection connection, long after, long upTo,
+    internal async Task ApplyInSlicesAsync(NpgsqlConnection connection, long after, long upTo,
         Func<long, long, CancellationToken, Task<IReadOnlyList<RecordedEvent>>> read, CancellationToken token)
     {
         for (var from = after; from < upTo; from += SkippedTailSlice)

@@ -190,14 +190,21 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
         try
         {
             var ceiling = await CurrentHighWaterMarkAsync();
+            // The second, isolating pass goes in slices as small as a daemon batch's: a slice that fails costs a savepoint
+            // per event, and a range that fails is read into memory, so neither may be a whole page or range of the replay.
+            async Task ApplyIsolatingInSlicesAsync(NpgsqlConnection connection, IReadOnlyList<RecordedEvent> events, CancellationToken c)
+            {
+                foreach (var slice in events.Chunk((int)DaemonProjection.SkippedTailSlice))
+                    await projection.ApplyIsolatingFailuresAsync(connection, slice, c);
+            }
             Replay Replay(bool isolating) => new(projection.Projection, ceiling, isolating
-                ? projection.ApplyIsolatingFailuresAsync
+                ? ApplyIsolatingInSlicesAsync
                 : (connection, events, c) => FaultOfTheEvents(() => projection.Projection.ApplyAsync(connection, events, c), c))
             {
                 ApplyRange = projection.Projection is IRangeProjection range
                     ? isolating
-                        ? (connection, after, upTo, c) => projection.ApplyRangeIsolatingFailuresAsync(connection, after, upTo,
-                            read => store.ReadRangeAsync(connection, after, upTo, read), c)
+                        ? (connection, after, upTo, c) => projection.ApplyInSlicesAsync(connection, after, upTo,
+                            (from, to, read) => store.ReadRangeAsync(connection, from, to, read), c)
                         : (connection, after, upTo, c) => FaultOfTheEvents(() => range.ApplyRangeAsync(connection, after, upTo, c), c)
                     : null,
                 Before = async (connection, c) =>
@@ -386,7 +393,8 @@ public sealed class ProjectionControl(TamperEvidentLog store, Marten.Events.Daem
     /// </summary>
     private async Task ReplayPagesAsync(NpgsqlConnection connection, Replay replay, Action<IReadOnlyList<RecordedEvent>> applied, CancellationToken ct)
     {
-        var pages = Channel.CreateBounded<IReadOnlyList<RecordedEvent>>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        // One page waiting while one is applied and the next read: pages are large, three is enough to keep both busy.
+        var pages = Channel.CreateBounded<IReadOnlyList<RecordedEvent>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reading = Task.Run(async () =>
         {

@@ -193,7 +193,8 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
     public const int DaemonPageSize = 5_000;
 
     /// <summary>The ranges of the log the async projections read last, shared between them.</summary>
-    internal SettledEventsWindow SettledEvents { get; } = new(capacity: 10_000);
+    // Four of the daemon's largest pages: projections a few pages apart during a catch-up still share reads.
+    internal SettledEventsWindow SettledEvents { get; } = new(capacity: 4 * DaemonPageSize);
 
     /// <summary>The async projections, as Marten's daemon runs them.</summary>
     public IReadOnlyList<DaemonProjection> AsyncProjections { get; }

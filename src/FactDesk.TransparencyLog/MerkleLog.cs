@@ -51,6 +51,19 @@ public sealed class MerkleLog(string schema)
     /// <summary>Leaves from which a batch is encoded and hashed in parallel; a live batch of a few is not worth the threads.</summary>
     public const int ParallelFrom = 256;
 
+    /// <summary>
+    /// Runs body(0..count-1) on every core; a failure surfaces as itself (the first one), not wrapped in an
+    /// AggregateException, so callers and dead letters name what went wrong.
+    /// </summary>
+    public static void InParallel(int count, Action<int> body)
+    {
+        try { Parallel.For(0, count, body); }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+    }
+
     public async Task<long> SizeAsync(NpgsqlConnection connection, CancellationToken ct = default)
     {
         await using var cmd = new NpgsqlCommand($"select coalesce(max(leaf_index) + 1, 0) from {Schema}.transparency_leaves", connection);
@@ -86,7 +99,7 @@ public sealed class MerkleLog(string schema)
         var leafHashes = new byte[fresh.Count][];
         // Leaf hashes depend on their entry alone (only the nodes above them are folded in order): a rebuild's ranges
         // hash them on every core.
-        if (fresh.Count >= ParallelFrom) Parallel.For(0, fresh.Count, i => leafHashes[i] = MerkleHashes.Leaf(fresh[i].Entry));
+        if (fresh.Count >= ParallelFrom) InParallel(fresh.Count, i => leafHashes[i] = MerkleHashes.Leaf(fresh[i].Entry));
         else for (var i = 0; i < fresh.Count; i++) leafHashes[i] = MerkleHashes.Leaf(fresh[i].Entry);
         var nodeLevels = new List<int>();
         var nodeIndexes = new List<long>();

@@ -40,10 +40,10 @@ public sealed class TransparencyLogProjection : IRangeProjection
         await AddLeavesAsync(connection, await LogEntry.ReadAsync(connection, StoreSetup.Schema, events.Select(e => e.Position).ToArray(), ct), ct);
 
     /// <summary>
-    /// Idempotent: the tree skips positions it already has. A range of more than one chunk reads the next chunk on a
-    /// second connection while this one is added: the range lies below the high-water mark (committed, and no
-    /// transaction can still add to it), so both connections read the same rows, and the server's scan overlaps the
-    /// encoding and the inserts instead of taking turns with them.
+    /// Idempotent: the tree skips positions it already has. A range of more than one chunk reads and encodes the next
+    /// chunk, on a second connection, while this one's leaves are inserted: ranges are handed over only below the
+    /// high-water mark (committed, and no transaction can still add to them), so both connections read the same rows,
+    /// and the server's scan and the client's encoding overlap the inserts instead of taking turns with them.
     /// </summary>
     public async Task ApplyRangeAsync(NpgsqlConnection connection, long after, long upTo, CancellationToken ct)
     {
@@ -53,22 +53,45 @@ public sealed class TransparencyLogProjection : IRangeProjection
             return;
         }
         await using var ahead = await _dataSource.OpenConnectionAsync(ct);
-        Task<List<StoredEvent>> Read(long from) => LogEntry.ReadRangeAsync(ahead, StoreSetup.Schema, from, Math.Min(from + Chunk, upTo), ct);
-        var next = Read(after);
-        for (var from = after; from < upTo; from += Chunk)
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        async Task<NewLeaf[]> ReadAndEncode(long from)
         {
-            var rows = await next;
-            if (from + Chunk < upTo) next = Read(from + Chunk);
-            await AddLeavesAsync(connection, rows, ct);
+            var rows = await LogEntry.ReadRangeAsync(ahead, StoreSetup.Schema, from, Math.Min(from + Chunk, upTo), stopReading.Token);
+            return Encode(rows);
+        }
+        // The next chunk is read and encoded while the last one's leaves and nodes are inserted.
+        var next = Task.Run(() => ReadAndEncode(after), CancellationToken.None);
+        try
+        {
+            for (var from = after; from < upTo; from += Chunk)
+            {
+                var leaves = await next;
+                var following = from + Chunk;
+                if (following < upTo) next = Task.Run(() => ReadAndEncode(following), CancellationToken.None);
+                await _log.AppendLeavesAsync(connection, leaves, ct);
+            }
+        }
+        finally
+        {
+            // Adding a chunk failed (or was cancelled) while the next was being read: that read ends before its
+            // connection goes back to the pool, and its own outcome no longer matters.
+            if (!next.IsCompleted)
+            {
+                await stopReading.CancelAsync();
+                try { await next; } catch { /* the failure that brought us here is the one to report */ }
+            }
         }
     }
 
-    private Task AddLeavesAsync(NpgsqlConnection connection, List<StoredEvent> rows, CancellationToken ct)
+    private static NewLeaf[] Encode(List<StoredEvent> rows)
     {
         var leaves = new NewLeaf[rows.Count];
         // Encoding (canonical JSON) is most of a rebuild's own CPU and each entry stands alone: a range uses every core.
-        if (rows.Count >= MerkleLog.ParallelFrom) Parallel.For(0, rows.Count, i => leaves[i] = new NewLeaf(rows[i].Position, LogEntry.Encode(rows[i])));
+        if (rows.Count >= MerkleLog.ParallelFrom) MerkleLog.InParallel(rows.Count, i => leaves[i] = new NewLeaf(rows[i].Position, LogEntry.Encode(rows[i])));
         else for (var i = 0; i < rows.Count; i++) leaves[i] = new NewLeaf(rows[i].Position, LogEntry.Encode(rows[i]));
-        return _log.AppendLeavesAsync(connection, leaves, ct);
+        return leaves;
     }
+
+    private Task AddLeavesAsync(NpgsqlConnection connection, List<StoredEvent> rows, CancellationToken ct) =>
+        _log.AppendLeavesAsync(connection, Encode(rows), ct);
 }
