@@ -45,8 +45,8 @@ public sealed class LedgerProjection : IProjection
         await using (var last = new NpgsqlCommand($"select position, chain_hash from {Schema}.ledger order by position desc limit 1", connection))
         await using (var reader = await last.ExecuteReaderAsync(ct))
             if (await reader.ReadAsync(ct)) (chained, chain) = (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1));
-        // Events at or before the ledger's end are chained already: a range handed over again (an operator moved the
-        // projection's progress back) adds nothing instead of failing on the primary key, event by event.
+        // Events at or before the ledger's end are chained already: a range handed over again (an operator removed the
+        // projection's progress) adds nothing instead of failing on the primary key, event by event.
         var fresh = events.Where(e => e.Position > chained).ToList();
         if (fresh.Count == 0) return;
         var positions = new long[fresh.Count];

@@ -52,11 +52,16 @@ public sealed class MerkleLog(string schema)
     public const int ParallelFrom = 256;
 
     /// <summary>
-    /// Runs body(0..count-1) on every core; a failure surfaces as itself (the first one), not wrapped in an
-    /// AggregateException, so callers and dead letters name what went wrong.
+    /// Runs body(0..count-1): on every core from <see cref="ParallelFrom"/> items, else in order on this thread. A failure
+    /// surfaces as itself (the first one), not wrapped in an AggregateException, so callers and dead letters name it.
     /// </summary>
-    public static void InParallel(int count, Action<int> body)
+    public static void ForEachIndex(int count, Action<int> body)
     {
+        if (count < ParallelFrom)
+        {
+            for (var i = 0; i < count; i++) body(i);
+            return;
+        }
         try { Parallel.For(0, count, body); }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
@@ -99,8 +104,7 @@ public sealed class MerkleLog(string schema)
         var leafHashes = new byte[fresh.Count][];
         // Leaf hashes depend on their entry alone (only the nodes above them are folded in order): a rebuild's ranges
         // hash them on every core.
-        if (fresh.Count >= ParallelFrom) InParallel(fresh.Count, i => leafHashes[i] = MerkleHashes.Leaf(fresh[i].Entry));
-        else for (var i = 0; i < fresh.Count; i++) leafHashes[i] = MerkleHashes.Leaf(fresh[i].Entry);
+        ForEachIndex(fresh.Count, i => leafHashes[i] = MerkleHashes.Leaf(fresh[i].Entry));
         var nodeLevels = new List<int>();
         var nodeIndexes = new List<long>();
         var nodeHashes = new List<byte[]>();

@@ -1,3 +1,4 @@
+using FactDesk.Testing;
 using Marten.Events.Daemon.Coordination;
 using Microsoft.Extensions.Logging.Abstractions;
 using Shouldly;
@@ -197,7 +198,7 @@ public class DaemonProjectionTests
         var store = await TestStore.CreateAsync("unknown_type", new SeenEventsProjection(ProjectionLifecycle.Async));
         await using var daemon = await store.StartDaemonAsync();
         // As a newer version of the service would write it: a Marten event whose class this build does not have.
-        await store.AppendEventsOfAnUnknownTypeAsync(1);
+        await store.DataSource.AppendEventsOfAnUnknownTypeAsync(1);
         await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("known", 1), TestStore.Metadata);
         await new ProjectionControl(store).CatchUpAsync(TimeSpan.FromSeconds(60));
         (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ShouldBe([1L, 2L]);
@@ -212,7 +213,7 @@ public class DaemonProjectionTests
         await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("known", 1), TestStore.Metadata);
         await control.CatchUpAsync(TimeSpan.FromSeconds(60));
         // Alone in the daemon's next page: Marten skips it and moves the projection's progress past it without a call.
-        await store.AppendEventsOfAnUnknownTypeAsync(1);
+        await store.DataSource.AppendEventsOfAnUnknownTypeAsync(1);
         await control.CatchUpAsync(TimeSpan.FromSeconds(60));
         (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ShouldBe([1L, 2L]);
         (await store.ScalarAsync<long>("select position from factdesk.daemon_positions where projection = 'seen'")).ShouldBe(2);
@@ -228,7 +229,7 @@ public class DaemonProjectionTests
         await control.CatchUpAsync(TimeSpan.FromSeconds(60));
         // One append of a newer version's events, more than one slice of the catch-up, and nothing known after them.
         var count = (int)DaemonProjection.SkippedTailSlice + 7;
-        await store.AppendEventsOfAnUnknownTypeAsync(count);
+        await store.DataSource.AppendEventsOfAnUnknownTypeAsync(count);
         await control.CatchUpAsync(TimeSpan.FromSeconds(60));
         var seen = (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ToList();
         seen.ShouldBe(Enumerable.Range(1, count + 1).Select(p => (long)p).ToList());
@@ -239,7 +240,7 @@ public class DaemonProjectionTests
     {
         var store = await TestStore.CreateAsync("unknown_type_rebuilt", new SeenEventsProjection(ProjectionLifecycle.Async));
         // Position 1: a newer version's event, which Marten's daemon never hands over; position 2: a known one.
-        await store.AppendEventsOfAnUnknownTypeAsync(1);
+        await store.DataSource.AppendEventsOfAnUnknownTypeAsync(1);
         await store.AppendAsync(Guid.NewGuid(), "thing", ExpectedVersion.NoStream, new ThingHappened("known", 1), TestStore.Metadata);
         await store.CatchUpLedgerAsync();
         (await store.RowsAsync("select position from factdesk.seen_events order by seen_order")).Select(r => (long)r[0]).ShouldBe([1L, 2L]);

@@ -99,24 +99,6 @@ public static class TestStore
         await new ProjectionControl(store).CatchUpAsync(TimeSpan.FromSeconds(60));
     }
 
-    /// <summary>
-    /// Appends, in one new stream, events as a newer version of the service writes them: through Marten's own function,
-    /// of a type (and class) this build does not have, so Marten's daemon never hands them over.
-    /// </summary>
-    public static async Task AppendEventsOfAnUnknownTypeAsync(this TamperEvidentLog store, int count)
-    {
-        await using var cmd = store.DataSource.CreateCommand("""
-            select factdesk.mt_quick_append_events(gen_random_uuid(), 'desk-note', null,
-                array(select gen_random_uuid() from generate_series(1, $1)), array_fill('desk-note-added.v1'::varchar, array[$1]),
-                array_fill('FactDesk.Api.Notes.DeskNoteAdded, FactDesk.Api'::varchar, array[$1]),
-                array_fill('{"note": "from a newer version"}'::jsonb, array[$1]), array_fill(null::bytea, array[$1]),
-                array_fill('c'::varchar, array[$1]), array_fill('c'::varchar, array[$1]),
-                array_fill('{"actorName": "newer", "actorRole": "editor"}'::jsonb, array[$1]), 0)
-            """);
-        cmd.Parameters.Add(new Npgsql.NpgsqlParameter<int> { TypedValue = count });
-        await cmd.ExecuteScalarAsync();
-    }
-
     /// <summary>Starts Marten's async daemon on the store, running every async projection; dispose to stop it.</summary>
     public static async Task<RunningDaemon> StartDaemonAsync(this TamperEvidentLog store)
     {

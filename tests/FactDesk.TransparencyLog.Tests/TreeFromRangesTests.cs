@@ -35,7 +35,6 @@ public class TreeFromRangesTests(TransparentDesk desk) : IClassFixture<Transpare
         (await connection.RowsAsync(tree)).ShouldBe(live);
         await tx.RollbackAsync();
     }
-
 }
 
 /// <summary>A range big enough that its entries are encoded and their leaves hashed in parallel: the same tree, in order.</summary>
@@ -44,17 +43,9 @@ public class TreeFromLargeRangesTests(TransparentDesk desk) : IClassFixture<Tran
     [Fact]
     public async Task A_range_large_enough_to_encode_and_hash_on_every_core_gives_the_live_tree_and_the_RFCs_root()
     {
-        // 400 events in one statement through Marten's own function (a type this build does not know: the tree takes
-        // every row of the log), then the live tree caught up from the daemon's batches.
-        await using (var append = desk.Db.CreateCommand("""
-            select factdesk.mt_quick_append_events(gen_random_uuid(), 'desk-note', null,
-                array(select gen_random_uuid() from generate_series(1, 400)), array_fill('desk-note-added.v1'::varchar, array[400]),
-                array_fill('FactDesk.Api.Notes.DeskNoteAdded, FactDesk.Api'::varchar, array[400]),
-                array(select jsonb_build_object('note', 'note ' || n, 'n', n) from generate_series(1, 400) n), array_fill(null::bytea, array[400]),
-                array_fill('c'::varchar, array[400]), array_fill('c'::varchar, array[400]),
-                array_fill('{"actorName": "newer", "actorRole": "editor"}'::jsonb, array[400]), 0)
-            """))
-            await append.ExecuteScalarAsync();
+        // 400 events of a type this build does not know, in one statement (the tree takes every row of the log), then
+        // the live tree caught up from the daemon's batches.
+        await desk.Db.AppendEventsOfAnUnknownTypeAsync(400);
         await desk.Runner.CatchUpAsync(TimeSpan.FromSeconds(30));
         const string tree = """
             select 0, leaf_index, position, leaf_hash from factdesk.transparency_leaves

@@ -87,8 +87,7 @@ public sealed class TransparencyLogProjection : IRangeProjection
     {
         var leaves = new NewLeaf[rows.Count];
         // Encoding (canonical JSON) is most of a rebuild's own CPU and each entry stands alone: a range uses every core.
-        if (rows.Count >= MerkleLog.ParallelFrom) MerkleLog.InParallel(rows.Count, i => leaves[i] = new NewLeaf(rows[i].Position, LogEntry.Encode(rows[i])));
-        else for (var i = 0; i < rows.Count; i++) leaves[i] = new NewLeaf(rows[i].Position, LogEntry.Encode(rows[i]));
+        MerkleLog.ForEachIndex(rows.Count, i => leaves[i] = new NewLeaf(rows[i].Position, LogEntry.Encode(rows[i])));
         return leaves;
     }
 
