@@ -57,6 +57,34 @@ public class PlausibilityTests(ApiForPlausibility api) : IClassFixture<ApiForPla
     }
 }
 
+public class ApiForRepeatedFigures : FactDeskApi;
+
+public class RepeatedFigureTests(ApiForRepeatedFigures api) : IClassFixture<ApiForRepeatedFigures>
+{
+    private static string Article(string lead, int percent) =>
+        $"{lead}\nChina is home to {percent}% of all large language models in existence, the count shows.";
+
+    [Fact]
+    public async Task A_figure_repeated_across_articles_is_proposed_against_its_rival_once()
+    {
+        await api.IngestAsync(Article("The white paper was published by the ministry on Tuesday.", 36), "White paper", "2025-02-18");
+        await api.IngestAsync(Article("A wire service summarised the ministry's paper for its clients.", 36), "Wire", "2025-02-19");
+        await api.IngestAsync(Article("Our columnist read the paper over the weekend.", 37), "Column", "2025-02-20");
+        (await api.ProposalsAfterCatchUpAsync()).ShouldBeEmpty();
+
+        await api.IngestAsync(Article("A rival registry counted models differently this month.", 26), "Rival registry", "2025-02-21");
+        var proposals = await api.ProposalsAfterCatchUpAsync();
+        var proposal = proposals.ShouldHaveSingleItem(string.Join(" | ", proposals.Select(p => p.GetProperty("description").GetString())));
+        var says = (await api.DetailsAsync(proposal.GetProperty("id").GetGuid())).GetProperty("values").EnumerateArray()
+            .Select(v => v.GetProperty("says").GetString()).ToArray();
+        says.ShouldBe(["36%", "26%"], ignoreOrder: true);
+
+        // One more article with the first figure: the disagreement stands already.
+        await api.IngestAsync(Article("A regional paper repeated the ministry's figure on Monday.", 36), "Regional", "2025-02-24");
+        (await api.ProposalsAfterCatchUpAsync()).Length.ShouldBe(1);
+    }
+}
+
 public class SeedConflictTests(ApiWithSeedArticles api) : IClassFixture<ApiWithSeedArticles>
 {
     [Fact]

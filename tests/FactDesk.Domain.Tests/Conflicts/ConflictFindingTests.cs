@@ -381,3 +381,68 @@ public class ProposalTests
         ConflictProposal.System.Role.ShouldBe("system");
     }
 }
+
+/// <summary>Which of the conflicts a new statement raises are proposed: a disagreement once, however many repeat it.</summary>
+public class ProposingEachDisagreementOnceTests
+{
+    private static Statement Share(int percent, string publishedOn) =>
+        Newsroom.Only($"China is home to {percent}% of all large language models in existence, a white paper says.", publishedOn);
+
+    [Fact]
+    public void Three_articles_that_agree_and_one_that_contradicts_them_raise_one_proposal_against_the_oldest()
+    {
+        var agreeing = new[] { Share(36, "2025-02-18"), Share(36, "2025-02-19"), Share(37, "2025-02-20") };
+        var rival = Share(26, "2025-02-21");
+
+        var proposed = ConflictRules.ToPropose(agreeing, rival).ShouldHaveSingleItem();
+
+        proposed.Earlier.ShouldBe(agreeing[0]);
+        proposed.Later.ShouldBe(rival);
+        // Each pair on its own is a conflict: the rule, not the matching, is what keeps it to one.
+        agreeing.Count(a => ConflictRules.Find(a, rival) is not null).ShouldBe(3);
+    }
+
+    [Fact]
+    public void An_article_repeating_a_side_already_proposed_raises_nothing_more()
+    {
+        var first = Share(36, "2025-02-18");
+        var rival = Share(26, "2025-02-19");
+        ConflictRules.ToPropose([first], rival).ShouldHaveSingleItem();
+
+        var repeat = Share(36, "2025-02-20");
+
+        ConflictRules.Find(rival, repeat).ShouldNotBeNull();
+        ConflictRules.ToPropose([first, rival], repeat).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_third_value_is_proposed_against_each_side_it_contradicts()
+    {
+        var (a, b, c) = (Share(36, "2025-02-18"), Share(26, "2025-02-19"), Share(46, "2025-02-20"));
+
+        var proposed = ConflictRules.ToPropose([a, b], c);
+
+        proposed.Select(p => p.Earlier).ShouldBe([a, b]);
+    }
+
+    [Fact]
+    public void A_witness_that_agrees_with_the_new_statement_but_not_with_the_earlier_side_suppresses_nothing()
+    {
+        // 30% agrees with neither 36% nor 26% as stated, so it stands as its own side.
+        var (a, b) = (Share(36, "2025-02-18"), Share(30, "2025-02-19"));
+        var later = Share(26, "2025-02-20");
+        ConflictRules.Agree(b, later).ShouldBeFalse();
+
+        ConflictRules.ToPropose([a, b], later).Select(p => p.Earlier).ShouldBe([a, b]);
+    }
+
+    [Fact]
+    public void Statements_of_one_family_are_never_witnesses_for_each_other()
+    {
+        var family = Guid.NewGuid();
+        var original = Newsroom.Article("China is home to 36% of all large language models in existence, a white paper says.", new(2025, 2, 18), family: family).Single();
+        var copy = Newsroom.Article("China is home to 36% of all large language models in existence, a white paper says.", new(2025, 2, 18), family: family).Single();
+
+        ConflictRules.Agree(original, copy).ShouldBeFalse();
+    }
+}

@@ -144,8 +144,8 @@ public sealed class ConflictFinderProjection : IProjection
                 if (JsonSerializer.Deserialize<Statement>(reader.GetString(0), Json) is { } s) earlier.Add(s);
         }
 
-        // One statement for all the conflicts found: a figure repeated across many documents can disagree with hundreds.
-        var proposals = earlier.Select(e => ConflictRules.Find(e, statement)).OfType<Conflict>().Select(ConflictProposal.For).ToList();
+        // One statement for all the conflicts found; a disagreement repeated across many documents is proposed once.
+        var proposals = ConflictRules.ToPropose(earlier, statement).Select(ConflictProposal.For).ToList();
         if (proposals.Count > 0)
         {
             await using var queue = new NpgsqlCommand($"""

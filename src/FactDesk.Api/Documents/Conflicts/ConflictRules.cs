@@ -38,6 +38,36 @@ public static class ConflictRules
         return explanation is null ? null : new Conflict(earlier, later, MeasureLabel(earlier, later), explanation);
     }
 
+    /// <summary>
+    /// The conflicts to propose when <paramref name="later"/> arrives, given the earlier statements about its measure
+    /// (oldest first). A disagreement is proposed once, however many documents repeat either side of it:
+    /// <list type="bullet">
+    /// <item>of earlier statements that agree with each other and all contradict the new one, only the oldest is
+    /// proposed against it;</item>
+    /// <item>nothing is proposed against an earlier statement that an earlier witness, agreeing with the new one,
+    /// already contradicts: that disagreement was proposed when the later of the two arrived.</item>
+    /// </list>
+    /// Without this, a figure repeated in many articles would raise one proposal per pair of articles.
+    /// </summary>
+    public static IReadOnlyList<Conflict> ToPropose(IReadOnlyList<Statement> earlier, Statement later)
+    {
+        var proposed = new List<Conflict>();
+        List<(int Index, Statement Statement)>? witnesses = null;
+        for (var i = 0; i < earlier.Count; i++)
+        {
+            if (Find(earlier[i], later) is not { } conflict) continue;
+            if (proposed.Any(p => Agree(p.Earlier, conflict.Earlier))) continue;
+            witnesses ??= earlier.Select((s, index) => (index, s)).Where(w => Agree(w.s, later)).ToList();
+            if (witnesses.Any(w => (w.Index < i ? Find(w.Statement, earlier[i]) : Find(earlier[i], w.Statement)) is not null)) continue;
+            proposed.Add(conflict);
+        }
+        return proposed;
+    }
+
+    /// <summary>True when two statements of different documents state the same measure, at the same moment, with values that agree.</summary>
+    public static bool Agree(Statement a, Statement b) =>
+        a.Family != b.Family && SameMeasure(a.Key, b.Key) && SameMoment(a, b) && Disagreement(a, b) is null;
+
     /// <summary>True when two keys describe the same measure of the same thing.</summary>
     public static bool SameMeasure(MeasureKey a, MeasureKey b)
     {
