@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using FactDesk.Api.Documents.Conflicts;
+using FactDesk.Api.Documents.Detection;
 using Microsoft.Extensions.DependencyInjection;
 using FactDesk.Testing;
 using Shouldly;
@@ -54,6 +55,134 @@ public class PlausibilityTests(ApiForPlausibility api) : IClassFixture<ApiForPla
         var disagreement = share.GetProperty("disagreements").EnumerateArray().Single();
         disagreement.GetProperty("documentId").GetGuid().ShouldBe(first);
         disagreement.GetProperty("quote").GetString()!.ShouldContain("36%");
+    }
+}
+
+public class ApiForHeldStatements : FactDeskApi;
+
+public class HeldStatementsTests(ApiForHeldStatements api) : IClassFixture<ApiForHeldStatements>
+{
+    [Fact]
+    public async Task Every_held_statement_the_rules_match_as_the_same_measure_is_read_and_statements_about_other_things_are_not()
+    {
+        foreach (var (seed, on) in new[] { ("000", "2025-02-18"), ("001", "2025-02-18"), ("002", "2025-03-20"), ("003", "2026-01-20"), ("004", "2025-10-20") })
+            await api.IngestSeedAsync(seed, on);
+        await api.IngestAsync("""
+            DeepSeek’s R1 release came in December 2024, the company said.
+            The third round of China’s Big Fund plans a US$27 billion investment in its semiconductor ecosystem.
+            Alibaba has released over 300 open Qwen models so far.
+            China is home to 26% of all large language models in existence, a rival registry says.
+            China produced 11% of the world's steel in 2023, official data show.
+            """, "Rival wire", "2025-03-01");
+        await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(60));
+
+        var all = new List<Statement>();
+        await using (var cmd = api.Store.DataSource.CreateCommand("select statement::text from factdesk.conflict_statements"))
+        await using (var reader = await cmd.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                all.Add(System.Text.Json.JsonSerializer.Deserialize<Statement>(reader.GetString(0), FactDesk.Api.Http.JsonDefaults.Options)!);
+
+        var (matched, read, sharingAWord) = (0, 0, 0);
+        await using var connection = await api.Store.DataSource.OpenConnectionAsync();
+        foreach (var statement in all.Where(s => s.Key.IsAboutSomething))
+        {
+            var expected = all.Where(held => held.Family != statement.Family && held.Kind == statement.Kind && held.Key.IsAboutSomething
+                                             && ConflictRules.SameMeasure(held.Key, statement.Key))
+                .Select(held => held.Id).ToList();
+            var actual = (await HeldStatements.ComparableWithAsync(connection, statement, limit: null, CancellationToken.None)).Select(s => s.Id).ToList();
+            expected.ShouldBeSubsetOf(actual, $"{statement.Quote} ({statement.Key.Label})");
+            matched += expected.Count;
+            read += actual.Count;
+            sharingAWord += all.Count(held => held.Family != statement.Family && held.Kind == statement.Kind && held.Key.Words.Intersect(statement.Key.Words).Any());
+        }
+        // The corpus has pairs to find, and the read is narrower than "shares a word" (what was read before).
+        matched.ShouldBeGreaterThan(0);
+        read.ShouldBeLessThan(sharingAWord / 2, $"{matched} matched, {read} read, {sharingAWord} sharing a word");
+    }
+}
+
+public class ApiForHeldStatementKeys : FactDeskApi;
+
+public class HeldStatementKeysTests(ApiForHeldStatementKeys api) : IClassFixture<ApiForHeldStatementKeys>
+{
+    [Fact]
+    public async Task The_read_of_held_statements_leaves_out_no_pair_the_rules_match_among_random_keys()
+    {
+        // Keys drawn from a small vocabulary (a broad name, unit words, a few content words) so that pairs at each of
+        // SameMeasure's thresholds occur: the SQL that picks what to compare must never be stricter than the rules.
+        var random = new Random(20261203);
+        string[] vocabulary = ["china", "world", "%", "models", "language", "home", "steel", "qwen", "release", "r1"];
+        string?[] units = ["%", "language models", "models", null];
+        string[] kinds = [ClaimKinds.Percentage, ClaimKinds.Count, ClaimKinds.Ranking];
+        var statements = Enumerable.Range(0, 160).Select(i =>
+        {
+            var words = vocabulary.Where(_ => random.NextDouble() < 0.45).ToList();
+            if (words.Count == 0) words.Add(vocabulary[random.Next(vocabulary.Length)]);
+            var subject = new[] { words[random.Next(words.Count)] };
+            var decisive = random.NextDouble() < 0.2 ? new[] { words[random.Next(words.Count)] } : [];
+            var key = new MeasureKey(kinds[random.Next(kinds.Length)], units[random.Next(units.Length)], subject, words, string.Join(" ", words)) { Decisive = decisive };
+            return new Statement($"synthetic/{i}", null, null, Guid.NewGuid(), null, key,
+                new NormalizedValue(i, null, key.Unit, null, null, i.ToString(), null), $"statement {i}", i.ToString(), IsSnapshot: false);
+        }).ToList();
+        await using var connection = await api.Store.DataSource.OpenConnectionAsync();
+        foreach (var (s, position) in statements.Select((s, i) => (s, (long)i + 1)))
+        {
+            await using var insert = new Npgsql.NpgsqlCommand("""
+                insert into factdesk.conflict_statements (id, family, kind, measure_words, normalized_value, quote, statement, position)
+                values ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8)
+                """, connection);
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = s.Id });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter<Guid> { TypedValue = s.Family });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = s.Kind });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter<string[]> { TypedValue = s.Key.Words.ToArray() });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(s.Value, FactDesk.Api.Http.JsonDefaults.Options) });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = s.Quote });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(s, FactDesk.Api.Http.JsonDefaults.Options) });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = position });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var (matched, read) = (0, 0);
+        foreach (var statement in statements)
+        {
+            var expected = statements.Where(held => held.Family != statement.Family && held.Kind == statement.Kind && ConflictRules.SameMeasure(held.Key, statement.Key))
+                .Select(held => held.Id).ToList();
+            var actual = (await HeldStatements.ComparableWithAsync(connection, statement, limit: null, CancellationToken.None))
+                .Where(s => s.Id.StartsWith("synthetic/", StringComparison.Ordinal)).Select(s => s.Id).ToList();
+            expected.ShouldBeSubsetOf(actual, statement.Key.Label);
+            (matched, read) = (matched + expected.Count, read + actual.Count);
+        }
+        // Enough matching pairs to mean something, and the read is close to them: it is not simply everything.
+        matched.ShouldBeGreaterThan(100);
+        read.ShouldBeLessThan(matched * 2);
+    }
+}
+
+public class ApiForManyHeldStatements : FactDeskApi;
+
+public class ManyHeldStatementsTests(ApiForManyHeldStatements api) : IClassFixture<ApiForManyHeldStatements>
+{
+    [Fact]
+    public async Task A_disagreement_is_found_behind_many_older_statements_that_share_only_a_name()
+    {
+        // Sixty older shares that share only "China" with the measure checked below: more than ingestion compares with.
+        string[] goods = ["steel", "aluminium", "cement", "solar panels", "batteries", "ships", "cars", "rice", "wheat", "cotton", "coal", "copper"];
+        var shares = from year in Enumerable.Range(2019, 5)
+                     from good in goods
+                     select $"China produced {3 + (year * 7 + good.Length) % 60}% of the world's {good} in {year}, official data show.";
+        await api.IngestAsync(string.Join("\n", shares), "Trade yearbook", "2025-02-10");
+        var whitePaper = (await api.IngestAsync(
+            "China is home to 36% of all large language models in existence, second only to the United States.", "White paper", "2025-02-18"))
+            .GetProperty("id").GetGuid();
+        await api.Projections.CatchUpAsync(TimeSpan.FromSeconds(60));
+
+        var rival = await api.IngestAsync("""
+            A rival registry counted models again this month, one by one.
+            China is home to 26% of all large language models in existence, the registry says.
+            """, "Rival registry", "2025-02-25");
+
+        var share = rival.GetProperty("candidates").EnumerateArray().Single(c => c.GetProperty("kind").GetString() == "percentage");
+        share.GetProperty("disagreements").EnumerateArray().Single().GetProperty("documentId").GetGuid().ShouldBe(whitePaper);
     }
 }
 

@@ -129,20 +129,7 @@ public sealed class ConflictFinderProjection : IProjection
     {
         if (!statement.Key.IsAboutSomething) return; // nothing to match it on, now or later
 
-        var earlier = new List<Statement>();
-        await using (var cmd = new NpgsqlCommand($"""
-            select statement::text from {S}.conflict_statements
-            where kind = $1 and family <> $2 and measure_words && $3
-            order by position, id
-            """, connection))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = statement.Kind });
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = statement.Family });
-            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = statement.Key.Words.ToArray() });
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-                if (JsonSerializer.Deserialize<Statement>(reader.GetString(0), Json) is { } s) earlier.Add(s);
-        }
+        var earlier = await HeldStatements.ComparableWithAsync(connection, statement, limit: null, ct);
 
         // One statement for all the conflicts found; a disagreement repeated across many documents is proposed once.
         var proposals = ConflictRules.ToPropose(earlier, statement).Select(ConflictProposal.For).ToList();

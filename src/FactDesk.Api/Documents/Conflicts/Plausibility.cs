@@ -1,7 +1,4 @@
-using System.Text.Json;
 using FactDesk.Api.Documents.Detection;
-using FactDesk.Api.Hosting;
-using FactDesk.Api.Http;
 using Npgsql;
 
 namespace FactDesk.Api.Documents.Conflicts;
@@ -17,7 +14,8 @@ public static class Plausibility
     public const int MaxCandidatesChecked = 300;
 
     private const int MaxDisagreementsPerCandidate = 3;
-    private const string S = StoreSetup.Schema;
+    /// <summary>Held statements compared with each candidate at most (the oldest that can be about its measure).</summary>
+    private const int MaxHeldCompared = 50;
 
     public static async Task<IReadOnlyList<CandidateClaim>> MarkAsync(
         NpgsqlDataSource db, Guid documentId, Guid family, DateOnly publishedOn, IReadOnlyList<CandidateClaim> candidates, CancellationToken ct)
@@ -31,7 +29,7 @@ public static class Plausibility
                 !statement.Key.IsAboutSomething)
                 continue;
             checkedCount++;
-            var disagreements = (await HeldAsync(connection, statement, ct))
+            var disagreements = (await HeldStatements.ComparableWithAsync(connection, statement, MaxHeldCompared, ct))
                 .Select(held => ConflictRules.Find(held, statement))
                 .OfType<Conflict>()
                 .Take(MaxDisagreementsPerCandidate)
@@ -41,23 +39,5 @@ public static class Plausibility
                 marked[i] = marked[i] with { Disagreements = disagreements };
         }
         return marked;
-    }
-
-    private static async Task<List<Statement>> HeldAsync(NpgsqlConnection connection, Statement statement, CancellationToken ct)
-    {
-        var held = new List<Statement>();
-        await using var cmd = new NpgsqlCommand($"""
-            select statement::text from {S}.conflict_statements
-            where kind = $1 and family <> $2 and measure_words && $3
-            order by position, id
-            limit 50
-            """, connection);
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = statement.Kind });
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = statement.Family });
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = statement.Key.Words.ToArray() });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            if (JsonSerializer.Deserialize<Statement>(reader.GetString(0), JsonDefaults.Options) is { } s) held.Add(s);
-        return held;
     }
 }
