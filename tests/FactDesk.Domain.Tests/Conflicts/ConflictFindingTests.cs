@@ -385,64 +385,75 @@ public class ProposalTests
 /// <summary>Which of the conflicts a new statement raises are proposed: a disagreement once, however many repeat it.</summary>
 public class ProposingEachDisagreementOnceTests
 {
-    private static Statement Share(int percent, string publishedOn) =>
-        Newsroom.Only($"China is home to {percent}% of all large language models in existence, a white paper says.", publishedOn);
+    private static Statement Share(string percent, string publishedOn) =>
+        Newsroom.Only($"China is home to {percent} of all large language models in existence, a white paper says.", publishedOn);
 
     [Fact]
-    public void Three_articles_that_agree_and_one_that_contradicts_them_raise_one_proposal_against_the_oldest()
+    public void Three_articles_with_one_figure_and_one_that_contradicts_them_raise_one_proposal_against_the_first()
     {
-        var agreeing = new[] { Share(36, "2025-02-18"), Share(36, "2025-02-19"), Share(37, "2025-02-20") };
-        var rival = Share(26, "2025-02-21");
+        var repeating = new[] { Share("36%", "2025-02-18"), Share("36%", "2025-02-19"), Share("36%", "2025-02-20") };
+        var rival = Share("26%", "2025-02-21");
 
-        var proposed = ConflictRules.ToPropose(agreeing, rival).ShouldHaveSingleItem();
+        var proposed = ConflictRules.ToPropose(repeating, rival).ShouldHaveSingleItem();
 
-        proposed.Earlier.ShouldBe(agreeing[0]);
+        proposed.Earlier.ShouldBe(repeating[0]);
         proposed.Later.ShouldBe(rival);
         // Each pair on its own is a conflict: the rule, not the matching, is what keeps it to one.
-        agreeing.Count(a => ConflictRules.Find(a, rival) is not null).ShouldBe(3);
+        repeating.Count(a => ConflictRules.Find(a, rival) is not null).ShouldBe(3);
     }
 
     [Fact]
     public void An_article_repeating_a_side_already_proposed_raises_nothing_more()
     {
-        var first = Share(36, "2025-02-18");
-        var rival = Share(26, "2025-02-19");
+        var first = Share("36%", "2025-02-18");
+        var rival = Share("26%", "2025-02-19");
         ConflictRules.ToPropose([first], rival).ShouldHaveSingleItem();
 
-        var repeat = Share(36, "2025-02-20");
+        var repeat = Share("36%", "2025-02-20");
 
         ConflictRules.Find(rival, repeat).ShouldNotBeNull();
         ConflictRules.ToPropose([first, rival], repeat).ShouldBeEmpty();
     }
 
     [Fact]
+    public void Figures_within_tolerance_of_each_other_are_not_repeats_and_each_is_proposed()
+    {
+        // 36% and 37% agree (rounding), but only the same figure is a repeat: agreement within tolerance does not chain.
+        var (a, b) = (Share("36%", "2025-02-18"), Share("37%", "2025-02-19"));
+        ConflictRules.Find(a, b).ShouldBeNull();
+        ConflictRules.Repeats(a, b).ShouldBeFalse();
+
+        ConflictRules.ToPropose([a, b], Share("26%", "2025-02-20")).Select(p => p.Earlier).ShouldBe([a, b]);
+    }
+
+    [Fact]
     public void A_third_value_is_proposed_against_each_side_it_contradicts()
     {
-        var (a, b, c) = (Share(36, "2025-02-18"), Share(26, "2025-02-19"), Share(46, "2025-02-20"));
+        var (a, b, c) = (Share("36%", "2025-02-18"), Share("26%", "2025-02-19"), Share("46%", "2025-02-20"));
 
-        var proposed = ConflictRules.ToPropose([a, b], c);
-
-        proposed.Select(p => p.Earlier).ShouldBe([a, b]);
+        ConflictRules.ToPropose([a, b], c).Select(p => p.Earlier).ShouldBe([a, b]);
     }
 
     [Fact]
-    public void A_witness_that_agrees_with_the_new_statement_but_not_with_the_earlier_side_suppresses_nothing()
+    public void An_earlier_statement_that_only_agrees_with_the_new_one_hides_nothing_it_contradicts()
     {
-        // 30% agrees with neither 36% nor 26% as stated, so it stands as its own side.
-        var (a, b) = (Share(36, "2025-02-18"), Share(30, "2025-02-19"));
-        var later = Share(26, "2025-02-20");
-        ConflictRules.Agree(b, later).ShouldBeFalse();
+        // "under 28%" agrees with 26% within its bounds and contradicts 36%; it does not repeat 26%, so 36% against 26%
+        // is still proposed (the proposal between 36% and "under 28%" is a different pair of values).
+        var (wide, under) = (Share("36%", "2025-02-18"), Share("under 28%", "2025-02-19"));
+        var later = Share("26%", "2025-02-20");
+        ConflictRules.Find(under, later).ShouldBeNull();
+        ConflictRules.Find(wide, under).ShouldNotBeNull();
 
-        ConflictRules.ToPropose([a, b], later).Select(p => p.Earlier).ShouldBe([a, b]);
+        ConflictRules.ToPropose([wide, under], later).Select(p => p.Earlier).ShouldBe([wide]);
     }
 
     [Fact]
-    public void Statements_of_one_family_are_never_witnesses_for_each_other()
+    public void Statements_of_one_family_never_repeat_each_other()
     {
         var family = Guid.NewGuid();
         var original = Newsroom.Article("China is home to 36% of all large language models in existence, a white paper says.", new(2025, 2, 18), family: family).Single();
         var copy = Newsroom.Article("China is home to 36% of all large language models in existence, a white paper says.", new(2025, 2, 18), family: family).Single();
 
-        ConflictRules.Agree(original, copy).ShouldBeFalse();
+        ConflictRules.Repeats(original, copy).ShouldBeFalse();
     }
 }

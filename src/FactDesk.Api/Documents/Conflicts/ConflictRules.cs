@@ -40,33 +40,41 @@ public static class ConflictRules
 
     /// <summary>
     /// The conflicts to propose when <paramref name="later"/> arrives, given the earlier statements about its measure
-    /// (oldest first). A disagreement is proposed once, however many documents repeat either side of it:
+    /// (first stored first). A disagreement between two values is proposed once, however many documents repeat either
+    /// value (<see cref="Repeats"/>: the same value, not merely one within tolerance, so that repeating is transitive):
     /// <list type="bullet">
-    /// <item>of earlier statements that agree with each other and all contradict the new one, only the oldest is
+    /// <item>of earlier statements that repeat each other and contradict the new one, only the first stored is
     /// proposed against it;</item>
-    /// <item>nothing is proposed against an earlier statement that an earlier witness, agreeing with the new one,
-    /// already contradicts: that disagreement was proposed when the later of the two arrived.</item>
+    /// <item>nothing is proposed against an earlier statement that an earlier one repeating the new one contradicts:
+    /// when the later of those two arrived, a proposal between the same two values was made (by these same rules).</item>
     /// </list>
     /// Without this, a figure repeated in many articles would raise one proposal per pair of articles.
     /// </summary>
     public static IReadOnlyList<Conflict> ToPropose(IReadOnlyList<Statement> earlier, Statement later)
     {
         var proposed = new List<Conflict>();
-        List<(int Index, Statement Statement)>? witnesses = null;
+        List<(int Index, Statement Statement)>? repeaters = null;
         for (var i = 0; i < earlier.Count; i++)
         {
             if (Find(earlier[i], later) is not { } conflict) continue;
-            if (proposed.Any(p => Agree(p.Earlier, conflict.Earlier))) continue;
-            witnesses ??= earlier.Select((s, index) => (index, s)).Where(w => Agree(w.s, later)).ToList();
-            if (witnesses.Any(w => (w.Index < i ? Find(w.Statement, earlier[i]) : Find(earlier[i], w.Statement)) is not null)) continue;
+            if (proposed.Any(p => Repeats(p.Earlier, conflict.Earlier))) continue;
+            repeaters ??= earlier.Select((s, index) => (index, s)).Where(r => Repeats(r.s, later)).ToList();
+            if (repeaters.Any(r => (r.Index < i ? Find(r.Statement, earlier[i]) : Find(earlier[i], r.Statement)) is not null)) continue;
             proposed.Add(conflict);
         }
         return proposed;
     }
 
-    /// <summary>True when two statements of different documents state the same measure, at the same moment, with values that agree.</summary>
-    public static bool Agree(Statement a, Statement b) =>
-        a.Family != b.Family && SameMeasure(a.Key, b.Key) && SameMoment(a, b) && Disagreement(a, b) is null;
+    /// <summary>
+    /// True when two statements of different documents (or a claim) state the same measure, at the same moment, with the
+    /// same value: number, bounds, qualifier, unit, currency, dates and note alike.
+    /// </summary>
+    public static bool Repeats(Statement a, Statement b) =>
+        a.Family != b.Family && SameValue(a.Value, b.Value) && SameMeasure(a.Key, b.Key) && SameMoment(a, b);
+
+    private static bool SameValue(NormalizedValue a, NormalizedValue b) =>
+        a.Number == b.Number && a.UpperNumber == b.UpperNumber && a.Qualifier == b.Qualifier && a.Unit == b.Unit
+        && a.Currency == b.Currency && a.Date == b.Date && a.UpperDate == b.UpperDate && a.Note == b.Note;
 
     /// <summary>True when two keys describe the same measure of the same thing.</summary>
     public static bool SameMeasure(MeasureKey a, MeasureKey b)

@@ -36,7 +36,7 @@ public static class HeldStatements
               and c.statement->'key'->'subject' ?| $3
               and coalesce(c.statement->'key'->'decisive', '[]') <@ to_jsonb($3)
               and m.shared >= $6 and m.telling >= 1
-              and m.shared::float8 / least(m.held_words, $9) >= $10
+              and m.shared >= $10 * least(m.held_words, $9)
             order by c.position, c.id
             {(limit is { } n ? $"limit {n}" : "")}
             """, connection);
