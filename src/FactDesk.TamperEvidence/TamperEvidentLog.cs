@@ -91,6 +91,9 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
     /// <summary>The Marten store the events live in.</summary>
     public DocumentStore Marten { get; }
 
+    /// <summary>What this instance's group commit has committed so far: transactions, and the appends they carried.</summary>
+    public GroupCommitCounts GroupCommits => _appender.Counts;
+
     /// <summary>Raised after an append commits (in this process), so live feeds can wake at once.</summary>
     public event Action<AppendResult>? Appended;
 

@@ -102,6 +102,7 @@ public static class AppendBenchmark
         var martenTable = new MarkdownTable("writers", martenDefault.Name, martenQuick.Name, groupCommit.Name,
             "group commit/Marten Quick", "group commit/Marten", "group commit/FactDesk", "group commit/pgbench");
         var martenCpuTable = new MarkdownTable(["writers", .. marten.Select(m => $"{m.Name}, client"), .. marten.Select(m => $"{m.Name}, server")]);
+        var batching = new MarkdownTable("writers", factDesk.Name, groupCommit.Name);
         var failures = new List<string>();
         var targetRatios = writerCounts.Distinct().ToDictionary(w => w, _ => (OfMartenQuick: new List<double>(), OfPgbench: new List<double>()));
         foreach (var (round, writers) in Enumerable.Range(1, rounds).SelectMany(r => writerCounts.Select(w => (r, w))))
@@ -151,6 +152,8 @@ public static class AppendBenchmark
                 Ratio(groupCommitResult, martenQuickResult), Ratio(groupCommitResult, martenDefaultResult), Ratio(groupCommitResult, factDeskResult),
                 pgbenchResult is null ? "-" : Ratio(groupCommitResult, pgbenchResult));
             martenCpuTable.Add([row, .. martenResults.Select(Client), .. martenResults.Select(Server)]);
+            string PerCommit(Throughput t) => t.AppendsPerCommit is { } n ? n.ToString("N1", System.Globalization.CultureInfo.InvariantCulture) : "-";
+            batching.Add(row, PerCommit(factDeskResult), PerCommit(groupCommitResult));
             if (factDeskResult.Failure is null && martenQuickResult is { Failure: null, PerSecond: > 0 })
                 targetRatios[writers].OfMartenQuick.Add(factDeskResult.PerSecond / martenQuickResult.PerSecond);
             if (factDeskResult.Failure is null && pgbenchResult is { Failure: null, PerSecond: > 0 })
@@ -184,6 +187,9 @@ public static class AppendBenchmark
             CPU per append on Marten (µs; client: this process; server: PostgreSQL's processes):
 
             {martenCpuTable}
+            Appends per commit (group commit's batches; over each cell, its warm-up included):
+
+            {batching}
             {(failures.Count > 0 ? "Failed cells:\n\n" + string.Join("\n", failures.Select(f => "- " + f)) + "\n" : "")}
             {(variants.Count > 0 ? $"Group-commit settings side by side (defaults: {new FactDesk.TamperEvidence.TamperEvidentLogOptions().CommitLanes} lanes, batch <= {new FactDesk.TamperEvidence.TamperEvidentLogOptions().MaxAppendsPerCommit}):\n\n{variantTable}" : "")}
             """;
@@ -201,7 +207,15 @@ public static class AppendBenchmark
     {
         Console.WriteLine($"  {writers,2} writers, {workload.Name} ...");
         // Emptying the tables belongs to the cell: if it fails, this cell fails, not the run.
-        return await CellAsync(workload.Name, writers, async () => { await clearAll(); return await ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds), serverCpu); }, failures);
+        return await CellAsync(workload.Name, writers, async () =>
+        {
+            await clearAll();
+            var before = workload.GroupCommits;
+            var result = await ClosedLoop.RunAsync(writers, workload.CreateWriter, TimeSpan.FromSeconds(warmUpSeconds), TimeSpan.FromSeconds(seconds), serverCpu);
+            return before is { } b && workload.GroupCommits is { } after && after.Commits > b.Commits
+                ? result with { AppendsPerCommit = (double)(after.Appends - b.Appends) / (after.Commits - b.Commits) }
+                : result;
+        }, failures);
     }
 
     /// <summary>Runs one cell; an error makes it a failed cell (recorded with its reason) instead of ending the run.</summary>

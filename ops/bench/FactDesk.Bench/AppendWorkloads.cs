@@ -49,6 +49,8 @@ public interface IAppendWorkload
     /// <summary>Empties what earlier cells wrote, so every cell starts from empty tables.</summary>
     Task ClearAsync();
     Func<Task> CreateWriter(int writer);
+    /// <summary>For a workload on group commit: its commits and the appends they carried so far, to tell its batching.</summary>
+    FactDesk.GroupCommit.GroupCommitCounts? GroupCommits => null;
 }
 
 /// <summary>
@@ -127,6 +129,8 @@ public sealed class FactDeskAppendWorkload : IAppendWorkload
     }
 
     public string Name { get; }
+
+    public FactDesk.GroupCommit.GroupCommitCounts? GroupCommits => _store.GroupCommits;
 
     public Task PrepareAsync() => _store.MigrateAsync();
 

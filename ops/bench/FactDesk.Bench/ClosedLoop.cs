@@ -7,6 +7,8 @@ public sealed record Throughput(long Operations, TimeSpan Elapsed, TimeSpan? Cli
 {
     /// <summary>Why the cell failed (its first error), or null: a failed cell prints as failed, the rest of the table still does.</summary>
     public string? Failure { get; init; }
+    /// <summary>For a workload on group commit: appends per commit over the cell (its warm-up included).</summary>
+    public double? AppendsPerCommit { get; init; }
     public static Throughput Failed(Exception e) => new(0, TimeSpan.Zero, null) { Failure = OneLine($"{e.GetType().Name}: {e.Message}") };
     private static string OneLine(string text) => string.Join(' ', text.Split((char[])['\n', '\r', '$'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 

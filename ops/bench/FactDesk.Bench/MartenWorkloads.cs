@@ -59,6 +59,8 @@ public sealed class MartenGroupCommitWorkload(string connectionString, int event
 
     public string Name => Label;
 
+    public GroupCommitCounts? GroupCommits => _appender?.Counts;
+
     public async Task PrepareAsync()
     {
         await BenchMarten.PrepareAsync(_store);

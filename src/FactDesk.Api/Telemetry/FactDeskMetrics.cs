@@ -5,7 +5,7 @@ namespace FactDesk.Api.Telemetry;
 
 /// <summary>
 /// FactDesk's own instruments, in one <see cref="Meter"/> named <c>FactDesk</c>: commands by type and outcome with their
-/// latency, appended events, projection lag, webhook deliveries and dead letters, sign-in failures. Created through
+/// latency, appended events, group commits and the appends they carried, projection lag, webhook deliveries and dead letters, sign-in failures. Created through
 /// <see cref="IMeterFactory"/>, so a host's instruments go away with it (several test hosts share one process).
 /// </summary>
 public sealed class FactDeskMetrics
@@ -20,7 +20,7 @@ public sealed class FactDeskMetrics
     private readonly Counter<long> _signInFailures;
     private readonly Counter<long> _outboxPruned;
 
-    public FactDeskMetrics(IMeterFactory meters, ProjectionLag lag)
+    public FactDeskMetrics(IMeterFactory meters, ProjectionLag lag, FactDesk.TamperEvidence.TamperEvidentLog store)
     {
         var meter = meters.Create(MeterName);
         _commands = meter.CreateCounter<long>("factdesk.commands", "{command}", "Commands answered, by command type and outcome.");
@@ -31,6 +31,11 @@ public sealed class FactDeskMetrics
         _deadLetters = meter.CreateCounter<long>("factdesk.webhook.dead_letters", "{delivery}", "Webhook deliveries given up after their last attempt.");
         _signInFailures = meter.CreateCounter<long>("factdesk.signin.failures", "{failure}", "Refused credentials, by scheme (token, page, jwt, ...).");
         _outboxPruned = meter.CreateCounter<long>("factdesk.webhook.outbox.pruned", "{delivery}", "Delivered outbox rows pruned after their retention.");
+        // Appends per commit is how much group commit batches: about 1 when idle, more under concurrent load.
+        meter.CreateObservableCounter("factdesk.group_commit.commits", () => store.GroupCommits.Commits,
+            "{commit}", "Transactions this instance's group commit committed, each carrying one or more appends.");
+        meter.CreateObservableCounter("factdesk.group_commit.appends", () => store.GroupCommits.Appends,
+            "{append}", "Appends those transactions carried.");
         meter.CreateObservableGauge("factdesk.projection.lag.events", () => lag.Read().Select(l =>
             new Measurement<long>(l.Events, new KeyValuePair<string, object?>("projection", l.Projection))),
             "{event}", "Events in the log that an async projection has not processed yet.");

@@ -106,6 +106,12 @@ public class TelemetryTests(ApiWithTelemetry api, Xunit.Abstractions.ITestOutput
         Sample(scrape, "factdesk_command_duration_seconds_count", "command=\"FlagClaim\"", "outcome=\"ok\"").ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(2);
         Sample(scrape, "factdesk_command_duration_seconds_bucket", "command=\"FlagClaim\"", "outcome=\"ok\"", "le=\"+Inf\"").ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(2);
         Sample(scrape, "factdesk_events_appended_total", "stream_type=\"claim\"").ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(2);
+        // Group commit: at least the two claims' appends, in at least one transaction and no more transactions than appends.
+        var commits = Sample(scrape, "factdesk_group_commit_commits_total").ShouldNotBeNull();
+        var appends = Sample(scrape, "factdesk_group_commit_appends_total").ShouldNotBeNull();
+        commits.ShouldBeGreaterThanOrEqualTo(1);
+        appends.ShouldBeGreaterThanOrEqualTo(2);
+        appends.ShouldBeGreaterThanOrEqualTo(commits);
         foreach (var projection in asyncProjections)
         {
             Sample(scrape, "factdesk_projection_lag_events", $"projection=\"{projection}\"").ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(0);
