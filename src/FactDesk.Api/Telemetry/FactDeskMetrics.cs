@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using FactDesk.TamperEvidence;
 
 namespace FactDesk.Api.Telemetry;
 
 /// <summary>
 /// FactDesk's own instruments, in one <see cref="Meter"/> named <c>FactDesk</c>: commands by type and outcome with their
-/// latency, appended events, group commits and the appends they carried, projection lag, webhook deliveries and dead letters, sign-in failures. Created through
-/// <see cref="IMeterFactory"/>, so a host's instruments go away with it (several test hosts share one process).
+/// latency, appended events, group commits and the appends they carried, projection lag, webhook deliveries and dead
+/// letters, sign-in failures. Created through <see cref="IMeterFactory"/>, so a host's instruments go away with it
+/// (several test hosts share one process).
 /// </summary>
 public sealed class FactDeskMetrics
 {
@@ -20,7 +22,7 @@ public sealed class FactDeskMetrics
     private readonly Counter<long> _signInFailures;
     private readonly Counter<long> _outboxPruned;
 
-    public FactDeskMetrics(IMeterFactory meters, ProjectionLag lag, FactDesk.TamperEvidence.TamperEvidentLog store)
+    public FactDeskMetrics(IMeterFactory meters, ProjectionLag lag, TamperEvidentLog store)
     {
         var meter = meters.Create(MeterName);
         _commands = meter.CreateCounter<long>("factdesk.commands", "{command}", "Commands answered, by command type and outcome.");

@@ -12,7 +12,7 @@ public static class HeldStatements
 
     /// <summary>
     /// Statements of other documents (and flagged claims) that pass <see cref="ConflictRules.SameMeasure"/>'s word tests
-    /// with <paramref name="statement"/> (the held one as the earlier), oldest first: each names the other's subject and
+    /// with <paramref name="statement"/> (the held one as the earlier), first stored first: each names the other's subject and
     /// holds the other's decisive words; they share at least <see cref="ConflictRules.MinSharedWords"/> words, one of them
     /// neither a broad name ("China") nor a word of the held one's unit, and enough of the shorter one's words. The rules
     /// still decide (unit, identifiers, moment, values); reading only these keeps a statement's comparisons to the few

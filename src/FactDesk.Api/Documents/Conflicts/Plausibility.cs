@@ -14,7 +14,7 @@ public static class Plausibility
     public const int MaxCandidatesChecked = 300;
 
     private const int MaxDisagreementsPerCandidate = 3;
-    /// <summary>Held statements compared with each candidate at most (the oldest that can be about its measure).</summary>
+    /// <summary>Held statements compared with each candidate at most (the first stored of those that can be about its measure).</summary>
     private const int MaxHeldCompared = 50;
 
     public static async Task<IReadOnlyList<CandidateClaim>> MarkAsync(
