@@ -63,8 +63,26 @@ public sealed record RecordedEvent(
     /// </summary>
     public Func<object> ReadData { init => _readData = value; }
 
+    private object? _dataJson;
+    private readonly Func<JsonElement>? _readDataJson;
+
     /// <summary>The event data as stored JSON (useful for events of unknown type and for history views).</summary>
-    public JsonElement DataJson { get; init; }
+    public JsonElement DataJson
+    {
+        get
+        {
+            if (Volatile.Read(ref _dataJson) is JsonElement json) return json;
+            Interlocked.CompareExchange(ref _dataJson, _readDataJson!(), null);
+            return (JsonElement)_dataJson!;
+        }
+        init => _dataJson = value;
+    }
+
+    /// <summary>
+    /// Makes <see cref="DataJson"/> only when first asked for: an append's events are serialized by Marten already, and
+    /// most appends have nobody reading their JSON again in the process.
+    /// </summary>
+    public Func<JsonElement> ReadDataJson { init => _readDataJson = value; }
 }
 
 /// <summary>What the writer expects the stream's version to be before an append.</summary>

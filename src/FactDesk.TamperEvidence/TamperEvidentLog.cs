@@ -306,7 +306,6 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         {
             AlsoInBatch = alsoInBatch,
             TypeNames = events.Select(e => Types.NameOf(e.Data.GetType())).ToArray(),
-            DataJson = events.Select(e => JsonSerializer.SerializeToElement(e.Data, e.Data.GetType(), Types.Json)).ToArray(),
         };
         var martenEvents = events.Select(e =>
         {
@@ -373,6 +372,9 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         session.QueueOperation(chain);
     }
 
+    // Events are immutable records, so serializing one later gives what Marten stored from it now.
+    private Func<JsonElement> SerializeLater(object data) => () => JsonSerializer.SerializeToElement(data, data.GetType(), Types.Json);
+
     /// <summary>
     /// Runs inside each group commit's transaction, after Marten wrote and the chain hashed the events: records them,
     /// feeds them to the inline projections, and runs each append's own writes.
@@ -397,7 +399,7 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
             recorded[i].Add(new RecordedEvent(row.Position, pending.StreamId, pending.StreamType, row.Version,
                 pending.Events[n].EventId, pending.TypeNames[n], pending.Events[n].Data, pending.Metadata,
                 row.RecordedAt, row.TransactionId, row.Hash)
-            { DataJson = pending.DataJson[n] });
+            { ReadDataJson = SerializeLater(pending.Events[n].Data) });
         }
         for (var i = 0; i < pendings.Length; i++)
             pendings[i].Result = new AppendResult(pendings[i].StreamId, recorded[i][^1].Version, recorded[i], WasRetry: false);
@@ -572,7 +574,6 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         public Func<NpgsqlConnection, AppendResult, CancellationToken, Task>? AlsoInTransaction { get; } = alsoInTransaction;
         public Func<AppendResult, WriteInBatch>? AlsoInBatch { get; init; }
         public string[] TypeNames { get; init; } = [];
-        public JsonElement[] DataJson { get; init; } = [];
         /// <summary>Set by the batch that committed it (a batch replayed append by append sets it again).</summary>
         public AppendResult? Result { get; set; }
         /// <summary>The chain of the batch that saves it last, with the rows it hashed.</summary>

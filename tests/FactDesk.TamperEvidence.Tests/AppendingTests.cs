@@ -46,6 +46,24 @@ public class AppendingTests
     }
 
     [Fact]
+    public async Task An_appends_events_carry_the_json_that_was_stored()
+    {
+        var store = await TestStore.CreateAsync("json");
+        var stream = Guid.NewGuid();
+        var appended = await store.AppendAsync(stream, "thing", ExpectedVersion.NoStream,
+            [new EventToAppend(Guid.NewGuid(), new ThingHappened("a \"quoted\" name", 7)), new EventToAppend(Guid.NewGuid(), new ThingRenamed("b"))],
+            TestStore.Metadata);
+
+        var stored = await store.ReadStreamAsync(stream);
+
+        stored.Count.ShouldBe(2);
+        for (var i = 0; i < 2; i++)
+            System.Text.Json.JsonElement.DeepEquals(appended.Events[i].DataJson, stored[i].DataJson)
+                .ShouldBeTrue($"{appended.Events[i].DataJson} against {stored[i].DataJson}");
+        appended.Events[0].DataJson.GetProperty("amount").GetInt32().ShouldBe(7);
+    }
+
+    [Fact]
     public async Task A_retried_append_with_the_same_event_ids_writes_nothing_and_reports_the_stored_events()
     {
         var store = await TestStore.CreateAsync("retry");

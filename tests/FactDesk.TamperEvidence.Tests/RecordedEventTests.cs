@@ -35,4 +35,18 @@ public class RecordedEventTests
         e.Data.ShouldBeSameAs(data);
         (e with { Version = 2 }).Data.ShouldBeSameAs(data);
     }
+
+    [Fact]
+    public void The_json_is_not_made_until_asked_for_and_then_only_once()
+    {
+        var makes = 0;
+        var e = Read(() => new ThingHappened("x", 3)) with
+        {
+            ReadDataJson = () => { Interlocked.Increment(ref makes); return System.Text.Json.JsonDocument.Parse("""{"name":"x","amount":3}""").RootElement; },
+        };
+        makes.ShouldBe(0);
+        e.DataJson.GetProperty("amount").GetInt32().ShouldBe(3);
+        e.DataJson.GetProperty("name").GetString().ShouldBe("x");
+        makes.ShouldBe(1);
+    }
 }
