@@ -13,7 +13,7 @@ public static class AppendBenchmark
 {
     public static async Task<int> RunAsync(BenchArguments args)
     {
-        args.RejectUnknown("connection", "seconds", "warmup", "writers", "events-per-stream", "pgbench", "results", "emmett-connection", "emmett-script", "lanes", "max-batch", "rounds");
+        args.RejectUnknown("connection", "seconds", "warmup", "writers", "events-per-stream", "pgbench", "results", "emmett-connection", "emmett-script", "lanes", "max-batch", "rounds", "only");
         var connectionString = args.Required("connection", "FACTDESK_BENCH_DB");
         var seconds = args.Int("seconds", 10);
         var warmUpSeconds = args.Int("warmup", 1);
@@ -40,8 +40,15 @@ public static class AppendBenchmark
             variants.Add(new FactDeskAppendWorkload(NpgsqlDataSource.Create(connection.ConnectionString), eventsPerStream, $"{lanes} lanes", o => o.CommitLanes = lanes));
         foreach (var maxBatch in args.IntList("max-batch", []))
             variants.Add(new FactDeskAppendWorkload(NpgsqlDataSource.Create(connection.ConnectionString), eventsPerStream, $"batch <= {maxBatch}", o => o.MaxAppendsPerCommit = maxBatch));
-        var pgbench = pgbenchPath is null ? null : new PgbenchInsert(pgbenchPath, connection);
-        var emmett = emmettConnection is null || emmettScript is null ? null : new EmmettAppend(emmettScript, new NpgsqlConnectionStringBuilder(emmettConnection));
+        // --only factdesk: FactDesk's cell and its variants alone, for tuning group commit in short alternated runs.
+        var factDeskOnly = args.Text("only") switch
+        {
+            null => false,
+            "factdesk" => true,
+            var other => throw new BenchUsageException($"--only takes factdesk, not {other}"),
+        };
+        var pgbench = pgbenchPath is null || factDeskOnly ? null : new PgbenchInsert(pgbenchPath, connection);
+        var emmett = emmettConnection is null || emmettScript is null || factDeskOnly ? null : new EmmettAppend(emmettScript, new NpgsqlConnectionStringBuilder(emmettConnection));
         // Marten's event store, schema factdesk (its mt_ tables beside the engine's): default (rich) and Quick append, one
         // session and transaction per append; and FactDesk's group commit on Marten (Quick). They share mt_events.
         var martenDefault = new MartenAppendWorkload(connection.ConnectionString, eventsPerStream, EventAppendMode.Rich);
@@ -81,7 +88,7 @@ public static class AppendBenchmark
 
         // The first cell would otherwise pay for JIT tiering and Npgsql's type loading in the measured window.
         Console.WriteLine($"  warming up the .NET workloads ({warmUpSeconds} s each, {writerCounts.Max()} writers)");
-        foreach (var workload in new[] { raw, factDesk }.Concat(martenFailure is null ? marten : []))
+        foreach (var workload in factDeskOnly ? [factDesk, .. variants] : new[] { raw, factDesk }.Concat(martenFailure is null ? marten : []))
         {
             try
             {
@@ -103,12 +110,14 @@ public static class AppendBenchmark
             "group commit/Marten Quick", "group commit/Marten", "group commit/FactDesk", "group commit/pgbench");
         var martenCpuTable = new MarkdownTable(["writers", .. marten.Select(m => $"{m.Name}, client"), .. marten.Select(m => $"{m.Name}, server")]);
         var batching = new MarkdownTable("writers", factDesk.Name, groupCommit.Name);
+        var ceilings = new MarkdownTable("writers", $"{factDesk.Name}: cores busy", "its ceiling", $"{groupCommit.Name}: cores busy", "its ceiling",
+            $"{martenQuick.Name}: cores busy", "its ceiling", "FactDesk's ceiling / Marten Quick measured");
         var failures = new List<string>();
         var targetRatios = writerCounts.Distinct().ToDictionary(w => w, _ => (OfMartenQuick: new List<double>(), OfPgbench: new List<double>()));
         foreach (var (round, writers) in Enumerable.Range(1, rounds).SelectMany(r => writerCounts.Select(w => (r, w))))
         {
             var row = rounds == 1 ? writers.ToString() : $"{writers} (round {round})";
-            var rawResult = await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures);
+            var rawResult = factDeskOnly ? Throughput.Skipped : await MeasureAsync(raw, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures);
             Throughput? pgbenchResult = null;
             if (pgbench is not null)
             {
@@ -144,8 +153,8 @@ public static class AppendBenchmark
 
             var martenResults = new List<Throughput>();
             foreach (var workload in marten)
-                martenResults.Add(martenFailure is null
-                    ? await MeasureAsync(workload, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures)
+                martenResults.Add(factDeskOnly ? Throughput.Skipped
+                    : martenFailure is null ? await MeasureAsync(workload, writers, warmUpSeconds, seconds, ClearAll, serverCpu, failures)
                     : new Throughput(0, TimeSpan.Zero, null) { Failure = martenFailure });
             var (martenDefaultResult, martenQuickResult, groupCommitResult) = (martenResults[0], martenResults[1], martenResults[2]);
             martenTable.Add(row, Rate(martenDefaultResult), Rate(martenQuickResult), Rate(groupCommitResult),
@@ -154,6 +163,9 @@ public static class AppendBenchmark
             martenCpuTable.Add([row, .. martenResults.Select(Client), .. martenResults.Select(Server)]);
             string PerCommit(Throughput t) => t.AppendsPerCommit is { } n ? n.ToString("N1", System.Globalization.CultureInfo.InvariantCulture) : "-";
             batching.Add(row, PerCommit(factDeskResult), PerCommit(groupCommitResult));
+            ceilings.Add(row, CoresBusy(factDeskResult), Ceiling(factDeskResult), CoresBusy(groupCommitResult), Ceiling(groupCommitResult),
+                CoresBusy(martenQuickResult), Ceiling(martenQuickResult),
+                CeilingPerSecond(factDeskResult) is { } top && martenQuickResult is { Failure: null, PerSecond: > 0 } ? FormatRatio(top / martenQuickResult.PerSecond) : "-");
             if (factDeskResult.Failure is null && martenQuickResult is { Failure: null, PerSecond: > 0 })
                 targetRatios[writers].OfMartenQuick.Add(factDeskResult.PerSecond / martenQuickResult.PerSecond);
             if (factDeskResult.Failure is null && pgbenchResult is { Failure: null, PerSecond: > 0 })
@@ -187,6 +199,12 @@ public static class AppendBenchmark
             CPU per append on Marten (µs; client: this process; server: PostgreSQL's processes):
 
             {martenCpuTable}
+            How much of the machine each Marten-based append used, and what it would reach with all {Environment.ProcessorCount} cores busy (cores
+            divided by client + server CPU per append; the machine's other load and the benchmark's own bookkeeping ignored).
+            Once a workload's cores-busy figure is near {Environment.ProcessorCount}, only less CPU per append makes it faster; the last column bounds
+            the FactDesk/Marten Quick ratio this run could show:
+
+            {ceilings}
             Appends per commit (group commit's batches; over each cell, its warm-up included):
 
             {batching}
@@ -234,6 +252,18 @@ public static class AppendBenchmark
         }
     }
 
+    /// <summary>The cores a cell kept busy: its rate times its client and server CPU per append.</summary>
+    private static string CoresBusy(Throughput t) =>
+        t is { Failure: null, ClientCpuMicrosecondsPerOperation: { } client, ServerCpuMicrosecondsPerOperation: { } server }
+            ? (t.PerSecond * (client + server) / 1e6).ToString("0.00", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>Appends per second with every core busy at the cell's CPU per append; null when its CPU was not measured.</summary>
+    private static double? CeilingPerSecond(Throughput t) =>
+        t is { Failure: null, ClientCpuMicrosecondsPerOperation: { } client, ServerCpuMicrosecondsPerOperation: { } server } && client + server > 0
+            ? Environment.ProcessorCount * 1e6 / (client + server) : null;
+
+    private static string Ceiling(Throughput t) => CeilingPerSecond(t) is { } top ? top.ToString("N0", CultureInfo.InvariantCulture) : "-";
+
     private static string MartenVersion() =>
         typeof(Marten.DocumentStore).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "";
 
@@ -250,7 +280,8 @@ public static class AppendBenchmark
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start" : "";
 
-    private static string Rate(Throughput t) => t.Failure is null ? t.PerSecond.ToString("N0", CultureInfo.InvariantCulture) : "failed";
+    private static string Rate(Throughput t) =>
+        t.Failure is null ? t.PerSecond.ToString("N0", CultureInfo.InvariantCulture) : ReferenceEquals(t, Throughput.Skipped) ? "-" : "failed";
     private static string Ratio(Throughput a, Throughput b) =>
         a.Failure is null && b.Failure is null && b.PerSecond > 0 ? (a.PerSecond / b.PerSecond).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
     private static string Each(List<double> ratios) => ratios.Count == 0 ? "-" : string.Join(", ", ratios.Select(FormatRatio));

@@ -9,6 +9,8 @@ public sealed record Throughput(long Operations, TimeSpan Elapsed, TimeSpan? Cli
     public string? Failure { get; init; }
     /// <summary>For a workload on group commit: appends per commit over the cell (its warm-up included).</summary>
     public double? AppendsPerCommit { get; init; }
+    /// <summary>A cell left out of the run (<c>--only</c>): it prints as "-".</summary>
+    public static readonly Throughput Skipped = new(0, TimeSpan.Zero, null) { Failure = "not run" };
     public static Throughput Failed(Exception e) => new(0, TimeSpan.Zero, null) { Failure = OneLine($"{e.GetType().Name}: {e.Message}") };
     private static string OneLine(string text) => string.Join(' ', text.Split((char[])['\n', '\r', '$'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
