@@ -72,7 +72,8 @@ public sealed record RecordedEvent(
         get
         {
             if (Volatile.Read(ref _dataJson) is JsonElement json) return json;
-            Interlocked.CompareExchange(ref _dataJson, _readDataJson!(), null);
+            if (_readDataJson is null) return default; // recorded without JSON
+            Interlocked.CompareExchange(ref _dataJson, _readDataJson(), null);
             return (JsonElement)_dataJson!;
         }
         init => _dataJson = value;

@@ -293,6 +293,7 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
     /// optional single-statement write that must commit or roll back with the events (not run on a retry), sent in one
     /// round trip with those of the other appends in its commit: cheaper than <paramref name="alsoInTransaction"/>.
     /// </param>
+    /// <remarks>The events' data must not be changed once appended: the result's <c>DataJson</c> is made from it when first read.</remarks>
     /// <exception cref="WrongExpectedVersionException">the stream moved on; nothing was written.</exception>
     public async Task<AppendResult> AppendAsync(
         Guid streamId, string streamType, ExpectedVersion expected, IReadOnlyList<EventToAppend> events,
@@ -372,7 +373,8 @@ public sealed class TamperEvidentLog : IGroupCommitHook, IAsyncDisposable
         session.QueueOperation(chain);
     }
 
-    // Events are immutable records, so serializing one later gives what Marten stored from it now.
+    // Serializing later gives what Marten stored now as long as nobody changes an event after appending it (AppendAsync
+    // says so; FactDesk's events are records built for the append).
     private Func<JsonElement> SerializeLater(object data) => () => JsonSerializer.SerializeToElement(data, data.GetType(), Types.Json);
 
     /// <summary>

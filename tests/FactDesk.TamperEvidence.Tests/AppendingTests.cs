@@ -3,6 +3,10 @@ using Shouldly;
 
 namespace FactDesk.TamperEvidence.Tests;
 
+/// <summary>An event with the kinds of values FactDesk's events carry: times, decimals, enums, lists, nesting, nulls.</summary>
+[EventType("thing-measured.v1")]
+public sealed record ThingMeasured(DateTimeOffset At, decimal Share, DayOfWeek Day, IReadOnlyList<string> Tags, ThingHappened Nested, string? Note);
+
 public class AppendingTests
 {
     [Fact]
@@ -51,13 +55,18 @@ public class AppendingTests
         var store = await TestStore.CreateAsync("json");
         var stream = Guid.NewGuid();
         var appended = await store.AppendAsync(stream, "thing", ExpectedVersion.NoStream,
-            [new EventToAppend(Guid.NewGuid(), new ThingHappened("a \"quoted\" name", 7)), new EventToAppend(Guid.NewGuid(), new ThingRenamed("b"))],
+            [
+                new EventToAppend(Guid.NewGuid(), new ThingHappened("a \"quoted\" name, ünïcode", 7)),
+                new EventToAppend(Guid.NewGuid(), new ThingMeasured(new DateTimeOffset(2026, 12, 3, 12, 0, 0, 123, TimeSpan.FromHours(2)), 36.50m,
+                    DayOfWeek.Thursday, ["llm", "open-weights"], new ThingHappened("nested", -1), null)),
+                new EventToAppend(Guid.NewGuid(), new ThingRenamed("b")),
+            ],
             TestStore.Metadata);
 
         var stored = await store.ReadStreamAsync(stream);
 
-        stored.Count.ShouldBe(2);
-        for (var i = 0; i < 2; i++)
+        stored.Count.ShouldBe(3);
+        for (var i = 0; i < 3; i++)
             System.Text.Json.JsonElement.DeepEquals(appended.Events[i].DataJson, stored[i].DataJson)
                 .ShouldBeTrue($"{appended.Events[i].DataJson} against {stored[i].DataJson}");
         appended.Events[0].DataJson.GetProperty("amount").GetInt32().ShouldBe(7);

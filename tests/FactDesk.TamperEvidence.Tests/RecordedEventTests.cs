@@ -49,4 +49,12 @@ public class RecordedEventTests
         e.DataJson.GetProperty("name").GetString().ShouldBe("x");
         makes.ShouldBe(1);
     }
+
+    [Fact]
+    public void An_event_recorded_without_json_has_none_and_still_prints()
+    {
+        var e = new RecordedEvent(1, Guid.Empty, "thing", 1, Guid.NewGuid(), "thing-happened.v1", new ThingHappened("z", 5), TestStore.Metadata, DateTimeOffset.UnixEpoch, 1, []);
+        e.DataJson.ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Undefined);
+        e.ToString().ShouldContain("thing-happened.v1");
+    }
 }

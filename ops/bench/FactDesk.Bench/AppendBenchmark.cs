@@ -83,8 +83,12 @@ public static class AppendBenchmark
         var settings = $"{seconds} s per cell after {warmUpSeconds} s warm-up; one event per append; {eventsPerStream} events per stream " +
                        $"(1 in {eventsPerStream} appends creates a stream, the rest expect an exact version); {Environment.ProcessorCount} cores{LoadAverage()}; {server}";
         Console.WriteLine($"append benchmark: {settings}");
-        if (pgbench is null) Console.WriteLine("pgbench not found (pass --pgbench PATH): its column stays empty");
-        if (emmett is null) Console.WriteLine("Emmett not set up (ops/bench/run installs it; or pass --emmett-connection and --emmett-script): its column stays empty");
+        if (factDeskOnly) Console.WriteLine("--only factdesk: the other cells are not run");
+        else
+        {
+            if (pgbench is null) Console.WriteLine("pgbench not found (pass --pgbench PATH): its column stays empty");
+            if (emmett is null) Console.WriteLine("Emmett not set up (ops/bench/run installs it; or pass --emmett-connection and --emmett-script): its column stays empty");
+        }
 
         // The first cell would otherwise pay for JIT tiering and Npgsql's type loading in the measured window.
         Console.WriteLine($"  warming up the .NET workloads ({warmUpSeconds} s each, {writerCounts.Max()} writers)");
@@ -200,9 +204,10 @@ public static class AppendBenchmark
 
             {martenCpuTable}
             How much of the machine each Marten-based append used, and what it would reach with all {Environment.ProcessorCount} cores busy (cores
-            divided by client + server CPU per append; the machine's other load and the benchmark's own bookkeeping ignored).
+            divided by client + server CPU per append, the benchmark's own bookkeeping and spinning counted as the append's; the
+            machine's other load ignored).
             Once a workload's cores-busy figure is near {Environment.ProcessorCount}, only less CPU per append makes it faster; the last column bounds
-            the FactDesk/Marten Quick ratio this run could show:
+            the FactDesk/Marten Quick ratio this run could have shown had FactDesk kept every core busy, Marten Quick as measured:
 
             {ceilings}
             Appends per commit (group commit's batches; over each cell, its warm-up included):

@@ -15,7 +15,7 @@ public sealed record Throughput(long Operations, TimeSpan Elapsed, TimeSpan? Cli
     private static string OneLine(string text) => string.Join(' ', text.Split((char[])['\n', '\r', '$'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     public double? ServerCpuMicrosecondsPerOperation => Operations == 0 ? null : ServerCpu?.TotalMicroseconds / Operations;
-    public double PerSecond => Operations / Elapsed.TotalSeconds;
+    public double PerSecond => Elapsed > TimeSpan.Zero ? Operations / Elapsed.TotalSeconds : 0;
     public double? ClientCpuMicrosecondsPerOperation => Operations == 0 ? null : ClientCpu?.TotalMicroseconds / Operations;
 }
 
