@@ -26,6 +26,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
     private readonly Task[] _lanes;
     private readonly NpgsqlDataSource? _connections;
+    private readonly Action<GroupCommitted>? _committed;
     private long _commits;
     private long _committedAppends;
 
@@ -40,6 +41,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
         _store = store;
         _hook = options.Hook;
         _connections = options.Connections;
+        _committed = options.Committed;
         _maxBatch = options.MaxAppendsPerCommit;
         _lanes = Enumerable.Range(0, options.Lanes).Select(_ => Task.Run(RunLaneAsync)).ToArray();
     }
@@ -229,6 +231,7 @@ public sealed class GroupCommitAppender : IAsyncDisposable
     {
         // Not cancellable: once taken, an append runs to a known outcome.
         var ct = CancellationToken.None;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         if (_hook is not null)
@@ -254,6 +257,14 @@ public sealed class GroupCommitAppender : IAsyncDisposable
         await transaction.CommitAsync(ct).ConfigureAwait(false);
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _committedAppends, appends.Count);
+        if (_committed is not null) TellCommitted(new GroupCommitted(appends.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started)));
+    }
+
+    private void TellCommitted(GroupCommitted committed)
+    {
+        // The appends are committed whatever a listener does: its failure must not turn them into failed appends.
+        try { _committed!(committed); }
+        catch (Exception) { }
     }
 
     private sealed class PendingAppend(Guid streamId, long expectedVersion, object[] events, object? context)
@@ -314,6 +325,9 @@ public interface IGroupCommitHook
 
     Task BeforeCommitAsync(NpgsqlConnection connection, IReadOnlyList<CommittingAppend> appends, CancellationToken ct);
 }
+
+/// <summary>One committed transaction: the appends it carried and its time from taking a connection to COMMIT's answer.</summary>
+public readonly record struct GroupCommitted(int Appends, TimeSpan Duration);
 
 /// <summary>What a <see cref="GroupCommitAppender"/> has committed: transactions, and the appends they carried.</summary>
 public readonly record struct GroupCommitCounts(long Commits, long Appends);

@@ -12,6 +12,12 @@ public sealed class GroupCommitOptions
     /// <summary>Writes that commit in each batch's transaction, after its events.</summary>
     public IGroupCommitHook? Hook { get; set; }
 
+    /// <summary>
+    /// Told of every transaction that committed: how many appends it carried and how long it took from taking its
+    /// connection to COMMIT's answer (for metrics; it runs on the lane, so it must be quick and must not throw).
+    /// </summary>
+    public Action<GroupCommitted>? Committed { get; set; }
+
     /// <summary>Where commits take their connections; the store's own when not set.</summary>
     public Npgsql.NpgsqlDataSource? Connections { get; set; }
 }

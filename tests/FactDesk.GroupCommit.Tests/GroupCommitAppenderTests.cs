@@ -27,6 +27,31 @@ public sealed class GroupCommitAppenderTests
     }
 
     [Fact]
+    public async Task Each_committed_transaction_is_told_with_its_appends_and_a_listener_that_throws_fails_nothing()
+    {
+        await using var db = await CreateAsync("gc_told");
+        var told = new System.Collections.Concurrent.ConcurrentQueue<GroupCommitted>();
+        await using var appender = new GroupCommitAppender(db.Store, new GroupCommitOptions
+        {
+            Lanes = 2,
+            Committed = committed =>
+            {
+                told.Enqueue(committed);
+                throw new InvalidOperationException("a broken metrics listener");
+            },
+        });
+        var streams = Enumerable.Range(0, 100).Select(_ => Guid.NewGuid()).ToArray();
+
+        (await Task.WhenAll(streams.Select(s => appender.AppendAsync(s, 0, One("first")))).WaitAsync(Patience)).ShouldAllBe(v => v == 1);
+
+        (await db.CountAsync("select count(*) from factdesk.mt_events")).ShouldBe(100);
+        told.Sum(c => c.Appends).ShouldBe(100);
+        told.Count.ShouldBe((int)appender.Counts.Commits);
+        told.ShouldAllBe(c => c.Appends >= 1 && c.Duration > TimeSpan.Zero);
+        told.Count.ShouldBe((await db.WritingTransactionsAsync(streams)).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Commits_run_on_connections_of_the_pool_they_are_given()
     {
         await using var db = await CreateAsync("gc_pool");

@@ -6,7 +6,7 @@ namespace FactDesk.Api.Telemetry;
 
 /// <summary>
 /// FactDesk's own instruments, in one <see cref="Meter"/> named <c>FactDesk</c>: commands by type and outcome with their
-/// latency, appended events, group commits and the appends they carried, projection lag, webhook deliveries and dead
+/// latency, appended events, group commits (the appends they carried, their time and size), projection lag, webhook deliveries and dead
 /// letters, sign-in failures. Created through <see cref="IMeterFactory"/>, so a host's instruments go away with it
 /// (several test hosts share one process).
 /// </summary>
@@ -38,6 +38,17 @@ public sealed class FactDeskMetrics
             "{commit}", "Transactions this instance's group commit committed, each carrying one or more appends.");
         meter.CreateObservableCounter("factdesk.group_commit.appends", () => store.GroupCommits.Appends,
             "{append}", "Appends those transactions carried.");
+        // Where an append's time goes: a long commit is PostgreSQL (locks, WAL), a short one with slow commands is queueing.
+        var commitDuration = meter.CreateHistogram<double>("factdesk.group_commit.duration", "s",
+            "Time of each group commit's transaction, from taking its connection to COMMIT's answer.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+        var commitSize = meter.CreateHistogram<int>("factdesk.group_commit.size", "{append}", "Appends each group commit carried.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+        store.GroupCommitted += committed =>
+        {
+            commitDuration.Record(committed.Duration.TotalSeconds);
+            commitSize.Record(committed.Appends);
+        };
         meter.CreateObservableGauge("factdesk.projection.lag.events", () => lag.Read().Select(l =>
             new Measurement<long>(l.Events, new KeyValuePair<string, object?>("projection", l.Projection))),
             "{event}", "Events in the log that an async projection has not processed yet.");

@@ -112,6 +112,13 @@ public class TelemetryTests(ApiWithTelemetry api, Xunit.Abstractions.ITestOutput
         commits.ShouldBeGreaterThanOrEqualTo(1);
         appends.ShouldBeGreaterThanOrEqualTo(2);
         appends.ShouldBeGreaterThanOrEqualTo(commits);
+        // Each of those transactions in the commit-time and size histograms: as many as counted, their sizes adding up.
+        Sample(scrape, "factdesk_group_commit_duration_seconds_count").ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(1);
+        Sample(scrape, "factdesk_group_commit_duration_seconds_sum").ShouldNotBeNull().ShouldBeGreaterThan(0);
+        var sized = Sample(scrape, "factdesk_group_commit_size_count").ShouldNotBeNull();
+        sized.ShouldBeGreaterThanOrEqualTo(1);
+        Sample(scrape, "factdesk_group_commit_size_sum").ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(sized);
+        Sample(scrape, "factdesk_group_commit_size_bucket", "le=\"64\"").ShouldBe(sized);
         foreach (var projection in asyncProjections)
         {
             Sample(scrape, "factdesk_projection_lag_events", $"projection=\"{projection}\"").ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(0);
