@@ -87,9 +87,11 @@ public sealed class FactDeskSite : WebApplicationFactory<Program>, IAsyncLifetim
         await page.GotoAsync("/signin");
         await page.GetByLabel("Your FactDesk token").FillAsync(Person(role, nth).Token);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        // Signed in once the browser is sent on: the steps that follow wait for what they need of the next page, so
-        // this does not also wait for its load event (which once took over 30 s on a CI run with four test projects at once).
-        await page.WaitForURLAsync(url => !url.Contains("/signin"), new() { WaitUntil = WaitUntilState.Commit });
+        // Signed in once the browser is sent on: the steps that follow wait for what they need of the next page. The
+        // URL is polled: WaitForURLAsync, when the navigation has already committed, waits for the load event instead
+        // (Playwright maps WaitUntil Commit to no load state), and that once took over 30 s on a busy CI run.
+        await Microsoft.Playwright.Assertions.Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/signin"),
+            new() { Timeout = 30_000 });
         return page;
     }
 
