@@ -14,7 +14,7 @@ public sealed class GroupCommitOptions
 
     /// <summary>
     /// Told of every transaction that committed: how many appends it carried and how long it took from taking its
-    /// connection to COMMIT's answer (for metrics; it runs on the lane, so it must be quick and must not throw).
+    /// connection to COMMIT's answer (for metrics; it runs on the lane, so it must be quick; an exception it throws is ignored).
     /// </summary>
     public Action<GroupCommitted>? Committed { get; set; }
 

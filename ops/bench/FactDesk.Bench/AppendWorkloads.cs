@@ -123,10 +123,9 @@ public sealed class FactDeskAppendWorkload : IAppendWorkload
         var types = new EventTypeRegistry(AppendPayload.Json).Register(typeof(ClaimVerdictGiven), AppendPayload.EventType);
         var options = new TamperEvidentLogOptions { Schema = Schema };
         configure?.Invoke(options);
-        // As the service runs it (Hosting/StoreSetup): commits on a pool of their own without Npgsql's reset on return.
-        var commits = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { NoResetOnClose = true };
-        commits.MaxPoolSize = Math.Min(commits.MaxPoolSize, options.CommitLanes + 4);
-        options.CommitConnections = NpgsqlDataSource.Create(commits.ConnectionString);
+        // As the service runs it: commits on a pool of their own without Npgsql's reset on return.
+        options.CommitConnections = NpgsqlDataSource.Create(
+            FactDesk.Api.Hosting.CommitConnections.Settings(new NpgsqlConnectionStringBuilder(dataSource.ConnectionString), options.CommitLanes));
         _store = new TamperEvidentLog(dataSource, types, options);
         _eventsPerStream = eventsPerStream;
         Name = variant is null ? "FactDesk append" : $"FactDesk ({variant})";

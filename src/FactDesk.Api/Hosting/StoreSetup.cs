@@ -159,10 +159,10 @@ public sealed class CommitConnections(NpgsqlDataSource dataSource) : IAsyncDispo
     /// The store's settings, without the reset on return (a commit leaves no session state: no LISTEN, no session
     /// lock or setting) and with room for the commit lanes and the check of a failed batch, not for the whole service.
     /// </summary>
-    public static string Settings(NpgsqlConnectionStringBuilder store)
+    public static string Settings(NpgsqlConnectionStringBuilder store, int? lanes = null)
     {
         var commits = new NpgsqlConnectionStringBuilder(store.ConnectionString) { NoResetOnClose = true };
-        commits.MaxPoolSize = Math.Min(store.MaxPoolSize, new TamperEvidentLogOptions().CommitLanes + 4);
+        commits.MaxPoolSize = Math.Min(store.MaxPoolSize, (lanes ?? new TamperEvidentLogOptions().CommitLanes) + 4);
         return commits.ConnectionString;
     }
 

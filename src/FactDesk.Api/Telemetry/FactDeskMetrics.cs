@@ -33,16 +33,13 @@ public sealed class FactDeskMetrics
         _deadLetters = meter.CreateCounter<long>("factdesk.webhook.dead_letters", "{delivery}", "Webhook deliveries given up after their last attempt.");
         _signInFailures = meter.CreateCounter<long>("factdesk.signin.failures", "{failure}", "Refused credentials, by scheme (token, page, jwt, ...).");
         _outboxPruned = meter.CreateCounter<long>("factdesk.webhook.outbox.pruned", "{delivery}", "Delivered outbox rows pruned after their retention.");
-        // Appends per commit is how much group commit batches: about 1 when idle, more under concurrent load.
-        meter.CreateObservableCounter("factdesk.group_commit.commits", () => store.GroupCommits.Commits,
-            "{commit}", "Transactions this instance's group commit committed, each carrying one or more appends.");
-        meter.CreateObservableCounter("factdesk.group_commit.appends", () => store.GroupCommits.Appends,
-            "{append}", "Appends those transactions carried.");
         // Where an append's time goes: a long commit is PostgreSQL (locks, WAL), a short one with slow commands is queueing.
+        // The size histogram's count and sum are the commits and the appends they carried: their ratio is how much group
+        // commit batches (about 1 when idle, more under concurrent load).
         var commitDuration = meter.CreateHistogram<double>("factdesk.group_commit.duration", "s",
             "Time of each group commit's transaction, from taking its connection to COMMIT's answer.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
-        var commitSize = meter.CreateHistogram<int>("factdesk.group_commit.size", "{append}", "Appends each group commit carried.",
+        var commitSize = meter.CreateHistogram<int>("factdesk.group_commit.size", "{append}", "Appends each group commit carried (its count: the commits; its sum: the appends).",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
         store.GroupCommitted += committed =>
         {
